@@ -1,0 +1,49 @@
+/* Arena: bump allocation for everything one compilation owns (AST, types, symbols,
+ * diagnostics), freed in one call.  The LSP drops a document's arena when a new version
+ * arrives.  Build with -DPLAT_TRACK_ARENA and every allocation is a real malloc, so
+ * AddressSanitizer sees overflows that a bump allocator would hide. */
+#ifndef PLAT_ARENA_H
+#define PLAT_ARENA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct ArenaBlock ArenaBlock;
+
+typedef struct Arena {
+  ArenaBlock *head;   /* newest block first */
+  size_t used;        /* bytes handed out, for benchmarks and limits */
+} Arena;
+
+/* An empty arena; it allocates nothing until first use. */
+void arena_init(Arena *a);
+/* Free every block; [a] can be reused after. */
+void arena_free(Arena *a);
+/* [size] bytes aligned for any type, zeroed.  Aborts on out-of-memory (there is no
+ * sensible recovery inside a compiler pass); size arithmetic is overflow-checked. */
+void *arena_alloc(Arena *a, size_t size);
+/* [n] * [size] bytes, zeroed, with the multiplication checked. */
+void *arena_calloc(Arena *a, size_t n, size_t size);
+/* Grow an arena array: returns a copy of [old] ([oldn] elements) with room for [newn]. */
+void *arena_grow(Arena *a, void *old, size_t oldn, size_t newn, size_t size);
+/* A NUL-terminated copy of [len] bytes at [s]. */
+char *arena_strndup(Arena *a, const char *s, size_t len);
+char *arena_strdup(Arena *a, const char *s);
+/* printf into the arena. */
+char *arena_printf(Arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* malloc/realloc that abort with a message on failure: for the few places outside
+ * arenas (file buffers, growable vectors), so callers never deal with NULL. */
+void *plat_xmalloc(size_t size);
+void *plat_xrealloc(void *p, size_t size);
+void *plat_xcalloc(size_t n, size_t size);
+char *plat_xstrdup(const char *s);
+
+/* A growable array of pointers in an arena, used by the parser to build lists. */
+typedef struct PtrVec {
+  void **items;
+  uint32_t n, cap;
+} PtrVec;
+void ptrvec_push(Arena *a, PtrVec *v, void *item);
+
+#endif

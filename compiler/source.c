@@ -1,0 +1,226 @@
+/* Sources, line tables, UTF-8 and the string interner: see source.h. */
+#include "compiler/source.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+void source_init(SourceMap *sm) { memset(sm, 0, sizeof *sm); }
+
+void source_free(SourceMap *sm) {
+  for (uint32_t i = 0; i < sm->nfiles; i++) {
+    free(sm->files[i].path);
+    free(sm->files[i].text);
+    free(sm->files[i].lines);
+  }
+  free(sm->files);
+  memset(sm, 0, sizeof *sm);
+}
+
+uint32_t source_add(SourceMap *sm, const char *path, const char *text, size_t len) {
+  if (sm->nfiles == sm->cap) {
+    sm->cap = sm->cap ? sm->cap * 2 : 8;
+    sm->files = plat_xrealloc(sm->files, sm->cap * sizeof *sm->files);
+  }
+  if (len > SOURCE_MAX_BYTES) len = 0;
+  SourceFile *f = &sm->files[sm->nfiles];
+  memset(f, 0, sizeof *f);
+  f->path = plat_xstrdup(path);
+  f->text = plat_xmalloc(len + 1);
+  if (len) memcpy(f->text, text, len);
+  f->text[len] = 0;
+  f->len = (uint32_t)len;
+  return sm->nfiles++;
+}
+
+uint32_t source_read(SourceMap *sm, const char *path) {
+  FILE *fp = fopen(path, "rb");
+  if (!fp) return UINT32_MAX;
+  struct stat st;
+  if (fstat(fileno(fp), &st) != 0) { int e = errno; fclose(fp); errno = e; return UINT32_MAX; }
+  if (S_ISDIR(st.st_mode)) { fclose(fp); errno = EISDIR; return UINT32_MAX; }
+  size_t cap = st.st_size > 0 ? (size_t)st.st_size + 1 : 4096, len = 0;
+  char *buf = plat_xmalloc(cap);
+  for (;;) {
+    if (len == cap) {
+      if (cap > SOURCE_MAX_BYTES) { free(buf); fclose(fp); errno = EFBIG; return UINT32_MAX; }
+      cap *= 2;
+      buf = plat_xrealloc(buf, cap);
+    }
+    size_t n = fread(buf + len, 1, cap - len, fp);
+    len += n;
+    if (n == 0) break;
+  }
+  int err = ferror(fp);
+  fclose(fp);
+  if (err) { free(buf); errno = EIO; return UINT32_MAX; }
+  if (len > SOURCE_MAX_BYTES) { free(buf); errno = EFBIG; return UINT32_MAX; }
+  uint32_t id = source_add(sm, path, buf, len);
+  free(buf);
+  return id;
+}
+
+const SourceFile *source_file(const SourceMap *sm, uint32_t file) {
+  return file < sm->nfiles ? &sm->files[file] : NULL;
+}
+
+static void build_lines(SourceFile *f) {
+  if (f->lines) return;
+  uint32_t n = 1;
+  for (uint32_t i = 0; i < f->len; i++) n += f->text[i] == '\n';
+  f->lines = plat_xmalloc(n * sizeof *f->lines);
+  f->lines[0] = 0;
+  uint32_t k = 1;
+  for (uint32_t i = 0; i < f->len; i++)
+    if (f->text[i] == '\n') f->lines[k++] = i + 1;
+  f->nlines = n;
+}
+
+LineCol source_linecol(SourceMap *sm, uint32_t file, uint32_t offset) {
+  LineCol lc = {1, 1, 1};
+  if (file >= sm->nfiles) return lc;
+  SourceFile *f = &sm->files[file];
+  build_lines(f);
+  if (offset > f->len) offset = f->len;
+  uint32_t lo = 0, hi = f->nlines - 1;
+  while (lo < hi) {  /* last line start <= offset */
+    uint32_t mid = lo + (hi - lo + 1) / 2;
+    if (f->lines[mid] <= offset) lo = mid; else hi = mid - 1;
+  }
+  lc.line = lo + 1;
+  uint32_t start = f->lines[lo], col = 1;
+  for (uint32_t i = start; i < offset;) {
+    int n;
+    if (utf8_decode(f->text + i, offset - i, &n) < 0) n = 1;
+    i += (uint32_t)n;
+    col++;
+  }
+  lc.col = col;
+  lc.byte_col = offset - start + 1;
+  return lc;
+}
+
+uint32_t source_line_start(SourceMap *sm, uint32_t file, uint32_t line) {
+  if (file >= sm->nfiles) return 0;
+  SourceFile *f = &sm->files[file];
+  build_lines(f);
+  if (line == 0) return 0;
+  if (line > f->nlines) return f->len;
+  return f->lines[line - 1];
+}
+
+const char *source_line(SourceMap *sm, uint32_t file, uint32_t line, uint32_t *len) {
+  if (file >= sm->nfiles) return NULL;
+  SourceFile *f = &sm->files[file];
+  build_lines(f);
+  if (line == 0 || line > f->nlines) return NULL;
+  uint32_t s = f->lines[line - 1], e = s;
+  while (e < f->len && f->text[e] != '\n') e++;
+  if (e > s && f->text[e - 1] == '\r') e--;
+  *len = e - s;
+  return f->text + s;
+}
+
+/* ---- UTF-8 ------------------------------------------------------------------------ */
+int32_t utf8_decode(const char *s, size_t len, int *n) {
+  const unsigned char *u = (const unsigned char *)s;
+  *n = 1;
+  if (len == 0) return -1;
+  uint32_t c = u[0];
+  if (c < 0x80) return (int32_t)c;
+  int need;
+  uint32_t min;
+  if (c >= 0xC2 && c <= 0xDF) { need = 1; c &= 0x1F; min = 0x80; }
+  else if (c >= 0xE0 && c <= 0xEF) { need = 2; c &= 0x0F; min = 0x800; }
+  else if (c >= 0xF0 && c <= 0xF4) { need = 3; c &= 0x07; min = 0x10000; }
+  else return -1;
+  if ((size_t)need >= len) return -1;
+  for (int i = 1; i <= need; i++) {
+    if ((u[i] & 0xC0) != 0x80) return -1;
+    c = (c << 6) | (u[i] & 0x3F);
+  }
+  if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF)) return -1;
+  *n = need + 1;
+  return (int32_t)c;
+}
+
+size_t utf8_check(const char *s, size_t len) {
+  size_t i = 0;
+  while (i < len) {
+    if ((unsigned char)s[i] < 0x80) { i++; continue; }
+    int n;
+    if (utf8_decode(s + i, len - i, &n) < 0) return i;
+    i += (size_t)n;
+  }
+  return len;
+}
+
+int utf8_encode(uint32_t cp, char *out) {
+  unsigned char *o = (unsigned char *)out;
+  if (cp < 0x80) { o[0] = (unsigned char)cp; return 1; }
+  if (cp < 0x800) { o[0] = (unsigned char)(0xC0 | (cp >> 6)); o[1] = (unsigned char)(0x80 | (cp & 0x3F)); return 2; }
+  if (cp >= 0xD800 && cp <= 0xDFFF) return 0;
+  if (cp < 0x10000) {
+    o[0] = (unsigned char)(0xE0 | (cp >> 12)); o[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
+    o[2] = (unsigned char)(0x80 | (cp & 0x3F));
+    return 3;
+  }
+  if (cp > 0x10FFFF) return 0;
+  o[0] = (unsigned char)(0xF0 | (cp >> 18)); o[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3F));
+  o[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F)); o[3] = (unsigned char)(0x80 | (cp & 0x3F));
+  return 4;
+}
+
+/* ---- interner: open addressing, FNV-1a ------------------------------------------- */
+static uint32_t hash_bytes(const char *s, size_t len) {
+  uint32_t h = 2166136261u;
+  for (size_t i = 0; i < len; i++) { h ^= (unsigned char)s[i]; h *= 16777619u; }
+  return h;
+}
+
+void intern_init(Interner *in, Arena *arena) {
+  in->arena = arena;
+  in->cap = 1024;
+  in->count = 0;
+  in->slots = plat_xcalloc(in->cap, sizeof *in->slots);
+}
+
+void intern_free(Interner *in) {
+  free(in->slots);
+  in->slots = NULL;
+  in->cap = in->count = 0;
+}
+
+static void intern_rehash(Interner *in) {
+  uint32_t ncap = in->cap * 2;
+  Str **ns = plat_xcalloc(ncap, sizeof *ns);
+  for (uint32_t i = 0; i < in->cap; i++) {
+    Str *s = in->slots[i];
+    if (!s) continue;
+    uint32_t j = s->hash & (ncap - 1);
+    while (ns[j]) j = (j + 1) & (ncap - 1);
+    ns[j] = s;
+  }
+  free(in->slots);
+  in->slots = ns;
+  in->cap = ncap;
+}
+
+const Str *intern(Interner *in, const char *s, size_t len) {
+  uint32_t h = hash_bytes(s, len);
+  uint32_t j = h & (in->cap - 1);
+  for (Str *e; (e = in->slots[j]); j = (j + 1) & (in->cap - 1))
+    if (e->hash == h && e->len == len && memcmp(e->s, s, len) == 0) return e;
+  Str *e = arena_alloc(in->arena, sizeof(Str) + len + 1);
+  e->len = (uint32_t)len;
+  e->hash = h;
+  memcpy(e->s, s, len);
+  e->s[len] = 0;
+  in->slots[j] = e;
+  if (++in->count * 4 > in->cap * 3) intern_rehash(in);
+  return e;
+}
+
+const Str *intern_cstr(Interner *in, const char *s) { return intern(in, s, strlen(s)); }

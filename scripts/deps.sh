@@ -1,0 +1,23 @@
+#!/bin/sh
+# Install the Debian packages platc needs to build and test, and nothing when they are
+# all present. Called by `make deps` (and so by `make test` and `make demo`).
+# Why each one: re2c and bison generate the lexer and parser; jansson is JSON (diagnostics,
+# graph, state, LSP); libcurl talks HTTP; cmocka runs the unit tests; libssl is libcrypto
+# (hashes, secret encryption); clang and its runtime build the libFuzzer target.
+set -eu
+pkgs="make gcc re2c bison pkg-config libjansson-dev libcurl4-openssl-dev libcmocka-dev libssl-dev clang libclang-rt-dev"
+missing=""
+for p in $pkgs; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+echo "deps: installing:$missing"
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+# One update, then install; retry once after a fresh update if the index was stale.
+$SUDO apt-get update -qq || true
+$SUDO apt-get install -y -qq --no-install-recommends $missing || {
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends $missing
+}
