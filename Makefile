@@ -109,7 +109,9 @@ suite: all $(UNIT_BINS)
 golden-update: all
 	@UPDATE=1 sh tests/run_golden.sh $(PLATC)
 
-demo: deps all
+# deps first, then a fresh make: pkg-config flags are read when the Makefile is parsed.
+demo: deps
+	@$(MAKE) --no-print-directory all
 	@sh scripts/demo.sh $(PLATC)
 
 # ---- fuzzing (clang + libFuzzer) ---------------------------------------------------------
