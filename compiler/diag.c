@@ -57,10 +57,11 @@ Diag *diag_add(DiagList *dl, DiagCode code, Span span, const char *fmt, ...) {
   Severity sev = diag_code_severity(code);
   if (sev == SEV_ERROR && dl->max_errors && dl->nerrors >= dl->max_errors) {
     if (dl->nerrors == dl->max_errors) {
-      dl->nerrors++;
-      Diag *d = diag_add(dl, DIAG_E0105, span, "too many errors (limit is %u); stopping here",
-                         dl->max_errors);
-      (void)d;
+      /* Lift the limit for this one diagnostic, or the recursive call would drop it too. */
+      uint32_t limit = dl->max_errors;
+      dl->max_errors = 0;
+      diag_add(dl, DIAG_E0105, span, "too many errors (limit is %u); stopping here", limit);
+      dl->max_errors = limit;
     }
     memset(&dropped, 0, sizeof dropped);
     return &dropped;

@@ -21,6 +21,9 @@ typedef enum DiagCode {
 
 typedef enum Severity { SEV_ERROR, SEV_WARNING, SEV_NOTE } Severity;
 
+/* A label whose span equals the Diag's primary span is the primary span's own text:
+ * renderers print it after the primary carets (`^^^^ not found in this scope`) instead of
+ * as a secondary span.  Labels with SPAN_NO_FILE render as notes. */
 typedef struct DiagLabel {
   Span span;
   const char *msg;      /* may be NULL */
