@@ -41,6 +41,9 @@ uint32_t source_read(SourceMap *sm, const char *path) {
   struct stat st;
   if (fstat(fileno(fp), &st) != 0) { int e = errno; fclose(fp); errno = e; return UINT32_MAX; }
   if (S_ISDIR(st.st_mode)) { fclose(fp); errno = EISDIR; return UINT32_MAX; }
+  /* Refuse an oversized regular file before allocating for it (a sparse file can claim
+   * any size); files that grow while read are caught by the loop below. */
+  if (st.st_size > (off_t)SOURCE_MAX_BYTES) { fclose(fp); errno = EFBIG; return UINT32_MAX; }
   size_t cap = st.st_size > 0 ? (size_t)st.st_size + 1 : 4096, len = 0;
   char *buf = plat_xmalloc(cap);
   for (;;) {
@@ -212,11 +215,11 @@ const Str *intern(Interner *in, const char *s, size_t len) {
   uint32_t h = hash_bytes(s, len);
   uint32_t j = h & (in->cap - 1);
   for (Str *e; (e = in->slots[j]); j = (j + 1) & (in->cap - 1))
-    if (e->hash == h && e->len == len && memcmp(e->s, s, len) == 0) return e;
+    if (e->hash == h && e->len == len && (len == 0 || memcmp(e->s, s, len) == 0)) return e;
   Str *e = arena_alloc(in->arena, sizeof(Str) + len + 1);
   e->len = (uint32_t)len;
   e->hash = h;
-  memcpy(e->s, s, len);
+  if (len) memcpy(e->s, s, len);   /* s may be NULL when len is 0 */
   e->s[len] = 0;
   in->slots[j] = e;
   if (++in->count * 4 > in->cap * 3) intern_rehash(in);
