@@ -123,17 +123,32 @@ void diag_fix(DiagList *dl, Diag *d, Span span, const char *text, const char *ti
   f->title = title ? arena_strdup(dl->arena, title) : NULL;
 }
 
+/* Order: file, start offset, code, message, end offset; ties keep insertion order, so
+ * the result never depends on the sort algorithm (qsort is not stable). */
+typedef struct SortItem {
+  Diag *d;
+  uint32_t seq;
+} SortItem;
+
 static int diag_cmp(const void *a, const void *b) {
-  const Diag *x = *(Diag *const *)a, *y = *(Diag *const *)b;
+  const SortItem *p = a, *q = b;
+  const Diag *x = p->d, *y = q->d;
   if (x->span.file != y->span.file) return x->span.file < y->span.file ? -1 : 1;
   if (x->span.start != y->span.start) return x->span.start < y->span.start ? -1 : 1;
   if (x->code != y->code) return x->code < y->code ? -1 : 1;
-  return strcmp(x->msg, y->msg);
+  int c = strcmp(x->msg, y->msg);
+  if (c) return c;
+  if (x->span.end != y->span.end) return x->span.end < y->span.end ? -1 : 1;
+  return p->seq < q->seq ? -1 : p->seq > q->seq;
 }
 
 void diag_sort(DiagList *dl) {
-  /* qsort is not stable; the comparison above is total enough for identical output. */
-  if (dl->n > 1) qsort(dl->items, dl->n, sizeof *dl->items, diag_cmp);
+  if (dl->n < 2) return;
+  SortItem *tmp = plat_xmalloc(dl->n * sizeof *tmp);
+  for (uint32_t i = 0; i < dl->n; i++) tmp[i] = (SortItem){dl->items[i], i};
+  qsort(tmp, dl->n, sizeof *tmp, diag_cmp);
+  for (uint32_t i = 0; i < dl->n; i++) dl->items[i] = tmp[i].d;
+  free(tmp);
 }
 
 /* Damerau-free Levenshtein with a row buffer; names are short. */

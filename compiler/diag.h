@@ -67,7 +67,8 @@ void diag_note(DiagList *dl, Diag *d, const char *fmt, ...) __attribute__((forma
 void diag_help(DiagList *dl, Diag *d, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void diag_fix(DiagList *dl, Diag *d, Span span, const char *text, const char *title);
 
-/* Sort by file, offset, then code, so output is deterministic whatever the pass order. */
+/* Sort by file, offset, code, message and end offset, so output is deterministic whatever
+ * the pass order; diagnostics equal in all of those keep their insertion order. */
 void diag_sort(DiagList *dl);
 
 /* Code table queries. */
