@@ -1,0 +1,189 @@
+#!/bin/sh
+# bench/run.sh PLATC: time `platc check` on generated programs (bench/gen) of 1,000, 10,000
+# and 100,000 services, unrolled and as keyed copies of a component; report the median
+# time, lines per second, peak memory and how the figures grow with N; and, when
+# `terraform` is on PATH, time `terraform validate` on the same configuration written as
+# terraform_data blocks.  Prints a table and writes it to bench/results/latest.md.
+# Knobs (environment): BENCH_SIZES, BENCH_FORMS, BENCH_RUNS, BENCH_TF_SIZES, BENCH_TF_RUNS.
+# Never asserts on time: the targets are printed beside the figures, not enforced.
+set -eu
+
+[ $# -eq 1 ] || { echo "usage: sh bench/run.sh PLATC" >&2; exit 2; }
+PLATC=$1
+[ -x "$PLATC" ] || { echo "bench: '$PLATC' is not an executable; build it first (make)" >&2; exit 2; }
+case $PLATC in /*) ;; *) PLATC=$(pwd)/$PLATC ;; esac
+
+here=$(cd "$(dirname "$0")" && pwd)
+SIZES=${BENCH_SIZES:-"1000 10000 100000"}
+FORMS=${BENCH_FORMS:-"unrolled loop"}
+RUNS=${BENCH_RUNS:-5}
+TF_SIZES=${BENCH_TF_SIZES:-"1000 10000"}
+TF_RUNS=${BENCH_TF_RUNS:-1}
+# The programs say `use bench`: its schema is in bench/schemas/.
+PLAT_SCHEMA_PATH="$here/schemas${PLAT_SCHEMA_PATH:+:$PLAT_SCHEMA_PATH}"
+export PLAT_SCHEMA_PATH
+export CHECKPOINT_DISABLE=1 TF_IN_AUTOMATION=1   # no update checks from terraform
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/platc-bench.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+trap 'exit 130' INT TERM
+
+# Peak memory comes from GNU time; install the Debian package when it is missing.
+TIME=/usr/bin/time
+if [ ! -x "$TIME" ]; then
+  echo "bench: installing the Debian package 'time' (for peak memory)"
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  { $SUDO apt-get install -y -qq time >/dev/null 2>&1 ||
+    { $SUDO apt-get update -qq && $SUDO apt-get install -y -qq time >/dev/null; }; } ||
+    echo "bench: could not install 'time'; peak memory is not measured" >&2
+fi
+
+# median_ms RUNS CMD...: run CMD RUNS times (hyperfine when installed, else a date loop);
+# print the median wall time in milliseconds.
+median_ms() {
+  runs=$1; shift
+  if command -v hyperfine >/dev/null 2>&1; then
+    if hyperfine -N -i --runs "$runs" --warmup 1 --style none \
+         --export-csv "$tmp/hf.csv" -- "$*" >/dev/null 2>&1; then
+      awk -F, 'NR == 2 { printf "%.1f\n", $4 * 1000 }' "$tmp/hf.csv"
+      return
+    fi
+  fi
+  : > "$tmp/times"
+  i=0
+  while [ "$i" -lt "$runs" ]; do
+    t0=$(date +%s%N)
+    "$@" >/dev/null 2>&1 || true
+    t1=$(date +%s%N)
+    echo $((t1 - t0)) >> "$tmp/times"
+    i=$((i + 1))
+  done
+  sort -n "$tmp/times" | awk '{ a[NR] = $1 }
+    END { m = (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2; printf "%.1f\n", m / 1e6 }'
+}
+
+# peak_kib CMD...: the peak resident set size of one run of CMD, in KiB ("-" if unknown).
+peak_kib() {
+  if [ -x "$TIME" ] && "$TIME" -f %M -o "$tmp/rss" "$@" >/dev/null 2>&1; then
+    tail -n 1 "$tmp/rss"
+  elif [ -x "$TIME" ] && [ -s "$tmp/rss" ]; then
+    tail -n 1 "$tmp/rss"        # the command failed, but the figure is still right
+  else
+    echo -
+  fi
+}
+
+# Rows: tool form N resources lines ms kib status
+rows=$tmp/rows
+: > "$rows"
+failed=0
+
+echo "platc check: $($PLATC --version 2>/dev/null | head -n 1), $RUNS runs each, median"
+for form in $FORMS; do
+  for n in $SIZES; do
+    f=$tmp/$form-$n.plat
+    sh "$here/gen" "$n" "$form" > "$f"
+    lines=$(wc -l < "$f" | tr -d ' ')
+    # One run for the exit status and the diagnostics (it also warms the page cache).
+    status=ok
+    if ! "$PLATC" check "$f" > "$tmp/out" 2>&1; then
+      status=FAILED
+      failed=1
+      echo "bench: platc check failed on $form N=$n; first lines:" >&2
+      head -n 12 "$tmp/out" >&2
+    fi
+    ms=$(median_ms "$RUNS" "$PLATC" check "$f")
+    kib=$(peak_kib "$PLATC" check "$f")
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' platc "$form" "$n" $((3 * n)) "$lines" "$ms" "$kib" "$status" >> "$rows"
+    printf '  %-8s N=%-7s %8s ms  %s KiB  %s\n' "$form" "$n" "$ms" "$kib" "$status"
+    rm -f "$f"
+  done
+done
+
+if command -v terraform >/dev/null 2>&1; then
+  tfver=$(terraform version 2>/dev/null | head -n 1)
+  echo "terraform validate: $tfver, $TF_RUNS run(s) each"
+  for n in $TF_SIZES; do
+    d=$tmp/tf-$n
+    mkdir -p "$d"
+    sh "$here/gen" "$n" terraform > "$d/main.tf"
+    lines=$(wc -l < "$d/main.tf" | tr -d ' ')
+    status=ok
+    (cd "$d" && terraform init -input=false -no-color > "$tmp/tfinit" 2>&1) || {
+      status=FAILED; echo "bench: terraform init failed:" >&2; tail -n 5 "$tmp/tfinit" >&2; }
+    if [ "$status" = ok ]; then
+      (cd "$d" && terraform validate -no-color > "$tmp/tfout" 2>&1) || {
+        status=FAILED; echo "bench: terraform validate failed:" >&2; tail -n 5 "$tmp/tfout" >&2; }
+    fi
+    ms=$(cd "$d" && median_ms "$TF_RUNS" terraform validate -no-color)
+    kib=$(cd "$d" && peak_kib terraform validate -no-color)
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' terraform unrolled "$n" $((3 * n)) "$lines" "$ms" "$kib" "$status" >> "$rows"
+    printf '  %-8s N=%-7s %8s ms  %s KiB  %s\n' terraform "$n" "$ms" "$kib" "$status"
+    rm -rf "$d"
+  done
+else
+  tfver=""
+  echo "terraform: not on PATH; no comparison"
+fi
+
+# The report: one table, then growth (ideal 10.0 for a tenfold N), the comparison with
+# terraform and the targets.  Written as Markdown; the terminal gets the same text.
+report=$tmp/report.md
+awk -F'\t' -v tfver="$tfver" '
+function human(x) { return x >= 1e6 ? sprintf("%.2fM", x / 1e6) : x >= 1e3 ? sprintf("%.1fk", x / 1e3) : sprintf("%.0f", x) }
+function mem(k) { return k == "-" ? "-" : k >= 1048576 ? sprintf("%.2f GiB", k / 1048576) : sprintf("%.1f MiB", k / 1024) }
+{ tool[NR] = $1; form[NR] = $2; n[NR] = $3; res[NR] = $4; lines[NR] = $5; ms[NR] = $6; kib[NR] = $7; st[NR] = $8
+  key = $1 "/" $2 "/" $3; T[key] = $6; M[key] = $7; rows = NR }
+END {
+  print "| tool | form | N services | resources | lines | time | lines/s | resources/s | peak RSS | status |"
+  print "|---|---|--:|--:|--:|--:|--:|--:|--:|---|"
+  for (i = 1; i <= rows; i++) {
+    s = ms[i] / 1000
+    t = ms[i] < 1000 ? sprintf("%.1f ms", ms[i]) : sprintf("%.2f s", s)
+    printf "| %s | %s | %d | %d | %d | %s | %s | %s | %s | %s |\n", tool[i], form[i], n[i], res[i], lines[i],
+      t, (s > 0 ? human(lines[i] / s) : "-"), (s > 0 ? human(res[i] / s) : "-"), mem(kib[i]), st[i]
+  }
+  print ""
+  print "Growth (time and memory ratios for a tenfold N; 10.0 is linear):"
+  print ""
+  for (i = 1; i <= rows; i++) {
+    prev = tool[i] "/" form[i] "/" (n[i] / 10)
+    if (!(prev in T) || T[prev] <= 0) continue
+    mr = (M[prev] != "-" && kib[i] != "-" && M[prev] > 0) ? sprintf("%.1f", kib[i] / M[prev]) : "-"
+    printf "- %s %s, N=%d / N=%d: time x%.1f, memory x%s\n", tool[i], form[i], n[i], n[i] / 10, ms[i] / T[prev], mr
+  }
+  nt = 0
+  for (i = 1; i <= rows; i++) {
+    if (tool[i] != "terraform") continue
+    key = "platc/unrolled/" n[i]
+    if (!(key in T) || T[key] <= 0) continue
+    if (!nt++) { print ""; print "Terraform (" tfver ") / platc, same configuration:"; print "" }
+    mr = (M[key] != "-" && kib[i] != "-" && M[key] > 0) ? sprintf("%.0f", kib[i] / M[key]) : "-"
+    printf "- N=%d: time x%.0f, memory x%s\n", n[i], ms[i] / T[key], mr
+  }
+  key = "platc/unrolled/100000"
+  if (key in T) {
+    print ""
+    printf "Target, N=100,000 unrolled (300,000 resources): under 2 s and 1 GiB. Measured: %.2f s, %s: %s.\n",
+      T[key] / 1000, mem(M[key]), ((T[key] < 2000 && M[key] != "-" && M[key] < 1048576) ? "met" : "missed")
+  }
+}' "$rows" > "$report"
+
+echo
+cat "$report"
+
+mkdir -p "$here/results"
+{
+  echo "# platc benchmark results"
+  echo
+  echo "Measured by \`make bench\` (bench/run.sh) on $(date -u +%Y-%m-%d):"
+  echo "$(nproc) cores, $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null)," \
+       "$(awk '/^MemTotal/ { printf "%.1f GiB RAM", $2 / 1048576 }' /proc/meminfo 2>/dev/null)."
+  echo "platc: \`$($PLATC --version 2>/dev/null | head -n 1)\`; median of $RUNS runs of \`platc check\`."
+  [ -n "$tfver" ] && echo "Terraform: $tfver, \`terraform validate\`, $TF_RUNS run(s)."
+  echo
+  cat "$report"
+} > "$here/results/latest.md"
+echo
+echo "written: bench/results/latest.md"
+exit "$failed"
