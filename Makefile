@@ -103,6 +103,7 @@ suite: all $(UNIT_BINS)
 	@sh tests/run_golden.sh $(PLATC)
 	@sh tests/run_fmt.sh $(PLATC)
 	@sh tests/run_examples.sh $(PLATC)
+	@sh tests/run_bad.sh $(PLATC)
 	@sh tests/run_cli.sh $(PLATC)
 	@sh tests/run_fuzz_smoke.sh $(O)
 
