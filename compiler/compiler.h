@@ -35,6 +35,12 @@ void plat_free(Plat *p);
  * too, as E0505 with the path).  The checked program is p->prog. */
 bool plat_check_paths(Plat *p, const char *const *paths, uint32_t n);
 
+/* Check in-memory text as plat_check_paths checks a file on disk: [len] bytes at [text]
+ * (copied; may hold any bytes) become a one-file root module named [path], which is what
+ * diagnostics show; imports resolve relative to [path]'s folder.  For the fuzzer and the
+ * LSP (unsaved buffers).  Returns false only if nothing could be checked. */
+bool plat_check_source(Plat *p, const char *path, const char *text, size_t len);
+
 /* Parse one source already in p->sources, for the formatter, the LSP and the fuzzer. */
 AstFile *plat_parse(Plat *p, uint32_t file);
 
