@@ -97,3 +97,14 @@ bool plat_check_paths(Plat *p, const char *const *paths, uint32_t n) {
   }
   return loaded > 0 || n == 0;
 }
+
+bool plat_check_source(Plat *p, const char *path, const char *text, size_t len) {
+  if (len > SOURCE_MAX_BYTES) {
+    diag_add(&p->diags, DIAG_E0505, span_make(SPAN_NO_FILE, 0, 0),
+             "cannot read '%s': file too large (limit is %zu bytes)", path, (size_t)SOURCE_MAX_BYTES);
+    return false;
+  }
+  uint32_t id = source_add(&p->sources, path, text, len);
+  plat_parse(p, id);
+  return true;
+}
