@@ -1,0 +1,53 @@
+#!/bin/sh
+# Run the libFuzzer target.  Usage: tests/fuzz/run.sh O SECONDS
+# Seeds O/seeds (tests/fuzz/seed.sh), keeps the growing corpus in O/corpus across runs,
+# and writes crashing, leaking or slow inputs to O/crashes/.  Exits non-zero on any crash,
+# leak, timeout or out-of-memory, naming the new artifacts; commit a reduced copy of each
+# under tests/fuzz/regressions/, named after what it found.
+set -eu
+if [ $# -ne 2 ]; then
+  echo "usage: tests/fuzz/run.sh O SECONDS" >&2
+  exit 2
+fi
+O=$1
+SECS=$2
+bin=$O/fuzz_check
+if [ ! -x "$bin" ]; then
+  echo "fuzz/run: expected $bin (tests/fuzz/build.sh $O), found none" >&2
+  exit 1
+fi
+seeds=$O/seeds
+corpus=$O/corpus
+crashes=$O/crashes
+log=$O/fuzz.log
+rm -rf "$seeds"
+mkdir -p "$corpus" "$crashes"
+nseeds=$(sh tests/fuzz/seed.sh "$seeds")
+if [ "$nseeds" -eq 0 ]; then
+  echo "fuzz/run: expected seeds from examples/, tests/check/, tests/fmt/, found none" >&2
+  exit 1
+fi
+ls "$crashes" >"$O/crashes.before"
+
+echo "fuzz/run: $SECS s on $bin, $nseeds seeds, corpus $corpus, log $log"
+# UBSan in libplat.a was compiled recoverable: make every report fatal.
+export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+export ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1
+rc=0
+"$bin" -max_total_time="$SECS" -timeout=10 -rss_limit_mb=2048 -max_len=65536 -detect_leaks=1 \
+  -dict=tests/fuzz/plat.dict -artifact_prefix="$crashes/" -print_final_stats=1 \
+  "$corpus" "$seeds" >"$log" 2>&1 || rc=$?
+
+# Summary: executions, coverage, corpus, and anything new in crashes/.
+execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
+cov=$(grep -E '^#[0-9]+' "$log" | tail -n 1 | sed -n 's/.*\(cov: [0-9]*\).*\(ft: [0-9]*\).*\(corp: [0-9/]*[a-zA-Z]*\).*/\1 \2 \3/p')
+ls "$crashes" >"$O/crashes.after"
+new=$(comm -13 "$O/crashes.before" "$O/crashes.after" | sed "s|^|$crashes/|")
+echo "fuzz/run: exit $rc, ${execs:-?} executions, ${cov:-no coverage line}"
+if [ "$rc" -ne 0 ] || [ -n "$new" ]; then
+  grep -E 'ERROR|SUMMARY|runtime error|fuzz_check:|Test unit written|^    #[0-9]+ ' "$log" | head -n 60
+  echo "fuzz/run: FAIL: the fuzzer found a problem (exit $rc); artifacts:"
+  for f in $new; do echo "  $f"; done
+  echo "fuzz/run: reproduce with: $bin <artifact>   (full log: $log)"
+  exit 1
+fi
