@@ -11,6 +11,19 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* Under AddressSanitizer, check for leaks after each input, so a leak is blamed on the
+ * input that caused it rather than reported once at exit. */
+#if defined(__SANITIZE_ADDRESS__)
+#define REPLAY_LSAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define REPLAY_LSAN 1
+#endif
+#endif
+#ifdef REPLAY_LSAN
+#include <sanitizer/lsan_interface.h>
+#endif
+
 static unsigned long replayed;
 
 static int replay_file(const char *path) {
@@ -36,6 +49,12 @@ static int replay_file(const char *path) {
   LLVMFuzzerTestOneInput(buf, len);
   free(buf);
   replayed++;
+#ifdef REPLAY_LSAN
+  if (__lsan_do_recoverable_leak_check()) {
+    fprintf(stderr, "replay: %s leaks memory (report above)\n", path);
+    return 1;
+  }
+#endif
   return 0;
 }
 
