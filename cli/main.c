@@ -9,10 +9,6 @@
 #include "cli/cli.h"
 #include "compiler/compiler.h"
 
-/* `platc fmt` is written separately (cli/cmd_fmt.c); until it is linked in, the command is
- * neither listed nor dispatched, so help advertises exactly what works. */
-#pragma weak cmd_fmt
-
 typedef struct Command {
   const char *name;
   int (*run)(int argc, char **argv);
@@ -27,19 +23,16 @@ static const Command commands[] = {
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
-static bool available(const Command *c) { return c->run != NULL; }
-
 static const Command *find_command(const char *name) {
   for (size_t i = 0; i < NCOMMANDS; i++)
-    if (available(&commands[i]) && strcmp(commands[i].name, name) == 0) return &commands[i];
+    if (strcmp(commands[i].name, name) == 0) return &commands[i];
   return NULL;
 }
 
 static const char *suggest_command(const char *name) {
   const char *names[NCOMMANDS];
   uint32_t n = 0;
-  for (size_t i = 0; i < NCOMMANDS; i++)
-    if (available(&commands[i])) names[n++] = commands[i].name;
+  for (size_t i = 0; i < NCOMMANDS; i++) names[n++] = commands[i].name;
   return diag_suggest(name, names, n);
 }
 
@@ -47,7 +40,7 @@ static void print_help(FILE *out) {
   fprintf(out, "platc %s: the Plat toolchain\n\n", PLAT_VERSION);
   fputs("Usage: platc <command> [options] [arguments]\n\nCommands:\n", out);
   for (size_t i = 0; i < NCOMMANDS; i++)
-    if (available(&commands[i])) fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].summary);
+    fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].summary);
   fputs("\nOptions:\n"
         "  -h, --help     Show this help\n"
         "      --version  Print the version\n"
