@@ -9,9 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* TEMPORARY until compiler/ast.c defines ast_dump: without it the tree check is skipped. */
-#pragma weak ast_dump
-
 #define FMT_WIDTH 100
 #define FMT_INDENT 2
 
@@ -173,6 +170,13 @@ static void ifbreak_blank(Fmt *F, Seq *q) {
   add(q, d);
 }
 
+/* Display columns of [n] bytes of UTF-8: continuation bytes take none. */
+static uint32_t columns(const char *s, uint32_t n) {
+  uint32_t c = 0;
+  for (uint32_t i = 0; i < n; i++) c += ((unsigned char)s[i] & 0xC0) != 0x80;
+  return c;
+}
+
 /* ---- source positions and comments ----------------------------------------------------- */
 
 static bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
@@ -283,11 +287,14 @@ static void trailing(Fmt *F, Seq *q, uint32_t pos) {
 /* Comments before item [pos] of a statement list (body, file): each on its own line with
  * the user's blank line before it kept; a block comment sharing the item's line stays on
  * it.  [first]: right after an opening brace, where no blank line is kept. */
-static bool leading(Fmt *F, Seq *q, uint32_t pos, bool first) {
+static bool leading(Fmt *F, Seq *q, uint32_t pos, bool first, bool *blank) {
   bool any = false;
   while (F->ci < F->ncs && F->cs[F->ci].span.start < pos) {
     const Comment *c = &F->cs[F->ci++];
-    if (!(first && !any) && blank_before(F, c->span.start)) hard(F, q);
+    if (!(first && !any) && blank_before(F, c->span.start)) {
+      hard(F, q);
+      if (blank) *blank = true;
+    }
     add(q, comment_doc(F, c));
     if (own_line(F, c)) hard(F, q);
     any = true;
@@ -485,6 +492,16 @@ static void verbatim(Fmt *F, Seq *q, uint32_t l, uint32_t r) {
 }
 
 static Seq expr(Fmt *F, const Expr *e, int need, uint32_t parent_open);
+
+/* [s], for the punctuation [ch] expected next after source offset [after]: comments
+ * before that punctuation are placed before it, where the user wrote them. */
+static void punct(Fmt *F, Seq *q, uint32_t after, char ch, const char *s) {
+  uint32_t p = skip_fwd(F, after);
+  if (p < F->len && F->src[p] == ch) flush(F, q, p);
+  text(F, q, s);
+}
+
+static uint32_t type_end(const Fmt *F, const TypeExpr *t);
 static Seq type_expr(Fmt *F, const TypeExpr *t, bool need_parens);
 
 /* One thing in a bracketed list, body or statement list. */
@@ -501,6 +518,9 @@ typedef struct Items {
     const PolicyRule *rules;
   } u;
   uint32_t single_open;   /* the ( of a call with one argument, so (x) is not doubled */
+  Doc **pads;             /* IT_FIELD: the padding after each name, sized by align() */
+  bool *blank;            /* IT_FIELD: a blank line was written before item i */
+  bool pad_if_broken;     /* records: aligned only when laid one field per line */
 } Items;
 
 static uint32_t decl_start(const Decl *d) {
@@ -546,6 +566,23 @@ static uint32_t item_end(const Fmt *F, const Items *it, uint32_t i) {
 
 static Seq decl(Fmt *F, const Decl *d);
 
+/* [q] (the keyword) then `cond : msg`; when too long, the message goes on the next line:
+ *   deny cond
+ *     : "message"                                                                     */
+static Seq cond_message(Fmt *F, Seq q, const Expr *cond, const Expr *msg) {
+  cat(&q, expr(F, cond, 0, UINT32_MAX));
+  if (msg) {
+    Seq in = {0};
+    line(F, &in);
+    punct(F, &in, extent(F, cond->span).outer_r, ':', ": ");
+    cat(&in, expr(F, msg, 0, UINT32_MAX));
+    indent(F, &q, in);
+  }
+  Seq g = {0};
+  group(F, &g, q);
+  return g;
+}
+
 static void field_name(Fmt *F, Seq *q, const Field *f) {
   if (f->quoted) {
     flush(F, q, f->name.span.start);
@@ -563,7 +600,18 @@ static Seq item_doc(Fmt *F, const Items *it, uint32_t i) {
   case IT_FIELD: {
     const Field *f = &it->u.fields[i];
     field_name(F, &q, f);
-    text(F, &q, " = ");
+    if (it->pads) {
+      Doc *t = dnew(F, DK_TEXT);
+      it->pads[i] = t;
+      if (it->pad_if_broken) {
+        Doc *b = dnew(F, DK_IFBREAK);
+        b->kid = t;
+        add(&q, b);
+      } else {
+        add(&q, t);
+      }
+    }
+    punct(F, &q, f->name.span.end, '=', " = ");
     cat(&q, expr(F, f->value, 0, UINT32_MAX));
     return q;
   }
@@ -574,7 +622,7 @@ static Seq item_doc(Fmt *F, const Items *it, uint32_t i) {
     text(F, &q, ": ");
     cat(&q, type_expr(F, f->type, false));
     if (f->deflt) {
-      text(F, &q, " = ");
+      punct(F, &q, type_end(F, f->type), '=', " = ");
       cat(&q, expr(F, f->deflt, 0, UINT32_MAX));
     }
     return q;
@@ -587,7 +635,7 @@ static Seq item_doc(Fmt *F, const Items *it, uint32_t i) {
       cat(&q, type_expr(F, p->type, false));
     }
     if (p->deflt) {
-      text(F, &q, " = ");
+      punct(F, &q, p->type ? type_end(F, p->type) : p->name.span.end, '=', " = ");
       cat(&q, expr(F, p->deflt, 0, UINT32_MAX));
     }
     return q;
@@ -597,13 +645,41 @@ static Seq item_doc(Fmt *F, const Items *it, uint32_t i) {
   case IT_RULE: {
     const PolicyRule *r = &it->u.rules[i];
     text(F, &q, r->kind == RULE_DENY ? "deny " : "warn ");
-    cat(&q, expr(F, r->cond, 0, UINT32_MAX));
-    text(F, &q, " : ");
-    cat(&q, expr(F, r->msg, 0, UINT32_MAX));
-    return q;
+    return cond_message(F, q, r->cond, r->msg);
   }
   }
   return q;
+}
+
+/* Prepare [it] for aligning the = of its fields (see align). */
+static void align_prepare(Fmt *F, Items *it) {
+  if (it->kind != IT_FIELD || it->n < 2) return;
+  it->pads = arena_calloc(&F->docs, it->n, sizeof *it->pads);
+  it->blank = arena_calloc(&F->docs, it->n, sizeof *it->blank);
+}
+
+/* Align the = of consecutive fields, as gofmt and terraform fmt do: a run of fields ends
+ * at a blank line, and every name in a run is padded to the longest one. */
+static void align(Fmt *F, const Items *it) {
+  static const char spaces[] = "                                                                ";
+  if (!it->pads) return;
+  for (uint32_t i = 0; i < it->n;) {
+    uint32_t j = i + 1, w = 0;
+    while (j < it->n && !it->blank[j]) j++;
+    for (uint32_t k = i; k < j; k++) {
+      Span s = it->u.fields[k].name.span;
+      uint32_t c = columns(F->src + s.start, s.end - s.start);
+      if (c > w) w = c;
+    }
+    for (uint32_t k = i; k < j; k++) {
+      Span s = it->u.fields[k].name.span;
+      uint32_t pad = w - columns(F->src + s.start, s.end - s.start);
+      if (!it->pads[k]) continue;
+      it->pads[k]->s = spaces;
+      it->pads[k]->len = pad < sizeof spaces - 1 ? pad : (uint32_t)sizeof spaces - 1;
+    }
+    i = j;
+  }
 }
 
 typedef enum SepKind {
@@ -615,7 +691,7 @@ typedef enum SepKind {
  * [close_pos] are the brackets in the source, for the comments just inside them.
  * [padded]: a space inside the brackets when flat ({ a = 1 }). */
 static Seq bracketed(Fmt *F, const char *open, const char *close, uint32_t open_pos,
-                     uint32_t close_pos, const Items *it, SepKind sep, bool padded) {
+                     uint32_t close_pos, Items *it, SepKind sep, bool padded) {
   Seq q = {0}, in = {0};
   text(F, &q, open);
   trailing(F, &q, open_pos + 1);
@@ -624,6 +700,8 @@ static Seq bracketed(Fmt *F, const char *open, const char *close, uint32_t open_
     text(F, &q, close);
     return q;
   }
+  it->pad_if_broken = true;
+  align_prepare(F, it);
   for (uint32_t i = 0; i < it->n; i++) {
     uint32_t start = item_start(F, it, i);
     if (i == 0) {
@@ -632,8 +710,10 @@ static Seq bracketed(Fmt *F, const char *open, const char *close, uint32_t open_
     } else {
       line(F, &in);
       if (blank_before(F, F->ci < F->ncs && F->cs[F->ci].span.start < start
-                              ? F->cs[F->ci].span.start : start))
+                              ? F->cs[F->ci].span.start : start)) {
         ifbreak_blank(F, &in);
+        if (it->blank) it->blank[i] = true;
+      }
     }
     while (F->ci < F->ncs && F->cs[F->ci].span.start < start) {
       const Comment *c = &F->cs[F->ci++];
@@ -649,6 +729,7 @@ static Seq bracketed(Fmt *F, const char *open, const char *close, uint32_t open_
     }
     trailing(F, &in, item_end(F, it, i));
   }
+  align(F, it);
   /* comments before the closing bracket */
   bool first = it->n == 0;
   while (F->ci < F->ncs && F->cs[F->ci].span.start < close_pos) {
@@ -697,6 +778,23 @@ static void for_clause(Fmt *F, Seq *q, const ForClause *fc) {
 static Seq args(Fmt *F, uint32_t open, Expr *const *xs, uint32_t n) {
   Items it = {.kind = IT_EXPR, .n = n, .u.exprs = xs, .single_open = open};
   uint32_t close = n ? expect_at(F, item_end(F, &it, n - 1), ')') : expect_at(F, open + 1, ')');
+  /* A lone list, record or comprehension hugs the parentheses: f({ ... }) breaks inside
+   * the braces, not around them (unless comments sit between the brackets). */
+  if (n == 1) {
+    ExprKind k = xs[0]->kind;
+    Seq q = {0};
+    flush(F, &q, open);
+    bool hug = k == EX_LIST || k == EX_RECORD || k == EX_LIST_COMP || k == EX_MAP_COMP;
+    if (hug && shrink_outer(F, extent(F, xs[0]->span), open).layers == 0 &&
+        !(F->ci < F->ncs && F->cs[F->ci].span.start < close)) {
+      text(F, &q, "(");
+      cat(&q, expr(F, xs[0], 0, open));
+      text(F, &q, ")");
+      return q;
+    }
+    cat(&q, bracketed(F, "(", ")", open, close, &it, SEP_COMMA, false));
+    return q;
+  }
   return bracketed(F, "(", ")", open, close, &it, SEP_COMMA, false);
 }
 
@@ -887,8 +985,10 @@ static Seq type_core(Fmt *F, const TypeExpr *t, Extent x) {
     return bracketed(F, "{", "}", x.core_l, x.core_r - 1, &it, SEP_FIELDS, true);
   }
   case TE_OPTIONAL: {
-    TypeExprKind k = t->u.elem ? t->u.elem->kind : TE_ERROR;
-    cat(&q, type_expr(F, t->u.elem, k == TE_UNION || k == TE_SECRET || k == TE_REFINED));
+    const TypeExpr *el = t->u.elem;
+    TypeExprKind k = el ? el->kind : TE_ERROR;
+    bool need = (k == TE_UNION && el->u.uni.nmembers > 1) || k == TE_SECRET || k == TE_REFINED;
+    cat(&q, type_expr(F, el, need));
     text(F, &q, "?");
     return q;
   }
@@ -909,7 +1009,7 @@ static Seq type_core(Fmt *F, const TypeExpr *t, Extent x) {
   }
   case TE_SECRET:
     text(F, &q, "secret ");
-    cat(&q, type_expr(F, t->u.elem, t->u.elem && t->u.elem->kind == TE_REFINED));
+    cat(&q, type_expr(F, t->u.elem, false));
     return q;
   case TE_REFINED: {
     const TypeExpr *b = t->u.refined.base;
@@ -939,11 +1039,15 @@ static Seq type_expr(Fmt *F, const TypeExpr *t, bool need_parens) {
   return q;
 }
 
+static uint32_t type_end(const Fmt *F, const TypeExpr *t) {
+  return t ? extent(F, t->span).outer_r : 0;
+}
+
 /* ---- declarations ---------------------------------------------------------------------- */
 
 /* A declaration body: { then one item per line, user blank lines kept (at most one), }.
  * Always broken, even when short: a body grows one line per property in diffs. */
-static Seq body(Fmt *F, uint32_t open, uint32_t close, const Items *it) {
+static Seq body(Fmt *F, uint32_t open, uint32_t close, Items *it) {
   Seq q = {0}, in = {0};
   if (open >= F->len || close >= F->len || F->src[open] != '{' || F->src[close] != '}') {
     F->failed = true;
@@ -952,15 +1056,22 @@ static Seq body(Fmt *F, uint32_t open, uint32_t close, const Items *it) {
   text(F, &q, "{");
   trailing(F, &q, open + 1);
   bool any = false;
+  align_prepare(F, it);
   for (uint32_t i = 0; i < it->n; i++) {
     uint32_t start = item_start(F, it, i);
+    bool blank = false;
     hard(F, &in);
-    bool had = leading(F, &in, start, !any);
-    if ((any || had) && blank_before(F, start)) hard(F, &in);
+    bool had = leading(F, &in, start, !any, &blank);
+    if ((any || had) && blank_before(F, start)) {
+      hard(F, &in);
+      blank = true;
+    }
+    if (it->blank) it->blank[i] = blank;
     cat(&in, item_doc(F, it, i));
     trailing(F, &in, item_end(F, it, i));
     any = true;
   }
+  align(F, it);
   while (F->ci < F->ncs && F->cs[F->ci].span.start < close) {
     const Comment *c = &F->cs[F->ci++];
     hard(F, &in);
@@ -995,12 +1106,12 @@ static void typed_name(Fmt *F, Seq *q, Ident name, const TypeExpr *type) {
 static Seq decl(Fmt *F, const Decl *d) {
   Seq q = {0};
   for (uint32_t i = 0; i < d->ndecos; i++) {
-    if (i) leading(F, &q, d->decos[i].span.start, false);
+    if (i) leading(F, &q, d->decos[i].span.start, false, NULL);
     decorator(F, &q, &d->decos[i]);
     trailing(F, &q, d->decos[i].span.end);
     hard(F, &q);
   }
-  if (d->ndecos) leading(F, &q, d->span.start, false);
+  if (d->ndecos) leading(F, &q, d->span.start, false, NULL);
   switch (d->kind) {
   case D_ERROR:
     F->failed = true;
@@ -1019,7 +1130,7 @@ static Seq decl(Fmt *F, const Decl *d) {
     text(F, &q, "param ");
     typed_name(F, &q, d->name, d->u.param.type);
     if (d->u.param.deflt) {
-      text(F, &q, " = ");
+      punct(F, &q, d->u.param.type ? type_end(F, d->u.param.type) : d->name.span.end, '=', " = ");
       cat(&q, expr(F, d->u.param.deflt, 0, UINT32_MAX));
     }
     if (d->u.param.where) {
@@ -1031,13 +1142,13 @@ static Seq decl(Fmt *F, const Decl *d) {
   case D_OUTPUT:
     text(F, &q, d->kind == D_LET ? "let " : "output ");
     typed_name(F, &q, d->name, d->u.let.type);
-    text(F, &q, " = ");
+    punct(F, &q, d->u.let.type ? type_end(F, d->u.let.type) : d->name.span.end, '=', " = ");
     cat(&q, expr(F, d->u.let.value, 0, UINT32_MAX));
     break;
   case D_TYPE:
     text(F, &q, "type ");
     ident(F, &q, d->name);
-    text(F, &q, " = ");
+    punct(F, &q, d->name.span.end, '=', " = ");
     cat(&q, type_expr(F, d->u.alias.type, false));
     break;
   case D_FN: {
@@ -1052,7 +1163,7 @@ static Seq decl(Fmt *F, const Decl *d) {
       text(F, &q, ": ");
       cat(&q, type_expr(F, d->u.fn.ret, false));
     }
-    text(F, &q, " = ");
+    punct(F, &q, d->u.fn.ret ? type_end(F, d->u.fn.ret) : close + 1, '=', " = ");
     cat(&q, expr(F, d->u.fn.body, 0, UINT32_MAX));
     break;
   }
@@ -1121,24 +1232,13 @@ static Seq decl(Fmt *F, const Decl *d) {
   }
   case D_ASSERT:
     text(F, &q, "assert ");
-    cat(&q, expr(F, d->u.assert_.cond, 0, UINT32_MAX));
-    if (d->u.assert_.msg) {
-      text(F, &q, " : ");
-      cat(&q, expr(F, d->u.assert_.msg, 0, UINT32_MAX));
-    }
+    q = cond_message(F, q, d->u.assert_.cond, d->u.assert_.msg);
     break;
   }
   return q;
 }
 
 /* ---- layout ---------------------------------------------------------------------------- */
-
-/* Display columns of [n] bytes of UTF-8: continuation bytes take none. */
-static uint32_t columns(const char *s, uint32_t n) {
-  uint32_t c = 0;
-  for (uint32_t i = 0; i < n; i++) c += ((unsigned char)s[i] & 0xC0) != 0x80;
-  return c;
-}
 
 /* Would the commands from [first] (flat) and then the rest of the stack fit in [width]
  * columns up to the next line break?  Prettier's `fits`: cost bounded by the width. */
@@ -1205,7 +1305,7 @@ static void newline(Fmt *F, uint32_t ind) {
 static void put_text(Fmt *F, const char *s, uint32_t n, uint32_t ind) {
   if (n == 0) return;
   if (F->pending_nl) newline(F, ind + FMT_INDENT);
-  if (F->after_block && !F->line_empty && F->out.s[F->out.n - 1] != ' ' && !strchr(")]},", s[0]))
+  if (F->after_block && !F->line_empty && F->out.s[F->out.n - 1] != ' ' && !strchr(" )]},", s[0]))
     buf_ch(&F->out, ' '), F->col++;
   F->after_block = false;
   buf_put(&F->out, s, n);
@@ -1307,7 +1407,7 @@ static void format_file(Fmt *F, const AstFile *f) {
       buf_put(&F->out, blank ? "\n\n" : "\n", blank ? 2 : 1);
     }
     Seq q = {0};
-    bool had = leading(F, &q, start, true);
+    bool had = leading(F, &q, start, true, NULL);
     if (had && blank_before(F, start)) hard(F, &q);
     cat(&q, decl(F, d));
     trailing(F, &q, d->span.end);
@@ -1374,7 +1474,7 @@ char *plat_format(Plat *p, uint32_t file, size_t *len) {
     AstFile *again = plat_parse(q, id);
     ok = again && q->diags.nerrors == 0 &&
          same_comments(ast, sf->text, again, q->sources.files[id].text);
-    if (ok && ast_dump) {
+    if (ok) {
       Arena scratch;
       arena_init(&scratch);
       ok = strcmp(ast_dump(&scratch, ast), ast_dump(&scratch, again)) == 0;
