@@ -133,7 +133,9 @@ int cmd_check(int argc, char **argv) {
             err ? "error" : "warning", col ? "\033[0m" : "", col ? "\033[1m" : "",
             err ? "check failed: " : "", summary, col ? "\033[0m" : "");
   }
-  bool io_error = !loaded;
+  /* 2 for a path that cannot be read (E0505); a folder without .plat files (E0502) is a
+   * problem of the program, 1.  A failed load that said nothing is treated as I/O. */
+  bool io_error = !loaded && p->diags.nerrors == 0;
   for (uint32_t i = 0; i < p->diags.n; i++)
     if (p->diags.items[i]->code == DIAG_E0505) io_error = true;
   rc = io_error ? 2 : p->diags.nerrors ? 1 : 0;

@@ -41,6 +41,11 @@ run() {
   rc=0
   # shellcheck disable=SC2086
   env -u NO_COLOR $envs timeout 60 "$PLATC" "$@" >"$tmp/out" 2>"$tmp/err" </dev/null || rc=$?
+  # under SAN=1 a sanitizer report is a failure whatever the test expected
+  if grep -qE 'AddressSanitizer|LeakSanitizer|runtime error:' "$tmp/err"; then
+    failed "platc $*: expected no sanitizer report, got:"; grep -E -A3 'Sanitizer|runtime error:' "$tmp/err" | head -n 8
+  fi
+  if [ "$rc" -eq 124 ]; then failed "platc $*: timed out after 60 s"; fi
 }
 
 # expect_rc WHAT N: the last run exited N.
