@@ -132,6 +132,8 @@ struct TypeExpr {
   TypeExprKind kind;
   Span span;
   const struct Type *ty; /* filled by the checker */
+  uint16_t depth;        /* nesting of type constructors (list<...>, T?, ...), capped by the
+                            parser at PARSE_MAX_DEPTH like Expr.depth */
   union {
     struct { Ident *parts; uint32_t nparts; } name;            /* TE_NAME: a.b.c */
     TypeExpr *elem;                                            /* TE_LIST, TE_MAP, TE_OPTIONAL, TE_SECRET */
