@@ -1,13 +1,1281 @@
-/* placeholder grammar: replaced by the real one */
+/* Edit this file; the C is generated (Bison, into build/gen/compiler/grammar.{c,h}).
+ * The Plat grammar (docs/language.md §2) as a pure LALR(1) Bison parser with no conflicts.
+ * Actions only build AST nodes (ast.h) in the arena and report syntax errors (E01xx);
+ * names and types are the checker's.  Recovery happens at declaration, member, field, item
+ * and rule level, so one mistake does not hide the next.  parse_file, the entry point of
+ * parse.h, is at the end. */
 %require "3.8"
 %define api.pure full
 %define api.prefix {pp}
+%define api.token.prefix {T_}
+%define api.location.type {Span}
+%define parse.error custom
+%define parse.lac full
 %locations
-%code requires { #include "compiler/parse.h" }
-%param {void *scanner}
-%code { static int pplex(PPSTYPE *v, PPLTYPE *l, void *s) { (void)v; (void)l; (void)s; return 0; }
-        static void pperror(PPLTYPE *l, void *s, const char *m) { (void)l; (void)s; (void)m; } }
-%token T_EOF 0 "end of file"
+%expect 0           /* no conflicts at all (%expect-rr is for GLR parsers only) */
+%param {Parser *p}
+
+%code requires {
+#include "compiler/lexer.h"
+typedef struct Parser Parser;
+/* A string literal being assembled: its pieces and the ${ } expressions between them. */
+typedef struct StrBuild {
+  PtrVec segs;     /* LexStr* */
+  PtrVec exprs;    /* Expr* */
+} StrBuild;
+}
+
+%code provides {
+#define YYLLOC_DEFAULT(Cur, Rhs, N)                                   \
+  do {                                                                \
+    if (N) {                                                          \
+      (Cur).file = YYRHSLOC(Rhs, 1).file;                             \
+      (Cur).start = YYRHSLOC(Rhs, 1).start;                           \
+      (Cur).end = YYRHSLOC(Rhs, N).end;                               \
+    } else {                                                          \
+      (Cur).file = YYRHSLOC(Rhs, 0).file;                             \
+      (Cur).start = (Cur).end = YYRHSLOC(Rhs, 0).end;                 \
+    }                                                                 \
+  } while (0)
+}
+
+%code {
+#include <stdio.h>
+#include <string.h>
+
+/* The parser's state: the lexer, the input and the file being built. */
+struct Parser {
+  Lexer lx;
+  const ParseInput *in;
+  Arena *a;
+  AstFile *file;
+  PtrVec decls;
+  PtrVec mins;          /* 9223372036854775808 literals not (yet) under a unary minus */
+  bool deep;            /* E0101 reported for an expression */
+};
+
+#define YYMAXDEPTH 10000   /* Bison's own stack; exhausting it is reported as E0101 */
+
+/* Bison calls yylex inside yyparse, where its error-recovery counter yyerrstatus is in
+ * scope: pass it along so the lexer can skip whole bracketed groups that recovery
+ * discards (their insides would otherwise be parsed out of context). */
+static int pplex_rec(PPSTYPE *val, Span *loc, Parser *p, int errstatus) {
+  return lex_next_rec(&p->lx, val, loc, errstatus == 3);
+}
+#define pplex(val, loc, p) pplex_rec(val, loc, p, yyerrstatus)
+static void pperror(const Span *loc, Parser *p, const char *msg);
+
+static Span sp(Parser *p, uint32_t start, uint32_t end) { return span_make(p->lx.file, start, end); }
+
+/* ---- expression helpers ---- */
+
+/* Give [e] the depth of its deepest child plus one; past PARSE_MAX_DEPTH report E0101
+ * (once per file) and replace it by a childless EX_ERROR, so no later pass recurses deep. */
+static Expr *deepen(Parser *p, Expr *e, unsigned child) {
+  unsigned d = child + 1;
+  if (d <= PARSE_MAX_DEPTH) { e->depth = (uint16_t)d; return e; }
+  if (!p->deep) {
+    p->deep = true;
+    Diag *g = lex_error(&p->lx, DIAG_E0101, e->span.start, e->span.end,
+                        "nesting too deep (limit is %d)", PARSE_MAX_DEPTH);
+    diag_help(p->lx.diags, g, "split the expression with `let` bindings");
+  }
+  Expr *x = ast_expr(p->a, EX_ERROR, e->span);
+  x->depth = PARSE_MAX_DEPTH;
+  return x;
+}
+
+static unsigned dmax(unsigned a, const Expr *e) { return e && e->depth > a ? e->depth : a; }
+
+static Expr *leaf(Parser *p, ExprKind k, Span s) { return ast_expr(p->a, k, s); }
+
+static Expr *unary(Parser *p, UnaryOp op, Expr *x, Span s) {
+  Expr *e = ast_expr(p->a, EX_UNARY, s);
+  e->u.unary.op = op;
+  e->u.unary.operand = x;
+  return deepen(p, e, dmax(0, x));
+}
+
+static Expr *binary(Parser *p, BinaryOp op, Expr *l, Expr *r, Span s, Span ops) {
+  Expr *e = ast_expr(p->a, EX_BINARY, s);
+  e->u.binary.op = op;
+  e->u.binary.lhs = l;
+  e->u.binary.rhs = r;
+  e->u.binary.op_span = ops;
+  return deepen(p, e, dmax(dmax(0, l), r));
+}
+
+static bool is_cmp(const Expr *e) {
+  return e->kind == EX_BINARY && e->u.binary.op >= BIN_EQ && e->u.binary.op <= BIN_GE;
+}
+
+static Expr **exprs_finish(Parser *p, PtrVec *v, uint32_t *n, unsigned *depth) {
+  Expr **xs = (Expr **)ast_vec_finish(p->a, v, n);
+  for (uint32_t i = 0; i < *n; i++) *depth = dmax(*depth, xs[i]);
+  return xs;
+}
+
+static Field *fields_finish(Parser *p, PtrVec *v, uint32_t *n, unsigned *depth) {
+  *n = v->n;
+  Field *fs = *n ? arena_calloc(p->a, *n, sizeof *fs) : NULL;
+  for (uint32_t i = 0; i < *n; i++) {
+    fs[i] = *(Field *)v->items[i];
+    *depth = dmax(*depth, fs[i].value);
+  }
+  return fs;
+}
+
+static Expr *string_expr(Parser *p, StrBuild *b, Span s) {
+  uint32_t n = b->segs.n;
+  LexStr *segs = arena_calloc(p->a, n, sizeof *segs);
+  for (uint32_t i = 0; i < n; i++) segs[i] = *(LexStr *)b->segs.items[i];
+  Expr *e = lex_string_expr(&p->lx, segs, n, (Expr **)b->exprs.items, s);
+  return deepen(p, e, e->depth ? e->depth - 1u : 0u);
+}
+
+static StrBuild *str_start(Parser *p, const LexStr *head) {
+  StrBuild *b = arena_alloc(p->a, sizeof *b);
+  LexStr *h = arena_alloc(p->a, sizeof *h);
+  *h = *head;
+  ptrvec_push(p->a, &b->segs, h);
+  return b;
+}
+
+static void str_add(Parser *p, StrBuild *b, Expr *x, const LexStr *piece) {
+  ptrvec_push(p->a, &b->exprs, x);
+  LexStr *s = arena_alloc(p->a, sizeof *s);
+  *s = *piece;
+  ptrvec_push(p->a, &b->segs, s);
+}
+
+static Field *field(Parser *p, Ident name, bool quoted, Expr *value, Span s) {
+  Field *f = arena_alloc(p->a, sizeof *f);
+  f->name = name;
+  f->quoted = quoted;
+  f->value = value;
+  f->span = s;
+  return f;
+}
+
+static Ident string_key(Parser *p, const LexStr *ls, Span s) {
+  Expr *e = lex_string_expr(&p->lx, ls, 1, NULL, s);
+  Ident id;
+  if (e->u.str.nparts == 0) id.str = intern(p->in->strs, "", 0);
+  else id.str = intern(p->in->strs, e->u.str.parts[0].text, e->u.str.parts[0].len);
+  id.span = s;
+  return id;
+}
+
+static ForClause for_clause(Ident v1, Ident v2, Expr *src, Span s) {
+  ForClause f;
+  f.var1 = v1;
+  f.var2 = v2;
+  f.source = src;
+  f.span = s;
+  return f;
+}
+
+/* A 9223372036854775808 literal is valid only directly under a unary minus. */
+static void min_pending(Parser *p, Expr *e) { ptrvec_push(p->a, &p->mins, e); }
+static bool min_take(Parser *p, Expr *e) {
+  for (uint32_t i = p->mins.n; i-- > 0;)
+    if (p->mins.items[i] == e) { p->mins.items[i] = NULL; return true; }
+  return false;
+}
+
+/* ---- type helpers ---- */
+
+static TypeExpr *tnode(Parser *p, TypeExprKind k, Span s) { return ast_type(p->a, k, s); }
+
+static TypeExpr *twrap(Parser *p, TypeExprKind k, TypeExpr *elem, Span s) {
+  TypeExpr *t = ast_type(p->a, k, s);
+  t->u.elem = elem;
+  return t;
+}
+
+/* A name (a.b.c) as a TE_NAME, or NULL when [e] is not a plain dotted name. */
+static TypeExpr *expr_to_qualname(Parser *p, Expr *e) {
+  uint32_t n = 1;
+  const Expr *x = e;
+  while (x->kind == EX_MEMBER) { n++; x = x->u.member.obj; }
+  if (x->kind != EX_NAME) return NULL;
+  TypeExpr *t = tnode(p, TE_NAME, e->span);
+  t->u.name.parts = arena_calloc(p->a, n, sizeof(Ident));
+  t->u.name.nparts = n;
+  x = e;
+  for (uint32_t i = n; i-- > 0;) {
+    if (x->kind == EX_MEMBER) { t->u.name.parts[i] = x->u.member.name; x = x->u.member.obj; }
+    else t->u.name.parts[i] = x->u.name.id;
+  }
+  return t;
+}
+
+/* ---- declaration helpers ---- */
+
+static Decl *decl(Parser *p, DeclKind k, Span s, Ident name) {
+  Decl *d = ast_decl(p->a, k, s);
+  d->name = name;
+  return d;
+}
+
+static Ident no_ident(void) { Ident id = {NULL, {0, 0, 0}}; return id; }
+
+static Span keyword_span(const Decl *d) {
+  const char *kw = ast_decl_keyword(d->kind);
+  return span_make(d->span.file, d->span.start, d->span.start + (uint32_t)strlen(kw));
+}
+
+static void check_decorators(Parser *p, Decl *d);
+static void check_member(Parser *p, Decl *d, DeclKind container);
+}
+
+%union {
+  Ident id;
+  LexNum num;
+  LexStr str;
+  Expr *expr;
+  TypeExpr *type;
+  Decl *decl;
+  PtrVec vec;
+  Field *field;
+  TypeField *tfield;
+  FnParam *fparam;
+  Decorator *deco;
+  PolicyRule *rule;
+  ForClause *forc;
+  StrBuild *sb;
+  int op;
+  struct { Ident v1, v2; } vars;
+}
+
+%initial-action { @$ = span_make(p->lx.file, 0, 0); }
+
+%token END 0 "end of file"
+%token <id> IDENT "identifier"
+%token <num> INT "integer" FLOAT "float"
+%token <str> STRING "string" STR_HEAD "string with interpolation"
+%token <str> STR_MID "'}' of an interpolation" STR_TAIL "end of an interpolated string"
+/* Keywords, contiguous (lexer.re relies on it), in the order of lexer.re's keyword_text. */
+%token <id> USE "'use'" IMPORT "'import'" AS "'as'" PARAM "'param'" LET "'let'"
+%token <id> TYPE "'type'" FN "'fn'" RESOURCE "'resource'" COMPONENT "'component'"
+%token <id> OUTPUT "'output'" POLICY "'policy'" FOR "'for'" IN "'in'" IF "'if'"
+%token <id> THEN "'then'" ELSE "'else'" TEST "'test'" ASSERT "'assert'" DENY "'deny'"
+%token <id> WARN "'warn'" MOVED "'moved'" WHERE "'where'" SECRET "'secret'" TRUE "'true'"
+%token <id> FALSE "'false'" NULL "'null'" SELF "'self'"
+%token LBRACE "'{'" RBRACE "'}'" LBRACK "'['" RBRACK "']'" LPAREN "'('" RPAREN "')'"
+%token COMMA "','" DOT "'.'" COLON "':'" ASSIGN "'='" ARROW "'=>'" QUESTION "'?'"
+%token COALESCE "'??'" PIPE "'|'" AT "'@'" PLUS "'+'" MINUS "'-'" STAR "'*'" SLASH "'/'"
+%token PERCENT "'%'" BANG "'!'" EQ "'=='" NE "'!='" LT "'<'" LE "'<='" GT "'>'" GE "'>='"
+%token ANDAND "'&&'" OROR "'||'"
+
+%type <id> name tname
+%type <expr> expr coalesce or and cmp add mul unary postfix primary string opt_default
+%type <expr> opt_where opt_if interp_expr item arg
+%type <op> cmpop
+%type <sb> strparts
+%type <decl> decl decl_core use import param let typedecl fn resource schema component
+%type <decl> output policy test assert moved
+%type <vec> decorators members fields items args arglist fnparams fplist sfields tfields rules
+%type <vec> qualparts fields_opt
+%type <field> field field_item
+%type <tfield> sfield sfield_item tfield tfield_item
+%type <fparam> fnparam
+%type <deco> decorator
+%type <rule> rule rule_item
+%type <forc> opt_for
+%type <vars> forvars
+%type <type> type ptype utype otype primtype opt_type qualname opt_ptype
+
 %%
-file: %empty ;
+
+/* file = { decl } ; */
+file
+  : %empty
+  | top_items
+  ;
+
+top_items
+  : top_item
+  | top_items top_item
+  ;
+
+top_item
+  : decl     { if ($1) { check_member(p, $1, D_ERROR); ptrvec_push(p->a, &p->decls, $1); } }
+  | error    { }
+  ;
+
+/* decl = { decorator } decl_core ; decorators are valid only before `resource` (E0102). */
+decl
+  : decl_core               { $$ = $1; }
+  | decorators decl_core    {
+      $$ = $2;
+      uint32_t n = $1.n;
+      $$->decos = n ? arena_calloc(p->a, n, sizeof(Decorator)) : NULL;
+      for (uint32_t i = 0; i < n; i++) $$->decos[i] = *(Decorator *)$1.items[i];
+      $$->ndecos = n;
+      check_decorators(p, $$);
+    }
+  ;
+
+decl_core
+  : use | import | param | let | typedecl | fn | resource | schema | component | output
+  | policy | test | assert | moved
+  ;
+
+/* decorator = "@" IDENT [ "(" [ expr { "," expr } [ "," ] ] ")" ] ; */
+decorators
+  : decorator               { $$ = (PtrVec){0}; ptrvec_push(p->a, &$$, $1); }
+  | decorators decorator    { $$ = $1; ptrvec_push(p->a, &$$, $2); }
+  ;
+
+decorator
+  : AT IDENT                {
+      $$ = arena_alloc(p->a, sizeof *$$); $$->name = $2; $$->span = @$;
+    }
+  | AT IDENT LPAREN args RPAREN {
+      $$ = arena_alloc(p->a, sizeof *$$); $$->name = $2; $$->span = @$; $$->has_parens = true;
+      unsigned d = 0;
+      $$->args = exprs_finish(p, &$4, &$$->nargs, &d);
+    }
+  ;
+
+/* use = "use" IDENT ; */
+use
+  : USE IDENT               { $$ = decl(p, D_USE, @$, $2); $$->u.use.provider = $2; }
+  ;
+
+/* import = "import" STRING "as" IDENT ; */
+import
+  : IMPORT string AS IDENT  { $$ = decl(p, D_IMPORT, @$, $4); $$->u.import.path = $2; $$->u.import.alias = $4; }
+  ;
+
+/* param = "param" IDENT [ ":" type ] [ "=" expr ] [ "where" expr ] ;
+   The type here takes no `where` of its own: a trailing `where` is the param's. */
+param
+  : PARAM IDENT opt_ptype opt_default opt_where {
+      $$ = decl(p, D_PARAM, @$, $2);
+      $$->u.param.type = $3; $$->u.param.deflt = $4; $$->u.param.where = $5;
+    }
+  ;
+
+opt_ptype
+  : %empty                  { $$ = NULL; }
+  | COLON ptype             { $$ = $2; }
+  ;
+
+opt_type
+  : %empty                  { $$ = NULL; }
+  | COLON type              { $$ = $2; }
+  ;
+
+opt_default
+  : %empty                  { $$ = NULL; }
+  | ASSIGN expr             { $$ = $2; }
+  ;
+
+opt_where
+  : %empty                  { $$ = NULL; }
+  | WHERE expr              { $$ = $2; }
+  ;
+
+/* let = "let" IDENT [ ":" type ] "=" ( expr | instance ) ;  instance = qualname body ;
+   The instance's name is parsed as an expression and must be a dotted name. */
+let
+  : LET IDENT opt_type ASSIGN expr {
+      $$ = decl(p, D_LET, @$, $2); $$->u.let.type = $3; $$->u.let.value = $5;
+    }
+  | LET IDENT opt_type ASSIGN expr LBRACE fields_opt RBRACE {
+      $$ = decl(p, D_LET, @$, $2); $$->u.let.type = $3;
+      TypeExpr *t = expr_to_qualname(p, $5);
+      if (!t) {
+        Diag *d = lex_error(&p->lx, DIAG_E0100, $5->span.start, $5->span.end,
+                            "only a component can be instantiated with '{ ... }'");
+        diag_label(p->lx.diags, d, d->span, "this is not a component name");
+        t = tnode(p, TE_ERROR, $5->span);
+      }
+      Expr *e = ast_expr(p->a, EX_INSTANCE, span_join($5->span, @8));
+      e->u.inst.type = t;
+      unsigned d = 0;
+      e->u.inst.fields = fields_finish(p, &$7, &e->u.inst.nfields, &d);
+      $$->u.let.value = deepen(p, e, d);
+    }
+  ;
+
+/* typedecl = "type" IDENT "=" type ; */
+typedecl
+  : TYPE IDENT ASSIGN type  { $$ = decl(p, D_TYPE, @$, $2); $$->u.alias.type = $4; }
+  ;
+
+/* fn = "fn" IDENT "(" [ fnparam { "," fnparam } [ "," ] ] ")" [ ":" type ] "=" expr ; */
+fn
+  : FN IDENT LPAREN fnparams RPAREN opt_type ASSIGN expr {
+      $$ = decl(p, D_FN, @$, $2);
+      $$->u.fn.nparams = $4.n;
+      $$->u.fn.params = $4.n ? arena_calloc(p->a, $4.n, sizeof(FnParam)) : NULL;
+      for (uint32_t i = 0; i < $4.n; i++) $$->u.fn.params[i] = *(FnParam *)$4.items[i];
+      $$->u.fn.ret = $6; $$->u.fn.body = $8;
+    }
+  ;
+
+fnparams
+  : %empty                  { $$ = (PtrVec){0}; }
+  | fplist                  { $$ = $1; }
+  | fplist COMMA            { $$ = $1; }
+  ;
+
+fplist
+  : fnparam                 { $$ = (PtrVec){0}; if ($1) ptrvec_push(p->a, &$$, $1); }
+  | fplist COMMA fnparam    { $$ = $1; if ($3) ptrvec_push(p->a, &$$, $3); }
+  ;
+
+/* fnparam = IDENT ":" type [ "=" expr ] ; */
+fnparam
+  : IDENT COLON type opt_default {
+      $$ = arena_alloc(p->a, sizeof *$$); $$->name = $1; $$->type = $3; $$->deflt = $4; $$->span = @$;
+    }
+  ;
+
+/* resource = { decorator } "resource" IDENT ":" qualname [ "for" forvars "in" expr ]
+              [ "if" expr ] body ; */
+resource
+  : RESOURCE IDENT COLON qualname opt_for opt_if LBRACE fields_opt RBRACE {
+      $$ = decl(p, D_RESOURCE, @$, $2);
+      $$->u.res.type = $4; $$->u.res.each = $5; $$->u.res.cond = $6;
+      unsigned d = 0;
+      $$->u.res.fields = fields_finish(p, &$8, &$$->u.res.nfields, &d);
+      $$->u.res.body_span = span_join(@7, @9);
+    }
+  ;
+
+opt_for
+  : %empty                  { $$ = NULL; }
+  | FOR forvars IN expr     {
+      $$ = arena_alloc(p->a, sizeof *$$);
+      *$$ = for_clause($2.v1, $2.v2, $4, @$);
+    }
+  ;
+
+opt_if
+  : %empty                  { $$ = NULL; }
+  | IF expr                 { $$ = $2; }
+  ;
+
+/* forvars = IDENT [ "," IDENT ] ; */
+forvars
+  : IDENT                   { $$.v1 = $1; $$.v2 = no_ident(); }
+  | IDENT COMMA IDENT       { $$.v1 = $1; $$.v2 = $3; }
+  ;
+
+/* schema = "resource" IDENT "{" { [ "output" ] name ":" type [ "=" expr ] [ "," ] } "}" ;
+   (provider schema files only) */
+schema
+  : RESOURCE IDENT LBRACE RBRACE {
+      $$ = decl(p, D_SCHEMA, @$, $2);
+    }
+  | RESOURCE IDENT LBRACE sfields RBRACE {
+      $$ = decl(p, D_SCHEMA, @$, $2);
+      $$->u.schema.nfields = $4.n;
+      $$->u.schema.fields = arena_calloc(p->a, $4.n ? $4.n : 1, sizeof(TypeField));
+      for (uint32_t i = 0; i < $4.n; i++) $$->u.schema.fields[i] = *(TypeField *)$4.items[i];
+    }
+  ;
+
+sfields
+  : sfield_item             { $$ = (PtrVec){0}; if ($1) ptrvec_push(p->a, &$$, $1); }
+  | sfields sfield_item     { $$ = $1; if ($2) ptrvec_push(p->a, &$$, $2); }
+  ;
+
+sfield_item
+  : sfield                  { $$ = $1; }
+  | sfield COMMA            { $$ = $1; }
+  | error                   { $$ = NULL; }
+  ;
+
+sfield
+  : tname COLON type opt_default {
+      $$ = arena_alloc(p->a, sizeof *$$); $$->name = $1; $$->type = $3; $$->deflt = $4; $$->span = @$;
+    }
+  | OUTPUT tname COLON type opt_default {
+      $$ = arena_alloc(p->a, sizeof *$$); $$->name = $2; $$->type = $4; $$->deflt = $5;
+      $$->is_output = true; $$->span = @$;
+    }
+  ;
+
+/* component = "component" IDENT "{" { decl } "}" ;
+   Only param, let, resource and output are allowed (E0102 otherwise, parsed anyway). */
+component
+  : COMPONENT IDENT LBRACE RBRACE {
+      $$ = decl(p, D_COMPONENT, @$, $2); $$->u.comp.body_span = span_join(@3, @4);
+    }
+  | COMPONENT IDENT LBRACE members RBRACE {
+      $$ = decl(p, D_COMPONENT, @$, $2); $$->u.comp.body_span = span_join(@3, @5);
+      $$->u.comp.members = (Decl **)ast_vec_finish(p->a, &$4, &$$->u.comp.nmembers);
+      for (uint32_t i = 0; i < $$->u.comp.nmembers; i++) check_member(p, $$->u.comp.members[i], D_COMPONENT);
+    }
+  ;
+
+members
+  : member_decl             { $$ = (PtrVec){0}; if ($<decl>1) ptrvec_push(p->a, &$$, $<decl>1); }
+  | members member_decl     { $$ = $1; if ($<decl>2) ptrvec_push(p->a, &$$, $<decl>2); }
+  ;
+
+member_decl
+  : decl                    { $<decl>$ = $1; }
+  | error                   { $<decl>$ = NULL; }
+  ;
+
+/* output = "output" IDENT [ ":" type ] "=" expr ; */
+output
+  : OUTPUT IDENT opt_type ASSIGN expr {
+      $$ = decl(p, D_OUTPUT, @$, $2); $$->u.let.type = $3; $$->u.let.value = $5;
+    }
+  ;
+
+/* policy = "policy" STRING "for" IDENT ":" qualname "{" { rule } "}" ; */
+policy
+  : POLICY string FOR IDENT COLON qualname LBRACE RBRACE {
+      $$ = decl(p, D_POLICY, @$, no_ident());
+      $$->u.policy.title = $2; $$->u.policy.var = $4; $$->u.policy.type = $6;
+    }
+  | POLICY string FOR IDENT COLON qualname LBRACE rules RBRACE {
+      $$ = decl(p, D_POLICY, @$, no_ident());
+      $$->u.policy.title = $2; $$->u.policy.var = $4; $$->u.policy.type = $6;
+      $$->u.policy.nrules = $8.n;
+      $$->u.policy.rules = arena_calloc(p->a, $8.n ? $8.n : 1, sizeof(PolicyRule));
+      for (uint32_t i = 0; i < $8.n; i++) $$->u.policy.rules[i] = *(PolicyRule *)$8.items[i];
+    }
+  ;
+
+rules
+  : rule_item               { $$ = (PtrVec){0}; if ($1) ptrvec_push(p->a, &$$, $1); }
+  | rules rule_item         { $$ = $1; if ($2) ptrvec_push(p->a, &$$, $2); }
+  ;
+
+rule_item
+  : rule                    { $$ = $1; }
+  | error                   { $$ = NULL; }
+  ;
+
+/* rule = ( "deny" | "warn" ) expr ":" expr ; */
+rule
+  : DENY expr COLON expr    {
+      $$ = arena_alloc(p->a, sizeof *$$); $$->kind = RULE_DENY; $$->cond = $2; $$->msg = $4; $$->span = @$;
+    }
+  | WARN expr COLON expr    {
+      $$ = arena_alloc(p->a, sizeof *$$); $$->kind = RULE_WARN; $$->cond = $2; $$->msg = $4; $$->span = @$;
+    }
+  ;
+
+/* test = "test" STRING "{" { let | assert } "}" ; */
+test
+  : TEST string LBRACE RBRACE {
+      $$ = decl(p, D_TEST, @$, no_ident()); $$->u.test.title = $2;
+    }
+  | TEST string LBRACE members RBRACE {
+      $$ = decl(p, D_TEST, @$, no_ident()); $$->u.test.title = $2;
+      $$->u.test.stmts = (Decl **)ast_vec_finish(p->a, &$4, &$$->u.test.nstmts);
+      for (uint32_t i = 0; i < $$->u.test.nstmts; i++) check_member(p, $$->u.test.stmts[i], D_TEST);
+    }
+  ;
+
+/* assert = "assert" expr [ ":" expr ] ; */
+assert
+  : ASSERT expr             { $$ = decl(p, D_ASSERT, @$, no_ident()); $$->u.assert_.cond = $2; }
+  | ASSERT expr COLON expr  {
+      $$ = decl(p, D_ASSERT, @$, no_ident()); $$->u.assert_.cond = $2; $$->u.assert_.msg = $4;
+    }
+  ;
+
+/* moved = "moved" expr "=>" expr ; */
+moved
+  : MOVED expr ARROW expr   {
+      $$ = decl(p, D_MOVED, @$, no_ident()); $$->u.moved.from = $2; $$->u.moved.to = $4;
+    }
+  ;
+
+/* ---- types ----
+   type     = "secret" type | uniontype [ "where" expr ] ;
+   ptype    = "secret" ptype | uniontype ;            (a type without a trailing `where`:
+                                                      in params and in list<...>)
+   uniontype = opttype { "|" opttype } ;
+   opttype  = primtype [ "?" | "??" ] ;
+   primtype = qualname [ "<" ptype ">" ] | "{" { tfield [ "," ] } "}" | STRING | "(" type ")" ; */
+type
+  : SECRET type             { $$ = twrap(p, TE_SECRET, $2, @$); }
+  | utype                   { $$ = $1; }
+  | utype WHERE expr        {
+      $$ = tnode(p, TE_REFINED, @$); $$->u.refined.base = $1; $$->u.refined.pred = $3;
+    }
+  ;
+
+ptype
+  : SECRET ptype            { $$ = twrap(p, TE_SECRET, $2, @$); }
+  | utype                   { $$ = $1; }
+  ;
+
+utype
+  : otype                   { $$ = $1; }
+  | utype PIPE otype        {
+      TypeExpr *l = $1, *r = $3;
+      bool ok = true;
+      if (l->kind != TE_UNION) {
+        lex_error(&p->lx, DIAG_E0100, l->span.start, l->span.end,
+                  "only string literals can be members of a union type");
+        ok = false;
+      }
+      if (r->kind != TE_UNION) {
+        if (ok) lex_error(&p->lx, DIAG_E0100, r->span.start, r->span.end,
+                          "only string literals can be members of a union type");
+        ok = false;
+      }
+      if (!ok) { $$ = tnode(p, TE_ERROR, @$); }
+      else {
+        $$ = tnode(p, TE_UNION, @$);
+        uint32_t n = l->u.uni.nmembers + r->u.uni.nmembers;
+        $$->u.uni.members = arena_calloc(p->a, n, sizeof(Expr *));
+        memcpy($$->u.uni.members, l->u.uni.members, l->u.uni.nmembers * sizeof(Expr *));
+        memcpy($$->u.uni.members + l->u.uni.nmembers, r->u.uni.members, r->u.uni.nmembers * sizeof(Expr *));
+        $$->u.uni.nmembers = n;
+      }
+    }
+  ;
+
+otype
+  : primtype                { $$ = $1; }
+  | primtype QUESTION       { $$ = twrap(p, TE_OPTIONAL, $1, @$); }
+  | primtype COALESCE       { $$ = twrap(p, TE_OPTIONAL, twrap(p, TE_OPTIONAL, $1, span_make(@$.file, @$.start, @$.end - 1)), @$); }
+  ;
+
+primtype
+  : qualname                { $$ = $1; }
+  | qualname LT ptype GT    {
+      TypeExpr *q = $1;
+      const char *n = q->u.name.parts[0].str->s;
+      if (q->u.name.nparts == 1 && strcmp(n, "list") == 0) $$ = twrap(p, TE_LIST, $3, @$);
+      else if (q->u.name.nparts == 1 && strcmp(n, "map") == 0) $$ = twrap(p, TE_MAP, $3, @$);
+      else {
+        Diag *d = lex_error(&p->lx, DIAG_E0100, q->span.start, q->span.end,
+                            "only list<T> and map<T> take a type argument");
+        diag_label(p->lx.diags, d, d->span, "this type takes no '<...>'");
+        $$ = tnode(p, TE_ERROR, @$);
+      }
+    }
+  | LBRACE RBRACE           { $$ = tnode(p, TE_RECORD, @$); }
+  | LBRACE tfields RBRACE   {
+      $$ = tnode(p, TE_RECORD, @$);
+      $$->u.record.nfields = $2.n;
+      $$->u.record.fields = arena_calloc(p->a, $2.n ? $2.n : 1, sizeof(TypeField));
+      for (uint32_t i = 0; i < $2.n; i++) $$->u.record.fields[i] = *(TypeField *)$2.items[i];
+    }
+  | string                  {
+      if ($1->kind != EX_STRING || ($1->u.str.nparts == 1 && $1->u.str.parts[0].is_expr) ||
+          $1->u.str.nparts > 1) {
+        lex_error(&p->lx, DIAG_E0100, $1->span.start, $1->span.end,
+                  "a string literal in a type cannot hold an interpolation");
+        $$ = tnode(p, TE_ERROR, @$);
+      } else {
+        $$ = tnode(p, TE_UNION, @$);
+        $$->u.uni.members = arena_alloc(p->a, sizeof(Expr *));
+        $$->u.uni.members[0] = $1;
+        $$->u.uni.nmembers = 1;
+      }
+    }
+  | LPAREN type RPAREN      { $$ = $2; }
+  ;
+
+tfields
+  : tfield_item             { $$ = (PtrVec){0}; if ($1) ptrvec_push(p->a, &$$, $1); }
+  | tfields tfield_item     { $$ = $1; if ($2) ptrvec_push(p->a, &$$, $2); }
+  ;
+
+tfield_item
+  : tfield                  { $$ = $1; }
+  | tfield COMMA            { $$ = $1; }
+  | error                   { $$ = NULL; }
+  ;
+
+tfield
+  : tname COLON type opt_default {
+      $$ = arena_alloc(p->a, sizeof *$$); $$->name = $1; $$->type = $3; $$->deflt = $4; $$->span = @$;
+    }
+  ;
+
+/* qualname = IDENT { "." IDENT } ; */
+qualname
+  : qualparts               {
+      $$ = tnode(p, TE_NAME, @$);
+      $$->u.name.nparts = $1.n;
+      $$->u.name.parts = arena_calloc(p->a, $1.n, sizeof(Ident));
+      for (uint32_t i = 0; i < $1.n; i++) $$->u.name.parts[i] = *(Ident *)$1.items[i];
+    }
+  ;
+
+qualparts
+  : IDENT                   {
+      $$ = (PtrVec){0}; Ident *i = arena_alloc(p->a, sizeof *i); *i = $1; ptrvec_push(p->a, &$$, i);
+    }
+  | qualparts DOT IDENT     {
+      $$ = $1; Ident *i = arena_alloc(p->a, sizeof *i); *i = $3; ptrvec_push(p->a, &$$, i);
+    }
+  ;
+
+/* ---- expressions ---- */
+
+/* expr = "if" expr "then" expr "else" expr | coalesce ; */
+expr
+  : IF expr THEN expr ELSE expr {
+      $$ = ast_expr(p->a, EX_IF, @$);
+      $$->u.cond.cond = $2; $$->u.cond.then = $4; $$->u.cond.els = $6;
+      $$ = deepen(p, $$, dmax(dmax(dmax(0, $2), $4), $6));
+    }
+  | coalesce                { $$ = $1; }
+  ;
+
+/* coalesce = or { "??" or } ; */
+coalesce
+  : or                      { $$ = $1; }
+  | coalesce COALESCE or    { $$ = binary(p, BIN_COALESCE, $1, $3, @$, @2); }
+  ;
+
+/* or = and { "||" and } ; */
+or
+  : and                     { $$ = $1; }
+  | or OROR and             { $$ = binary(p, BIN_OR, $1, $3, @$, @2); }
+  ;
+
+/* and = cmp { "&&" cmp } ; */
+and
+  : cmp                     { $$ = $1; }
+  | and ANDAND cmp          { $$ = binary(p, BIN_AND, $1, $3, @$, @2); }
+  ;
+
+/* cmp = add [ cmpop add ] ;  parsed as a chain so that `a < b < c` gets a clear error */
+cmp
+  : add                     { $$ = $1; }
+  | cmp cmpop add           {
+      if (is_cmp($1) && $1->span.start == @1.start && $1->span.end == @1.end) {
+        Diag *d = lex_error(&p->lx, DIAG_E0100, @2.start, @2.end,
+                            "comparison operators cannot be chained");
+        diag_label(p->lx.diags, d, d->span, "second comparison");
+        diag_label(p->lx.diags, d, $1->u.binary.op_span, "first comparison");
+        diag_help(p->lx.diags, d, "compare twice and join with '&&': `a < b && b < c`");
+      }
+      $$ = binary(p, (BinaryOp)$2, $1, $3, @$, @2);
+    }
+  ;
+
+cmpop
+  : EQ { $$ = BIN_EQ; } | NE { $$ = BIN_NE; } | LT { $$ = BIN_LT; }
+  | LE { $$ = BIN_LE; } | GT { $$ = BIN_GT; } | GE { $$ = BIN_GE; }
+  ;
+
+/* add = mul { ( "+" | "-" ) mul } ; */
+add
+  : mul                     { $$ = $1; }
+  | add PLUS mul            { $$ = binary(p, BIN_ADD, $1, $3, @$, @2); }
+  | add MINUS mul           { $$ = binary(p, BIN_SUB, $1, $3, @$, @2); }
+  ;
+
+/* mul = unary { ( "*" | "/" | "%" ) unary } ; */
+mul
+  : unary                   { $$ = $1; }
+  | mul STAR unary          { $$ = binary(p, BIN_MUL, $1, $3, @$, @2); }
+  | mul SLASH unary         { $$ = binary(p, BIN_DIV, $1, $3, @$, @2); }
+  | mul PERCENT unary       { $$ = binary(p, BIN_MOD, $1, $3, @$, @2); }
+  ;
+
+/* unary = ( "-" | "!" ) unary | postfix ;  -9223372036854775808 folds into one literal */
+unary
+  : MINUS unary             {
+      Expr *x = $2;
+      if (x->kind == EX_INT && x->span.start == @2.start && x->span.end == @2.end && min_take(p, x)) {
+        x->span = @$;
+        $$ = x;
+      } else {
+        $$ = unary(p, UN_NEG, x, @$);
+      }
+    }
+  | BANG unary              { $$ = unary(p, UN_NOT, $2, @$); }
+  | postfix                 { $$ = $1; }
+  ;
+
+/* postfix = primary { "." name | "[" expr "]" | "(" [ expr { "," expr } [ "," ] ] ")" } ; */
+postfix
+  : primary                 { $$ = $1; }
+  | postfix DOT name        {
+      $$ = ast_expr(p->a, EX_MEMBER, @$); $$->u.member.obj = $1; $$->u.member.name = $3;
+      $$ = deepen(p, $$, $1->depth);
+    }
+  | postfix LBRACK expr RBRACK {
+      $$ = ast_expr(p->a, EX_INDEX, @$); $$->u.index.obj = $1; $$->u.index.index = $3;
+      $$ = deepen(p, $$, dmax($1->depth, $3));
+    }
+  | postfix LPAREN args RPAREN {
+      $$ = ast_expr(p->a, EX_CALL, @$); $$->u.call.callee = $1;
+      unsigned d = $1->depth;
+      $$->u.call.args = exprs_finish(p, &$3, &$$->u.call.nargs, &d);
+      $$ = deepen(p, $$, d);
+    }
+  ;
+
+args
+  : %empty                  { $$ = (PtrVec){0}; }
+  | arglist                 { $$ = $1; }
+  | arglist COMMA           { $$ = $1; }
+  ;
+
+arglist
+  : arg                     { $$ = (PtrVec){0}; ptrvec_push(p->a, &$$, $1); }
+  | arglist COMMA arg       { $$ = $1; ptrvec_push(p->a, &$$, $3); }
+  ;
+
+arg
+  : expr                    { $$ = $1; }
+  ;
+
+/* primary = INT | FLOAT | STRING | "true" | "false" | "null" | "self" | IDENT
+           | "(" expr ")" | list | list comprehension | record | map comprehension ; */
+primary
+  : INT                     {
+      $$ = leaf(p, EX_INT, @$); $$->u.i = $1.i;
+      if ($1.min) min_pending(p, $$);
+    }
+  | FLOAT                   { $$ = leaf(p, EX_FLOAT, @$); $$->u.f = $1.f; }
+  | string                  { $$ = $1; }
+  | TRUE                    { $$ = leaf(p, EX_BOOL, @$); $$->u.b = true; }
+  | FALSE                   { $$ = leaf(p, EX_BOOL, @$); $$->u.b = false; }
+  | NULL                    { $$ = leaf(p, EX_NULL, @$); }
+  | SELF                    { $$ = leaf(p, EX_NAME, @$); $$->u.name.id = $1; }
+  | IDENT                   { $$ = leaf(p, EX_NAME, @$); $$->u.name.id = $1; }
+  | LPAREN expr RPAREN      { $$ = $2; }
+  | LBRACK RBRACK           { $$ = leaf(p, EX_LIST, @$); }
+  | LBRACK items RBRACK     {
+      $$ = leaf(p, EX_LIST, @$); unsigned d = 0;
+      $$->u.list.items = exprs_finish(p, &$2, &$$->u.list.nitems, &d);
+      $$ = deepen(p, $$, d);
+    }
+  | LBRACK items COMMA RBRACK {
+      $$ = leaf(p, EX_LIST, @$); unsigned d = 0;
+      $$->u.list.items = exprs_finish(p, &$2, &$$->u.list.nitems, &d);
+      $$ = deepen(p, $$, d);
+    }
+  | LBRACK expr FOR forvars IN expr opt_if RBRACK {
+      $$ = leaf(p, EX_LIST_COMP, @$);
+      $$->u.lcomp.elem = $2;
+      $$->u.lcomp.f = for_clause($4.v1, $4.v2, $6, span_join(@3, @6));
+      $$->u.lcomp.filter = $7;
+      $$ = deepen(p, $$, dmax(dmax(dmax(0, $2), $6), $7));
+    }
+  | LBRACE RBRACE           { $$ = leaf(p, EX_RECORD, @$); }
+  | LBRACE fields RBRACE    {
+      $$ = leaf(p, EX_RECORD, @$); unsigned d = 0;
+      $$->u.record.fields = fields_finish(p, &$2, &$$->u.record.nfields, &d);
+      $$ = deepen(p, $$, d);
+    }
+  | LBRACE expr ARROW expr FOR forvars IN expr opt_if RBRACE {
+      $$ = leaf(p, EX_MAP_COMP, @$);
+      $$->u.mcomp.key = $2; $$->u.mcomp.value = $4;
+      $$->u.mcomp.f = for_clause($6.v1, $6.v2, $8, span_join(@5, @8));
+      $$->u.mcomp.filter = $9;
+      $$ = deepen(p, $$, dmax(dmax(dmax(dmax(0, $2), $4), $8), $9));
+    }
+  ;
+
+items
+  : item                    { $$ = (PtrVec){0}; ptrvec_push(p->a, &$$, $1); }
+  | items COMMA item        { $$ = $1; ptrvec_push(p->a, &$$, $3); }
+  ;
+
+item
+  : expr                    { $$ = $1; }
+  ;
+
+/* body = "{" { field [ "," ] } "}" ;  field = ( name | STRING ) "=" expr ; */
+fields_opt
+  : %empty                  { $$ = (PtrVec){0}; }
+  | fields                  { $$ = $1; }
+  ;
+
+fields
+  : field_item              { $$ = (PtrVec){0}; if ($1) ptrvec_push(p->a, &$$, $1); }
+  | fields field_item       { $$ = $1; if ($2) ptrvec_push(p->a, &$$, $2); }
+  ;
+
+field_item
+  : field                   { $$ = $1; }
+  | field COMMA             { $$ = $1; }
+  | error                   { $$ = NULL; }
+  ;
+
+field
+  : name ASSIGN expr        { $$ = field(p, $1, false, $3, @$); }
+  | STRING ASSIGN expr      { $$ = field(p, string_key(p, &$1, @1), true, $3, @$); }
+  ;
+
+/* A string literal: one STRING token, or STR_HEAD expr { STR_MID expr } STR_TAIL. */
+string
+  : STRING                  {
+      LexStr s = $1;
+      $$ = lex_string_expr(&p->lx, &s, 1, NULL, @$);
+    }
+  | strparts STR_TAIL       {
+      LexStr *t = arena_alloc(p->a, sizeof *t); *t = $2;
+      ptrvec_push(p->a, &$1->segs, t);
+      $$ = string_expr(p, $1, @$);
+    }
+  ;
+
+strparts
+  : STR_HEAD interp_expr    { $$ = str_start(p, &$1); ptrvec_push(p->a, &$$->exprs, $2); }
+  | strparts STR_MID interp_expr {
+      $$ = $1; str_add(p, $$, $3, &$2);
+    }
+  ;
+
+interp_expr
+  : expr                    { $$ = $1; }
+  | error                   { $$ = leaf(p, EX_ERROR, @$); }
+  ;
+
+/* name = IDENT | keyword ;  (keywords are property names after '.' and as field keys) */
+name
+  : tname | WHERE
+  ;
+
+/* The field names of record types and schemas: any name but `where`, which there would
+   be ambiguous with a refinement of the previous field's type (commas are optional). */
+tname
+  : IDENT | USE | IMPORT | AS | PARAM | LET | TYPE | FN | RESOURCE | COMPONENT | OUTPUT
+  | POLICY | FOR | IN | IF | THEN | ELSE | TEST | ASSERT | DENY | WARN | MOVED
+  | SECRET | TRUE | FALSE | NULL | SELF
+  ;
+
 %%
+
+/* ---- semantic checks the grammar leaves to its actions ---- */
+
+static const char *const known_decorators[] = {
+    "protect", "create_before_destroy", "depends_on", "ignore_changes", "replace_on_change",
+};
+
+static void check_decorators(Parser *p, Decl *d) {
+  for (uint32_t i = 0; i < d->ndecos; i++) {
+    Decorator *k = &d->decos[i];
+    bool known = false;
+    for (size_t j = 0; j < sizeof known_decorators / sizeof *known_decorators; j++)
+      if (strcmp(k->name.str->s, known_decorators[j]) == 0) known = true;
+    if (!known) {
+      Diag *g = lex_error(&p->lx, DIAG_E0104, k->name.span.start, k->name.span.end,
+                          "unknown lifecycle option '@%s'", k->name.str->s);
+      const char *s = diag_suggest(k->name.str->s, known_decorators,
+                                   sizeof known_decorators / sizeof *known_decorators);
+      if (s) diag_help(p->lx.diags, g, "did you mean '@%s'?", s);
+      else diag_help(p->lx.diags, g, "the options are @protect, @create_before_destroy, "
+                                     "@depends_on, @ignore_changes and @replace_on_change");
+    }
+  }
+  if (d->ndecos && d->kind != D_RESOURCE) {
+    Decorator *k = &d->decos[0];
+    Diag *g = lex_error(&p->lx, DIAG_E0102, k->span.start, k->span.end,
+                        "lifecycle options apply only to resources");
+    diag_label(p->lx.diags, g, keyword_span(d), "this is a '%s' declaration",
+               ast_decl_keyword(d->kind));
+  }
+}
+
+/* E0102/E0103: what a file, a component or a test may hold.  [container] is D_ERROR for
+ * the top level of a file. */
+static void check_member(Parser *p, Decl *d, DeclKind container) {
+  Span ks = keyword_span(d);
+  const char *kw = ast_decl_keyword(d->kind);
+  Diag *g = NULL;
+  if (container == D_COMPONENT) {
+    switch (d->kind) {
+    case D_PARAM: case D_LET: case D_RESOURCE: case D_OUTPUT: case D_ERROR: break;
+    case D_COMPONENT:
+      g = lex_error(&p->lx, DIAG_E0102, ks.start, ks.end, "components do not nest");
+      diag_help(p->lx.diags, g, "declare '%s' at the top level of the file", d->name.str ? d->name.str->s : "it");
+      break;
+    case D_SCHEMA:
+      g = lex_error(&p->lx, DIAG_E0102, ks.start, ks.end,
+                    "a resource needs a type: `resource %s: Type { ... }`", d->name.str->s);
+      break;
+    default:
+      g = lex_error(&p->lx, DIAG_E0102, ks.start, ks.end, "'%s' is not allowed in a component", kw);
+      diag_help(p->lx.diags, g, "a component holds only param, let, resource and output; "
+                                "move the '%s' to the top level", kw);
+      break;
+    }
+  } else if (container == D_TEST) {
+    if (d->kind != D_LET && d->kind != D_ASSERT && d->kind != D_ERROR) {
+      g = lex_error(&p->lx, DIAG_E0102, ks.start, ks.end, "'%s' is not allowed in a test", kw);
+      diag_help(p->lx.diags, g, "a test holds only `let` and `assert`");
+    }
+    return;   /* `let x = Component { ... }` is what tests are for */
+  } else {
+    if (d->kind == D_ASSERT) {
+      g = lex_error(&p->lx, DIAG_E0102, ks.start, ks.end, "'assert' is allowed only in a test");
+      diag_help(p->lx.diags, g, "put it in a `test \"...\" { ... }` block");
+    } else if (d->kind == D_SCHEMA && !p->in->schema) {
+      g = lex_error(&p->lx, DIAG_E0102, d->name.span.start, d->name.span.end,
+                    "a resource needs a type");
+      diag_label(p->lx.diags, g, d->name.span, "expected ':' and a type after the name");
+      diag_help(p->lx.diags, g, "write `resource %s: Type { ... }`; `resource Name { field: type }` "
+                                "declares a type only in a provider schema file", d->name.str->s);
+    } else if (d->kind == D_RESOURCE && p->in->schema) {
+      g = lex_error(&p->lx, DIAG_E0102, ks.start, ks.end,
+                    "a provider schema file declares resource types, not resources");
+      diag_help(p->lx.diags, g, "write `resource %s { property: type }`", d->name.str->s);
+    }
+  }
+  if (d->kind == D_LET && d->u.let.value && d->u.let.value->kind == EX_INSTANCE &&
+      d->u.let.value->u.inst.type->kind != TE_ERROR) {
+    Expr *e = d->u.let.value;
+    Span ts = e->u.inst.type->span;
+    g = lex_error(&p->lx, DIAG_E0103, e->span.start, e->span.end,
+                  "a component is instantiated with `let` only inside a test");
+    diag_help(p->lx.diags, g, "declare a resource instead: `resource %s: %.*s { ... }`",
+              d->name.str ? d->name.str->s : "name", (int)(ts.end - ts.start), p->lx.src + ts.start);
+  }
+}
+
+/* ---- syntax error messages ---- */
+
+static bool tok_is_expr_start(int t) {
+  switch (t) {
+  case YYSYMBOL_IDENT: case YYSYMBOL_INT: case YYSYMBOL_FLOAT: case YYSYMBOL_STRING:
+  case YYSYMBOL_STR_HEAD: case YYSYMBOL_TRUE: case YYSYMBOL_FALSE: case YYSYMBOL_NULL:
+  case YYSYMBOL_SELF: case YYSYMBOL_LPAREN: case YYSYMBOL_LBRACK: case YYSYMBOL_LBRACE:
+  case YYSYMBOL_MINUS: case YYSYMBOL_BANG: case YYSYMBOL_IF:
+    return true;
+  default:
+    return false;
+  }
+}
+
+static bool tok_is_keyword(int t) { return t >= YYSYMBOL_USE && t <= YYSYMBOL_SELF; }
+
+static bool tok_is_decl_start(int t) {
+  switch (t) {
+  case YYSYMBOL_USE: case YYSYMBOL_IMPORT: case YYSYMBOL_PARAM: case YYSYMBOL_LET:
+  case YYSYMBOL_TYPE: case YYSYMBOL_FN: case YYSYMBOL_RESOURCE: case YYSYMBOL_COMPONENT:
+  case YYSYMBOL_OUTPUT: case YYSYMBOL_POLICY: case YYSYMBOL_TEST: case YYSYMBOL_ASSERT:
+  case YYSYMBOL_MOVED: case YYSYMBOL_AT:
+    return true;
+  default:
+    return false;
+  }
+}
+
+static const char *tok_text(int t) {
+  switch (t) {
+  case YYSYMBOL_YYEOF: return "end of file";
+  case YYSYMBOL_IDENT: return "an identifier";
+  case YYSYMBOL_INT: return "an integer";
+  case YYSYMBOL_FLOAT: return "a float";
+  case YYSYMBOL_STRING: case YYSYMBOL_STR_HEAD: return "a string";
+  case YYSYMBOL_STR_MID: case YYSYMBOL_STR_TAIL: return "'}'";
+  default: return yysymbol_name((yysymbol_kind_t)t);
+  }
+}
+
+static bool tok_is_operator(int t) {
+  switch (t) {
+  case YYSYMBOL_PLUS: case YYSYMBOL_MINUS: case YYSYMBOL_STAR: case YYSYMBOL_SLASH:
+  case YYSYMBOL_PERCENT: case YYSYMBOL_EQ: case YYSYMBOL_NE: case YYSYMBOL_LT:
+  case YYSYMBOL_LE: case YYSYMBOL_GT: case YYSYMBOL_GE: case YYSYMBOL_ANDAND:
+  case YYSYMBOL_OROR: case YYSYMBOL_COALESCE: case YYSYMBOL_DOT: case YYSYMBOL_LBRACK:
+  case YYSYMBOL_LPAREN:
+    return true;
+  default:
+    return false;
+  }
+}
+
+static const char *closer_of(char k) {
+  return k == '{' ? "'}'" : k == '(' ? "')'" : k == '[' ? "']'" : "'}'";
+}
+
+/* What the parser could take, for "expected ...": token groups collapse into "a
+ * declaration", "a name", "an expression" (first) and "an operator" (last); at most five
+ * entries are named. */
+static void expected_text(Parser *p, const yypcontext_t *ctx, char *buf, size_t size) {
+  yysymbol_kind_t exp[YYNTOKENS];
+  int n = yypcontext_expected_tokens(ctx, exp, YYNTOKENS);
+  buf[0] = 0;
+  if (n <= 0) return;
+  bool has[YYNTOKENS] = {false};
+  for (int i = 0; i < n; i++) has[exp[i]] = true;
+  /* `resource x {` is a schema declaration: in a normal file, say only ':' */
+  if (!p->in->schema && n == 2 && has[YYSYMBOL_COLON] && has[YYSYMBOL_LBRACE]) {
+    snprintf(buf, size, "':'");
+    return;
+  }
+  const char *items[8];
+  int ni = 0;
+  bool expr_ok = has[YYSYMBOL_INT] && has[YYSYMBOL_LBRACK] && has[YYSYMBOL_IDENT];
+  int nkw = 0;
+  for (int t = YYSYMBOL_USE; t <= YYSYMBOL_SELF; t++) nkw += has[t];
+  bool name_ok = has[YYSYMBOL_IDENT] && nkw >= YYSYMBOL_SELF - YYSYMBOL_USE;
+  bool decl_ok = has[YYSYMBOL_RESOURCE] && has[YYSYMBOL_LET] && has[YYSYMBOL_OUTPUT] &&
+                 has[YYSYMBOL_PARAM];
+  bool ops_ok = has[YYSYMBOL_PLUS] && has[YYSYMBOL_STAR];
+  if (decl_ok) items[ni++] = "a declaration";
+  if (name_ok) items[ni++] = "a name";
+  else if (expr_ok) items[ni++] = "an expression";
+  int ngroups = ni;
+  bool more = false, seen_string = false;
+  for (int i = 0; i < n; i++) {
+    int t = exp[i];
+    if (t == YYSYMBOL_YYerror || t == YYSYMBOL_YYUNDEF) continue;
+    if (decl_ok && tok_is_decl_start(t)) continue;
+    if (name_ok && (tok_is_keyword(t) || t == YYSYMBOL_IDENT)) continue;
+    if (expr_ok && tok_is_expr_start(t)) continue;
+    if (ops_ok && tok_is_operator(t)) continue;
+    if (t == YYSYMBOL_STRING || t == YYSYMBOL_STR_HEAD) {
+      if (seen_string) continue;
+      seen_string = true;
+    }
+    if (ni >= 5) { more = true; break; }
+    items[ni++] = tok_text(t);
+  }
+  if (ops_ok && ni < 6) { items[ni++] = "an operator"; ngroups++; }
+  if (ni == 1) { snprintf(buf, size, "%s", items[0]); return; }
+  size_t k = 0;
+  if (ngroups == 0) k += (size_t)snprintf(buf, size, "one of ");
+  for (int i = 0; i < ni && k < size; i++) {
+    const char *sep = i == 0 ? "" : (ngroups && i == ni - 1 && !more) ? " or " : ", ";
+    k += (size_t)snprintf(buf + k, size - k, "%s%s", sep, items[i]);
+  }
+  if (more && k < size) snprintf(buf + k, size - k, ", ...");
+}
+
+static bool expects(const yypcontext_t *ctx, yysymbol_kind_t t) {
+  yysymbol_kind_t exp[YYNTOKENS];
+  int n = yypcontext_expected_tokens(ctx, exp, YYNTOKENS);
+  for (int i = 0; i < n; i++)
+    if (exp[i] == t) return true;
+  return false;
+}
+
+/* The first token on its line? */
+static bool starts_line(const Parser *p, uint32_t at) {
+  const char *s = p->lx.src;
+  while (at > 0 && (s[at - 1] == ' ' || s[at - 1] == '\t')) at--;
+  return at == 0 || s[at - 1] == '\n';
+}
+
+static bool is_decl_keyword_token(int k) {
+  return k == T_RESOURCE || k == T_LET || k == T_PARAM || k == T_OUTPUT || k == T_COMPONENT ||
+         k == T_FN || k == T_TYPE || k == T_USE || k == T_IMPORT || k == T_POLICY ||
+         k == T_TEST || k == T_MOVED;
+}
+
+static void label_unclosed(Parser *p, Diag *d) {
+  if (p->lx.depth == 0) return;
+  uint32_t at = p->lx.open[p->lx.depth - 1];
+  char k = p->lx.open_kind[p->lx.depth - 1];
+  diag_label(p->lx.diags, d, span_make(p->lx.file, at, at + (k == '$' ? 2 : 1)),
+             "unclosed '%s' opened here", k == '$' ? "${" : k == '{' ? "{" : k == '(' ? "(" : "[");
+}
+
+static int yyreport_syntax_error(const yypcontext_t *ctx, Parser *p) {
+  /* Quiet when the lexer stopped (its error explains the rest) or just reported an
+   * error that this token follows from. */
+  if (p->lx.stopped || p->lx.err_here) return 0;
+  const Span *loc = yypcontext_location(ctx);
+  int t = yypcontext_token(ctx);
+  const char *src = p->lx.src;
+  Diag *d;
+
+  /* `Name { ... }` where an expression ends: an instantiation outside a `let`, E0103. */
+  if (t == YYSYMBOL_LBRACE && p->lx.prev == T_IDENT && src[p->lx.prev_start] >= 'A' &&
+      src[p->lx.prev_start] <= 'Z') {
+    int n = (int)(p->lx.prev_end - p->lx.prev_start);
+    d = lex_error(&p->lx, DIAG_E0103, p->lx.prev_start, loc->end,
+                  "component instantiation is not allowed here");
+    diag_label(p->lx.diags, d, d->span, "`%.*s { ... }` is not an expression", n, src + p->lx.prev_start);
+    diag_help(p->lx.diags, d, "declare a resource (`resource x: %.*s { ... }`), or in a test "
+              "bind it with `let x = %.*s { ... }`", n, src + p->lx.prev_start, n, src + p->lx.prev_start);
+    return 0;
+  }
+
+  char exp[256];
+  expected_text(p, ctx, exp, sizeof exp);
+  char got[128];
+  int glen = (int)(loc->end - loc->start > 40 ? 40 : loc->end - loc->start);
+  if (t == YYSYMBOL_IDENT)
+    snprintf(got, sizeof got, "identifier '%.*s'", glen, src + loc->start);
+  else if (t == YYSYMBOL_INT || t == YYSYMBOL_FLOAT)
+    snprintf(got, sizeof got, "number '%.*s'", glen, src + loc->start);
+  else if (t == YYSYMBOL_STRING)
+    snprintf(got, sizeof got, "string %.*s%s", glen, src + loc->start,
+             loc->end - loc->start > 40 ? "..." : "");
+  else
+    snprintf(got, sizeof got, "%s", tok_text(t));
+  if (exp[0])
+    d = lex_error(&p->lx, DIAG_E0100, loc->start, loc->end, "unexpected %s, expected %s", got, exp);
+  else
+    d = lex_error(&p->lx, DIAG_E0100, loc->start, loc->end, "unexpected %s", got);
+
+  if (tok_is_keyword(t) && expects(ctx, YYSYMBOL_IDENT) && !expects(ctx, YYSYMBOL_INT)) {
+    diag_help(p->lx.diags, d, "'%.*s' is a reserved word; choose another name",
+              (int)(loc->end - loc->start), src + loc->start);
+  } else if (t == YYSYMBOL_YYEOF) {
+    label_unclosed(p, d);
+  } else if (p->lx.depth > 0 && tok_is_decl_start(t) && starts_line(p, loc->start) &&
+             (expects(ctx, YYSYMBOL_RBRACE) || expects(ctx, YYSYMBOL_RPAREN) ||
+              expects(ctx, YYSYMBOL_RBRACK))) {
+    label_unclosed(p, d);
+    diag_help(p->lx.diags, d, "is a %s missing before this declaration?",
+              closer_of(p->lx.open_kind[p->lx.depth - 1]));
+  } else if (is_decl_keyword_token(p->lx.prev) && starts_line(p, p->lx.prev_start) &&
+             p->lx.depth > 0 && p->lx.open_kind[p->lx.depth - 1] == '{') {
+    /* `resource` read as a field name: a body was probably not closed */
+    label_unclosed(p, d);
+    diag_help(p->lx.diags, d, "if '%s' starts a new declaration, a '}' is missing before it",
+              p->lx.kw[p->lx.prev - T_USE]->s);
+  }
+  return 0;
+}
+
+static void pperror(const Span *loc, Parser *p, const char *msg) {
+  /* Only "memory exhausted" reaches here: Bison's stack outgrew YYMAXDEPTH. */
+  (void)msg;
+  if (p->lx.stopped) return;
+  Diag *d = lex_error(&p->lx, DIAG_E0101, loc->start, loc->end, "nesting too deep (limit is %d)",
+                      PARSE_MAX_DEPTH);
+  diag_help(p->lx.diags, d, "split the expression with `let` bindings");
+  p->lx.stopped = true;
+}
+
+AstFile *parse_file(const ParseInput *in) {
+  Parser *p = plat_xcalloc(1, sizeof *p);
+  p->in = in;
+  p->a = in->arena;
+  lex_init(&p->lx, in);
+  AstFile *f = arena_alloc(in->arena, sizeof *f);
+  f->file = in->file;
+  f->is_schema = in->schema;
+  p->file = f;
+  ppparse(p);
+  for (uint32_t i = 0; i < p->mins.n; i++) {
+    Expr *e = p->mins.items[i];
+    if (!e) continue;
+    Diag *d = lex_error(&p->lx, DIAG_E0006, e->span.start, e->span.end,
+                        "integer literal out of range");
+    diag_label(p->lx.diags, d, d->span, "9223372036854775808 fits only as -9223372036854775808");
+    diag_help(p->lx.diags, d, "the largest int is 9223372036854775807");
+  }
+  f->decls = (Decl **)ast_vec_finish(in->arena, &p->decls, &f->ndecls);
+  f->ncomments = p->lx.ncomments;
+  if (f->ncomments) {
+    f->comments = arena_calloc(in->arena, f->ncomments, sizeof *f->comments);
+    memcpy(f->comments, p->lx.comments, f->ncomments * sizeof *f->comments);
+  }
+  lex_free(&p->lx);
+  free(p);
+  const SourceFile *sf = source_file(in->sources, in->file);
+  ast_attach_docs(in->arena, f, sf ? sf->text : "");
+  return f;
+}
