@@ -820,6 +820,38 @@ static json_t *sarif_message(const Diag *d) {
   return j;
 }
 
+/* For fingerprints: the ordinal of each diagnostic among those with the same code, file
+ * and message, by sorting keys (a scan per diagnostic would be quadratic). */
+typedef struct OrdKey {
+  const Diag *d;
+  uint32_t i;
+} OrdKey;
+
+static int ord_cmp(const void *a, const void *b) {
+  const OrdKey *x = a, *y = b;
+  if (x->d->code != y->d->code) return x->d->code < y->d->code ? -1 : 1;
+  if (x->d->span.file != y->d->span.file) return x->d->span.file < y->d->span.file ? -1 : 1;
+  int c = strcmp(x->d->msg, y->d->msg);
+  if (c) return c;
+  return x->i < y->i ? -1 : x->i > y->i;
+}
+
+static uint32_t *sarif_ordinals(Plat *p) {
+  uint32_t n = p->diags.n;
+  OrdKey *keys = plat_xmalloc(((size_t)n + 1) * sizeof *keys);
+  uint32_t *ord = plat_xmalloc(((size_t)n + 1) * sizeof *ord);
+  for (uint32_t i = 0; i < n; i++) keys[i] = (OrdKey){p->diags.items[i], i};
+  qsort(keys, n, sizeof *keys, ord_cmp);
+  for (uint32_t k = 0; k < n; k++) {
+    bool same = k > 0 && keys[k - 1].d->code == keys[k].d->code &&
+                keys[k - 1].d->span.file == keys[k].d->span.file &&
+                strcmp(keys[k - 1].d->msg, keys[k].d->msg) == 0;
+    ord[keys[k].i] = same ? ord[keys[k - 1].i] + 1 : 0;
+  }
+  free(keys);
+  return ord;
+}
+
 static void render_sarif(Plat *p, FILE *out) {
   json_t *driver = json_object();
   json_object_set_new(driver, "name", json_string("platc"));
@@ -831,6 +863,7 @@ static void render_sarif(Plat *p, FILE *out) {
   json_object_set_new(tool, "driver", driver);
 
   json_t *results = json_array(), *notifications = json_array();
+  uint32_t *ordinals = sarif_ordinals(p);
   bool io_ok = true;
   for (uint32_t i = 0; i < p->diags.n; i++) {
     const Diag *d = p->diags.items[i];
@@ -871,16 +904,10 @@ static void render_sarif(Plat *p, FILE *out) {
     }
     if (json_array_size(rel)) json_object_set_new(r, "relatedLocations", rel);
     else json_decref(rel);
-    /* identical (code, file, message) earlier in the sorted list: the ordinal */
-    uint32_t ord = 0;
-    for (uint32_t k = 0; k < i; k++) {
-      const Diag *e = p->diags.items[k];
-      if (e->code == d->code && e->span.file == d->span.file && strcmp(e->msg, d->msg) == 0) ord++;
-    }
     bool isrel;
     char *uri = path_uri(span_source(p, d->span)->path, &isrel);
     json_object_set_new(r, "partialFingerprints",
-                        sarif_fingerprint(diag_code_name(d->code), uri, d->msg, ord));
+                        sarif_fingerprint(diag_code_name(d->code), uri, d->msg, ordinals[i]));
     free(uri);
     json_t *fixes = json_array();
     for (uint32_t k = 0; k < d->nfixes; k++) {
@@ -910,6 +937,7 @@ static void render_sarif(Plat *p, FILE *out) {
     json_array_append_new(results, r);
   }
 
+  free(ordinals);
   json_t *inv = json_object();
   json_object_set_new(inv, "executionSuccessful", json_boolean(io_ok));
   if (json_array_size(notifications))

@@ -558,8 +558,25 @@ static void test_sarif_fingerprint_is_stable_across_lines(void **state) {
     plat_free(p);
   }
   assert_string_equal(fps[0], fps[1]);
+  char *alone = strdup(fps[0]);
   json_decref(js[0]);
   json_decref(js[1]);
+
+  /* two identical results in one file still get distinct fingerprints */
+  Plat *p = with_source("t.plat", "let x = y\nlet z = y\n", &f);
+  diag_add(&p->diags, DIAG_E0200, find(p, f, "y", 1), "undefined name 'y'");
+  diag_add(&p->diags, DIAG_E0200, find(p, f, "y", 0), "undefined name 'y'");
+  json_t *j = render_json(p, PLAT_FMT_SARIF);
+  json_t *results = json_object_get(json_array_get(json_object_get(j, "runs"), 0), "results");
+  assert_int_equal(json_array_size(results), 2);
+  const char *a = jstrv(json_object_get(json_array_get(results, 0), "partialFingerprints"), "platcFingerprint/v1");
+  const char *b = jstrv(json_object_get(json_array_get(results, 1), "partialFingerprints"), "platcFingerprint/v1");
+  assert_string_not_equal(a, b);
+  /* the first in the file is ordinal 0: the same as when it is alone */
+  assert_string_equal(a, alone);
+  free(alone);
+  json_decref(j);
+  plat_free(p);
 }
 
 /* ---- explain --------------------------------------------------------------------------- */
