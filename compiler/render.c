@@ -590,11 +590,16 @@ static json_t *jfile(Plat *p, Span s) {
   return f ? jstr(f->path) : json_null();
 }
 
-static void jdump(json_t *root, FILE *out) {
-  json_dumpf(root, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-  fputc('\n', out);
-  json_decref(root);
+/* Documents are streamed: a fixed header, then one compact element per line, then the
+ * tail, so memory stays that of one diagnostic however many there are, and each
+ * diagnostic is one line for grep.  [j] is consumed. */
+static void jput(FILE *out, json_t *j) {
+  json_dumpf(j, out, JSON_COMPACT | JSON_PRESERVE_ORDER);
+  json_decref(j);
 }
+
+/* The separator before element [i] of a streamed array. */
+static void jsep(FILE *out, uint32_t i) { fputs(i ? ",\n" : "\n", out); }
 
 /* ---- json -------------------------------------------------------------------------- */
 
@@ -635,16 +640,18 @@ static json_t *json_diag(Plat *p, const Diag *d) {
 }
 
 static void render_json(Plat *p, FILE *out) {
-  json_t *root = json_object();
-  json_object_set_new(root, "version", json_integer(1));
-  json_t *ds = json_array();
-  for (uint32_t i = 0; i < p->diags.n; i++) json_array_append_new(ds, json_diag(p, p->diags.items[i]));
-  json_object_set_new(root, "diagnostics", ds);
+  fputs("{\"version\":1,\"diagnostics\":[", out);
+  for (uint32_t i = 0; i < p->diags.n; i++) {
+    jsep(out, i);
+    jput(out, json_diag(p, p->diags.items[i]));
+  }
+  fputs(p->diags.n ? "\n]," : "],", out);
   json_t *sum = json_object();
   json_object_set_new(sum, "errors", json_integer(p->diags.nerrors));
   json_object_set_new(sum, "warnings", json_integer(p->diags.nwarnings));
-  json_object_set_new(root, "summary", sum);
-  jdump(root, out);
+  fputs("\"summary\":", out);
+  jput(out, sum);
+  fputs("}\n", out);
 }
 
 /* ---- sarif ------------------------------------------------------------------------- */
@@ -861,8 +868,13 @@ static void render_sarif(Plat *p, FILE *out) {
   json_object_set_new(driver, "rules", sarif_rules());
   json_t *tool = json_object();
   json_object_set_new(tool, "driver", driver);
+  fputs("{\"$schema\":\"https://json.schemastore.org/sarif-2.1.0.json\",\"version\":\"2.1.0\","
+        "\"runs\":[{\"tool\":", out);
+  jput(out, tool);
+  fputs(",\"columnKind\":\"utf16CodeUnits\",\"results\":[", out);
 
-  json_t *results = json_array(), *notifications = json_array();
+  json_t *notifications = json_array();
+  uint32_t nresults = 0;
   uint32_t *ordinals = sarif_ordinals(p);
   bool io_ok = true;
   for (uint32_t i = 0; i < p->diags.n; i++) {
@@ -934,8 +946,10 @@ static void render_sarif(Plat *p, FILE *out) {
     }
     if (json_array_size(fixes)) json_object_set_new(r, "fixes", fixes);
     else json_decref(fixes);
-    json_array_append_new(results, r);
+    jsep(out, nresults++);
+    jput(out, r);
   }
+  fputs(nresults ? "\n]," : "],", out);
 
   free(ordinals);
   json_t *inv = json_object();
@@ -946,19 +960,9 @@ static void render_sarif(Plat *p, FILE *out) {
     json_decref(notifications);
   json_t *invs = json_array();
   json_array_append_new(invs, inv);
-
-  json_t *run = json_object();
-  json_object_set_new(run, "tool", tool);
-  json_object_set_new(run, "invocations", invs);
-  json_object_set_new(run, "columnKind", json_string("utf16CodeUnits"));
-  json_object_set_new(run, "results", results);
-  json_t *runs = json_array();
-  json_array_append_new(runs, run);
-  json_t *root = json_object();
-  json_object_set_new(root, "$schema", json_string("https://json.schemastore.org/sarif-2.1.0.json"));
-  json_object_set_new(root, "version", json_string("2.1.0"));
-  json_object_set_new(root, "runs", runs);
-  jdump(root, out);
+  fputs("\"invocations\":", out);
+  jput(out, invs);
+  fputs("}]}\n", out);
 }
 
 /* ---- entry points ------------------------------------------------------------------ */
