@@ -459,6 +459,11 @@ static void test_json(void **state) {
   /* deterministic: the same diagnostics render to the same bytes */
   char *a = render(p, PLAT_FMT_JSON, false), *b = render(p, PLAT_FMT_JSON, false);
   assert_string_equal(a, b);
+  /* streamed: a header line, one line per diagnostic, the summary line */
+  int lines = 0;
+  for (const char *q = a; *q; q++) lines += *q == '\n';
+  assert_int_equal(lines, 3 + 2);
+  assert_true(strncmp(a, "{\"version\":1,\"diagnostics\":[\n{\"severity\":\"warning\"", 48) == 0);
   free(a);
   free(b);
   plat_free(p);
