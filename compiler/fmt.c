@@ -296,7 +296,7 @@ static bool leading(Fmt *F, Seq *q, uint32_t pos, bool first, bool *blank) {
       if (blank) *blank = true;
     }
     add(q, comment_doc(F, c));
-    if (own_line(F, c)) hard(F, q);
+    if (c->kind != COMMENT_BLOCK || own_line(F, c)) hard(F, q);
     any = true;
   }
   return any;
@@ -718,7 +718,7 @@ static Seq bracketed(Fmt *F, const char *open, const char *close, uint32_t open_
     while (F->ci < F->ncs && F->cs[F->ci].span.start < start) {
       const Comment *c = &F->cs[F->ci++];
       add(&in, comment_doc(F, c));
-      if (own_line(F, c)) hard(F, &in);
+      if (c->kind != COMMENT_BLOCK || own_line(F, c)) hard(F, &in);
     }
     cat(&in, item_doc(F, it, i));
     if (sep == SEP_COMMA) {
@@ -1054,7 +1054,9 @@ static Seq body(Fmt *F, uint32_t open, uint32_t close, Items *it) {
     return q;
   }
   text(F, &q, "{");
-  trailing(F, &q, open + 1);
+  /* a comment between the header and its { goes after the {, on the same line */
+  if (F->ci < F->ncs && F->cs[F->ci].span.start < open) add(&q, comment_doc(F, &F->cs[F->ci++]));
+  else trailing(F, &q, open + 1);
   bool any = false;
   align_prepare(F, it);
   for (uint32_t i = 0; i < it->n; i++) {
@@ -1466,8 +1468,9 @@ char *plat_format(Plat *p, uint32_t file, size_t *len) {
   free(F.fits.items);
   if (!F.out.s) F.out.s = plat_xcalloc(1, 1);
 
-  /* The safety net: the output must parse to the same tree with the same comments. */
-  if (ok) {
+  /* The safety net: the output must parse to the same tree with the same comments.  An
+   * output identical to the input (an already formatted file) needs no second look. */
+  if (ok && !(F.out.n == sf->len && memcmp(F.out.s, sf->text, F.out.n) == 0)) {
     Plat *q = plat_new();
     uint32_t id = source_add(&q->sources, sf->path, F.out.s, F.out.n);
     q->sources.files[id].builtin = sf->builtin;
