@@ -116,10 +116,10 @@ int main(int argc, char **argv) {
     return cli_usage_error(NULL, main_usage, "unknown command '%s'", a);
   }
   int rc = c->run(argc - 1, argv + 1);
-  /* a full disk or a closed pipe must not look like success */
+  /* a full disk must not look like success, nor like a report that was delivered */
   if (fflush(stdout) != 0 || ferror(stdout)) {
     fprintf(stderr, "platc: cannot write output\n");
-    if (rc == 0) rc = 2;
+    rc = 2;
   }
   return rc;
 }
