@@ -351,8 +351,9 @@ static bool has_plat_ext(const char *name) {
   return n > 5 && strcmp(name + n - 5, ".plat") == 0;
 }
 
-/* Every *.plat below [dir], in sorted order; hidden entries and symbolic links to folders
- * are skipped (no cycles).  [depth] bounds the recursion. */
+/* Every *.plat below [dir], in sorted order.  Hidden entries and symbolic links are
+ * skipped: no cycles, and no file formatted twice through a link (a link named on the
+ * command line is followed).  [depth] bounds the recursion. */
 static void format_dir(FmtRun *r, const char *dir, int depth) {
   if (depth > 64) {
     fprintf(stderr, "platc fmt: '%s': folders nested too deeply (limit is 64)\n", dir);
@@ -389,9 +390,7 @@ static void format_dir(FmtRun *r, const char *dir, int depth) {
     struct stat st;
     if (lstat(full, &st) == 0) {
       if (S_ISDIR(st.st_mode)) format_dir(r, full, depth + 1);
-      else if (has_plat_ext(names[i]) && (S_ISREG(st.st_mode) || (S_ISLNK(st.st_mode) &&
-               stat(full, &st) == 0 && S_ISREG(st.st_mode))))
-        format_path_file(r, full);
+      else if (has_plat_ext(names[i]) && S_ISREG(st.st_mode)) format_path_file(r, full);
     }
     free(full);
     free(names[i]);
