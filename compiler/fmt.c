@@ -1444,13 +1444,45 @@ static bool same_comments(const AstFile *a, const char *atext, const AstFile *b,
   return true;
 }
 
+static AstFile *parse_as(Plat *p, uint32_t file, bool schema) {
+  ParseInput in = {.arena = &p->arena, .strs = &p->strs, .diags = &p->diags,
+                   .sources = &p->sources, .file = file, .schema = schema};
+  return parse_file(&in);
+}
+
+static bool declares_schema(const AstFile *f) {
+  for (uint32_t i = 0; f && i < f->ndecls; i++)
+    if (f->decls[i]->kind == D_SCHEMA) return true;
+  return false;
+}
+
 char *plat_format(Plat *p, uint32_t file, size_t *len) {
   *len = 0;
   const SourceFile *sf = source_file(&p->sources, file);
   if (!sf) return NULL;
-  uint32_t errors = p->diags.nerrors;
-  AstFile *ast = plat_parse(p, file);
-  if (!ast || p->diags.nerrors > errors) return NULL;
+  uint32_t errors = p->diags.nerrors, ndiags = p->diags.n, warnings = p->diags.nwarnings;
+  bool schema = sf->builtin;
+  AstFile *ast = parse_as(p, file, schema);
+  Plat *alt = NULL;
+  if (ast && p->diags.nerrors > errors && !schema && declares_schema(ast)) {
+    /* A provider schema file read from disk (providers/schemas/, PLAT_SCHEMA_PATH): its
+     * `resource Name { field: T }` declarations are errors only in a program.  If it is
+     * clean as a schema, format it as one, and the program's errors are dropped. */
+    alt = plat_new();
+    uint32_t id = source_add(&alt->sources, sf->path, sf->text, sf->len);
+    AstFile *as_schema = parse_as(alt, id, true);
+    if (as_schema && alt->diags.nerrors == 0) {
+      ast = as_schema;
+      schema = true;
+      p->diags.n = ndiags;
+      p->diags.nerrors = errors;
+      p->diags.nwarnings = warnings;
+    }
+  }
+  if (!ast || p->diags.nerrors > errors) {
+    plat_free(alt);
+    return NULL;
+  }
   sf = source_file(&p->sources, file);
 
   Fmt F = {0};
@@ -1473,8 +1505,7 @@ char *plat_format(Plat *p, uint32_t file, size_t *len) {
   if (ok && !(F.out.n == sf->len && memcmp(F.out.s, sf->text, F.out.n) == 0)) {
     Plat *q = plat_new();
     uint32_t id = source_add(&q->sources, sf->path, F.out.s, F.out.n);
-    q->sources.files[id].builtin = sf->builtin;
-    AstFile *again = plat_parse(q, id);
+    AstFile *again = parse_as(q, id, schema);
     ok = again && q->diags.nerrors == 0 &&
          same_comments(ast, sf->text, again, q->sources.files[id].text);
     if (ok) {
@@ -1485,6 +1516,7 @@ char *plat_format(Plat *p, uint32_t file, size_t *len) {
     }
     plat_free(q);
   }
+  plat_free(alt);
   if (!ok) {
     free(F.out.s);
     return NULL;

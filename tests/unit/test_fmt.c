@@ -134,6 +134,17 @@ static void test_fn(void **state) {
             "fn fqdn(name: string, env: string = \"dev\"): string = \"${name}.${env}\"\n");
 }
 
+static void test_provider_schema(void **state) {
+  (void)state;
+  /* a schema file read from disk is recognised and formatted as one */
+  check_fmt("resource Thing {\n/// The path.\npath: string\n  output   size:int\nmode: string = \"0644\",}\n",
+            "resource Thing {\n  /// The path.\n  path: string\n  output size: int\n  mode: string = \"0644\"\n}\n");
+  /* but a program that mixes resources and schema declarations is still refused */
+  uint32_t errors = 0;
+  assert_null(format("resource Thing { path: string }\nresource t: Thing { path = \"x\" }\n", &errors));
+  assert_true(errors > 0);
+}
+
 /* ---- expressions --------------------------------------------------------------------- */
 
 static void test_operators_and_spacing(void **state) {
@@ -303,6 +314,7 @@ int main(void) {
       cmocka_unit_test(test_component_policy_test_moved),
       cmocka_unit_test(test_types),
       cmocka_unit_test(test_fn),
+      cmocka_unit_test(test_provider_schema),
       cmocka_unit_test(test_operators_and_spacing),
       cmocka_unit_test(test_parentheses_kept),
       cmocka_unit_test(test_literals_verbatim),
