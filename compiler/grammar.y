@@ -18,11 +18,10 @@
 %code requires {
 #include "compiler/lexer.h"
 typedef struct Parser Parser;
-/* A string literal being assembled: its pieces and the ${ } expressions between them. */
-typedef struct StrBuild {
-  PtrVec segs;     /* LexStr* */
-  PtrVec exprs;    /* Expr* */
-} StrBuild;
+/* A list being built on one of the parser's scratch stacks: items [start, start+n). */
+typedef struct List {
+  uint32_t start, n;
+} List;
 }
 
 %code provides {
@@ -52,7 +51,26 @@ struct Parser {
   PtrVec decls;
   PtrVec mins;          /* 9223372036854775808 literals not (yet) under a unary minus */
   bool deep;            /* E0101 reported for an expression */
+  /* Scratch stacks for lists under construction (malloc'd, reused): a list's items are
+   * contiguous because inner lists finish (and pop) before the outer item is pushed.  A
+   * list abandoned by error recovery leaves items above its parent's, which the parent's
+   * next push overwrites.  Only finished lists are copied into the arena, right-sized. */
+  Expr **xs; uint32_t nxs, capxs;       /* list items, call and decorator arguments, ${ } */
+  Field *fs; uint32_t nfs, capfs;       /* fields of bodies and record literals */
+  Ident *ids; uint32_t nids, capids;    /* parts of dotted names */
+  LexStr *ss; uint32_t nss, capss;      /* pieces of interpolated strings */
 };
+
+#define STACK_PUSH(P, ARR, N, CAP, LIST, ITEM)                                   \
+  do {                                                                          \
+    (P)->N = (LIST)->start + (LIST)->n;                                         \
+    if ((P)->N == (P)->CAP) {                                                   \
+      (P)->CAP = (P)->CAP ? (P)->CAP * 2 : 64;                                  \
+      (P)->ARR = plat_xrealloc((P)->ARR, (size_t)(P)->CAP * sizeof *(P)->ARR);  \
+    }                                                                           \
+    (P)->ARR[(P)->N++] = (ITEM);                                                \
+    (LIST)->n++;                                                                \
+  } while (0)
 
 #define YYMAXDEPTH 10000   /* Bison's own stack; exhausting it is reported as E0101 */
 
@@ -109,51 +127,41 @@ static bool is_cmp(const Expr *e) {
   return e->kind == EX_BINARY && e->u.binary.op >= BIN_EQ && e->u.binary.op <= BIN_GE;
 }
 
-static Expr **exprs_finish(Parser *p, PtrVec *v, uint32_t *n, unsigned *depth) {
-  Expr **xs = (Expr **)ast_vec_finish(p->a, v, n);
-  for (uint32_t i = 0; i < *n; i++) *depth = dmax(*depth, xs[i]);
-  return xs;
+static List xbegin(const Parser *p) { List l = {p->nxs, 0}; return l; }
+static List xpush(Parser *p, List l, Expr *e) { STACK_PUSH(p, xs, nxs, capxs, &l, e); return l; }
+static List fbegin(const Parser *p) { List l = {p->nfs, 0}; return l; }
+static List fpush(Parser *p, List l, Field f) {
+  if (f.name.str) STACK_PUSH(p, fs, nfs, capfs, &l, f);   /* a NULL name: recovered error */
+  return l;
 }
 
-static Field *fields_finish(Parser *p, PtrVec *v, uint32_t *n, unsigned *depth) {
-  *n = v->n;
-  Field *fs = *n ? arena_calloc(p->a, *n, sizeof *fs) : NULL;
-  for (uint32_t i = 0; i < *n; i++) {
-    fs[i] = *(Field *)v->items[i];
-    *depth = dmax(*depth, fs[i].value);
-  }
-  return fs;
+/* Copy a finished list into the arena and pop it; *depth grows to its deepest item. */
+static Expr **xfinish(Parser *p, List l, uint32_t *n, unsigned *depth) {
+  *n = l.n;
+  p->nxs = l.start;
+  if (!l.n) return NULL;
+  Expr **out = arena_calloc(p->a, l.n, sizeof *out);
+  memcpy(out, p->xs + l.start, l.n * sizeof *out);
+  for (uint32_t i = 0; i < l.n; i++) *depth = dmax(*depth, out[i]);
+  return out;
 }
 
-static Expr *string_expr(Parser *p, StrBuild *b, Span s) {
-  uint32_t n = b->segs.n;
-  LexStr *segs = arena_calloc(p->a, n, sizeof *segs);
-  for (uint32_t i = 0; i < n; i++) segs[i] = *(LexStr *)b->segs.items[i];
-  Expr *e = lex_string_expr(&p->lx, segs, n, (Expr **)b->exprs.items, s);
-  return deepen(p, e, e->depth ? e->depth - 1u : 0u);
+static Field *ffinish(Parser *p, List l, uint32_t *n, unsigned *depth) {
+  *n = l.n;
+  p->nfs = l.start;
+  if (!l.n) return NULL;
+  Field *out = arena_calloc(p->a, l.n, sizeof *out);
+  memcpy(out, p->fs + l.start, l.n * sizeof *out);
+  for (uint32_t i = 0; i < l.n; i++) *depth = dmax(*depth, out[i].value);
+  return out;
 }
 
-static StrBuild *str_start(Parser *p, const LexStr *head) {
-  StrBuild *b = arena_alloc(p->a, sizeof *b);
-  LexStr *h = arena_alloc(p->a, sizeof *h);
-  *h = *head;
-  ptrvec_push(p->a, &b->segs, h);
-  return b;
-}
-
-static void str_add(Parser *p, StrBuild *b, Expr *x, const LexStr *piece) {
-  ptrvec_push(p->a, &b->exprs, x);
-  LexStr *s = arena_alloc(p->a, sizeof *s);
-  *s = *piece;
-  ptrvec_push(p->a, &b->segs, s);
-}
-
-static Field *field(Parser *p, Ident name, bool quoted, Expr *value, Span s) {
-  Field *f = arena_alloc(p->a, sizeof *f);
-  f->name = name;
-  f->quoted = quoted;
-  f->value = value;
-  f->span = s;
+static Field field(Ident name, bool quoted, Expr *value, Span s) {
+  Field f;
+  f.name = name;
+  f.quoted = quoted;
+  f.value = value;
+  f.span = s;
   return f;
 }
 
@@ -187,10 +195,25 @@ static bool min_take(Parser *p, Expr *e) {
 
 static TypeExpr *tnode(Parser *p, TypeExprKind k, Span s) { return ast_type(p->a, k, s); }
 
+/* Give [t] the depth of its deepest part plus one, capped like expressions (deepen). */
+static TypeExpr *tdeep(Parser *p, TypeExpr *t, unsigned child) {
+  unsigned d = child + 1;
+  if (d <= PARSE_MAX_DEPTH) { t->depth = (uint16_t)d; return t; }
+  if (!p->deep) {
+    p->deep = true;
+    Diag *g = lex_error(&p->lx, DIAG_E0101, t->span.start, t->span.end,
+                        "nesting too deep (limit is %d)", PARSE_MAX_DEPTH);
+    diag_help(p->lx.diags, g, "name the inner types with `type` aliases");
+  }
+  TypeExpr *x = ast_type(p->a, TE_ERROR, t->span);
+  x->depth = PARSE_MAX_DEPTH;
+  return x;
+}
+
 static TypeExpr *twrap(Parser *p, TypeExprKind k, TypeExpr *elem, Span s) {
   TypeExpr *t = ast_type(p->a, k, s);
   t->u.elem = elem;
-  return t;
+  return tdeep(p, t, elem->depth);
 }
 
 /* A name (a.b.c) as a TE_NAME, or NULL when [e] is not a plain dotted name. */
@@ -237,13 +260,14 @@ static void check_member(Parser *p, Decl *d, DeclKind container);
   TypeExpr *type;
   Decl *decl;
   PtrVec vec;
-  Field *field;
+  List lst;
+  Field fieldv;
+  struct { List segs, xs; } sp;
   TypeField *tfield;
   FnParam *fparam;
   Decorator *deco;
   PolicyRule *rule;
   ForClause *forc;
-  StrBuild *sb;
   int op;
   struct { Ident v1, v2; } vars;
 }
@@ -272,12 +296,12 @@ static void check_member(Parser *p, Decl *d, DeclKind container);
 %type <expr> expr coalesce or and cmp add mul unary postfix primary string opt_default
 %type <expr> opt_where opt_if interp_expr item arg
 %type <op> cmpop
-%type <sb> strparts
+%type <sp> strparts
 %type <decl> decl decl_core use import param let typedecl fn resource schema component
 %type <decl> output policy test assert moved
-%type <vec> decorators members fields items args arglist fnparams fplist sfields tfields rules
-%type <vec> qualparts fields_opt
-%type <field> field field_item
+%type <vec> decorators members fnparams fplist sfields tfields rules
+%type <lst> qualparts fields_opt fields items args arglist
+%type <fieldv> field field_item
 %type <tfield> sfield sfield_item tfield tfield_item
 %type <fparam> fnparam
 %type <deco> decorator
@@ -335,7 +359,7 @@ decorator
   | AT IDENT LPAREN args RPAREN {
       $$ = arena_alloc(p->a, sizeof *$$); $$->name = $2; $$->span = @$; $$->has_parens = true;
       unsigned d = 0;
-      $$->args = exprs_finish(p, &$4, &$$->nargs, &d);
+      $$->args = xfinish(p, $4, &$$->nargs, &d);
     }
   ;
 
@@ -396,7 +420,7 @@ let
       Expr *e = ast_expr(p->a, EX_INSTANCE, span_join($5->span, @8));
       e->u.inst.type = t;
       unsigned d = 0;
-      e->u.inst.fields = fields_finish(p, &$7, &e->u.inst.nfields, &d);
+      e->u.inst.fields = ffinish(p, $7, &e->u.inst.nfields, &d);
       $$->u.let.value = deepen(p, e, d);
     }
   ;
@@ -442,7 +466,7 @@ resource
       $$ = decl(p, D_RESOURCE, @$, $2);
       $$->u.res.type = $4; $$->u.res.each = $5; $$->u.res.cond = $6;
       unsigned d = 0;
-      $$->u.res.fields = fields_finish(p, &$8, &$$->u.res.nfields, &d);
+      $$->u.res.fields = ffinish(p, $8, &$$->u.res.nfields, &d);
       $$->u.res.body_span = span_join(@7, @9);
     }
   ;
@@ -605,6 +629,7 @@ type
   | utype                   { $$ = $1; }
   | utype WHERE expr        {
       $$ = tnode(p, TE_REFINED, @$); $$->u.refined.base = $1; $$->u.refined.pred = $3;
+      $$ = tdeep(p, $$, $1->depth);
     }
   ;
 
@@ -630,12 +655,17 @@ utype
       }
       if (!ok) { $$ = tnode(p, TE_ERROR, @$); }
       else {
-        $$ = tnode(p, TE_UNION, @$);
-        uint32_t n = l->u.uni.nmembers + r->u.uni.nmembers;
-        $$->u.uni.members = arena_calloc(p->a, n, sizeof(Expr *));
-        memcpy($$->u.uni.members, l->u.uni.members, l->u.uni.nmembers * sizeof(Expr *));
-        memcpy($$->u.uni.members + l->u.uni.nmembers, r->u.uni.members, r->u.uni.nmembers * sizeof(Expr *));
-        $$->u.uni.nmembers = n;
+        /* [l] is ours alone: extend it in place.  Its array's capacity is the next power
+           of two of its length, so a long union costs linear time. */
+        uint32_t n = l->u.uni.nmembers, m = r->u.uni.nmembers;
+        for (uint32_t i = 0; i < m; i++) {
+          if (n >= 1 && (n & (n - 1)) == 0)
+            l->u.uni.members = arena_grow(p->a, l->u.uni.members, n, 2 * (size_t)n, sizeof(Expr *));
+          l->u.uni.members[n++] = r->u.uni.members[i];
+        }
+        l->u.uni.nmembers = n;
+        l->span = @$;
+        $$ = l;
       }
     }
   ;
@@ -665,7 +695,12 @@ primtype
       $$ = tnode(p, TE_RECORD, @$);
       $$->u.record.nfields = $2.n;
       $$->u.record.fields = arena_calloc(p->a, $2.n ? $2.n : 1, sizeof(TypeField));
-      for (uint32_t i = 0; i < $2.n; i++) $$->u.record.fields[i] = *(TypeField *)$2.items[i];
+      unsigned d = 0;
+      for (uint32_t i = 0; i < $2.n; i++) {
+        $$->u.record.fields[i] = *(TypeField *)$2.items[i];
+        if ($$->u.record.fields[i].type->depth > d) d = $$->u.record.fields[i].type->depth;
+      }
+      $$ = tdeep(p, $$, d);
     }
   | string                  {
       if ($1->kind != EX_STRING || ($1->u.str.nparts == 1 && $1->u.str.parts[0].is_expr) ||
@@ -678,6 +713,7 @@ primtype
         $$->u.uni.members = arena_alloc(p->a, sizeof(Expr *));
         $$->u.uni.members[0] = $1;
         $$->u.uni.nmembers = 1;
+        $$->depth = 1;
       }
     }
   | LPAREN type RPAREN      { $$ = $2; }
@@ -706,17 +742,14 @@ qualname
       $$ = tnode(p, TE_NAME, @$);
       $$->u.name.nparts = $1.n;
       $$->u.name.parts = arena_calloc(p->a, $1.n, sizeof(Ident));
-      for (uint32_t i = 0; i < $1.n; i++) $$->u.name.parts[i] = *(Ident *)$1.items[i];
+      memcpy($$->u.name.parts, p->ids + $1.start, $1.n * sizeof(Ident));
+      p->nids = $1.start;
     }
   ;
 
 qualparts
-  : IDENT                   {
-      $$ = (PtrVec){0}; Ident *i = arena_alloc(p->a, sizeof *i); *i = $1; ptrvec_push(p->a, &$$, i);
-    }
-  | qualparts DOT IDENT     {
-      $$ = $1; Ident *i = arena_alloc(p->a, sizeof *i); *i = $3; ptrvec_push(p->a, &$$, i);
-    }
+  : IDENT                   { $$ = (List){p->nids, 0}; STACK_PUSH(p, ids, nids, capids, &$$, $1); }
+  | qualparts DOT IDENT     { $$ = $1; STACK_PUSH(p, ids, nids, capids, &$$, $3); }
   ;
 
 /* ---- expressions ---- */
@@ -813,20 +846,20 @@ postfix
   | postfix LPAREN args RPAREN {
       $$ = ast_expr(p->a, EX_CALL, @$); $$->u.call.callee = $1;
       unsigned d = $1->depth;
-      $$->u.call.args = exprs_finish(p, &$3, &$$->u.call.nargs, &d);
+      $$->u.call.args = xfinish(p, $3, &$$->u.call.nargs, &d);
       $$ = deepen(p, $$, d);
     }
   ;
 
 args
-  : %empty                  { $$ = (PtrVec){0}; }
+  : %empty                  { $$ = xbegin(p); }
   | arglist                 { $$ = $1; }
   | arglist COMMA           { $$ = $1; }
   ;
 
 arglist
-  : arg                     { $$ = (PtrVec){0}; ptrvec_push(p->a, &$$, $1); }
-  | arglist COMMA arg       { $$ = $1; ptrvec_push(p->a, &$$, $3); }
+  : arg                     { $$ = xpush(p, xbegin(p), $1); }
+  | arglist COMMA arg       { $$ = xpush(p, $1, $3); }
   ;
 
 arg
@@ -851,12 +884,12 @@ primary
   | LBRACK RBRACK           { $$ = leaf(p, EX_LIST, @$); }
   | LBRACK items RBRACK     {
       $$ = leaf(p, EX_LIST, @$); unsigned d = 0;
-      $$->u.list.items = exprs_finish(p, &$2, &$$->u.list.nitems, &d);
+      $$->u.list.items = xfinish(p, $2, &$$->u.list.nitems, &d);
       $$ = deepen(p, $$, d);
     }
   | LBRACK items COMMA RBRACK {
       $$ = leaf(p, EX_LIST, @$); unsigned d = 0;
-      $$->u.list.items = exprs_finish(p, &$2, &$$->u.list.nitems, &d);
+      $$->u.list.items = xfinish(p, $2, &$$->u.list.nitems, &d);
       $$ = deepen(p, $$, d);
     }
   | LBRACK expr FOR forvars IN expr opt_if RBRACK {
@@ -869,7 +902,7 @@ primary
   | LBRACE RBRACE           { $$ = leaf(p, EX_RECORD, @$); }
   | LBRACE fields RBRACE    {
       $$ = leaf(p, EX_RECORD, @$); unsigned d = 0;
-      $$->u.record.fields = fields_finish(p, &$2, &$$->u.record.nfields, &d);
+      $$->u.record.fields = ffinish(p, $2, &$$->u.record.nfields, &d);
       $$ = deepen(p, $$, d);
     }
   | LBRACE expr ARROW expr FOR forvars IN expr opt_if RBRACE {
@@ -882,8 +915,8 @@ primary
   ;
 
 items
-  : item                    { $$ = (PtrVec){0}; ptrvec_push(p->a, &$$, $1); }
-  | items COMMA item        { $$ = $1; ptrvec_push(p->a, &$$, $3); }
+  : item                    { $$ = xpush(p, xbegin(p), $1); }
+  | items COMMA item        { $$ = xpush(p, $1, $3); }
   ;
 
 item
@@ -892,24 +925,24 @@ item
 
 /* body = "{" { field [ "," ] } "}" ;  field = ( name | STRING ) "=" expr ; */
 fields_opt
-  : %empty                  { $$ = (PtrVec){0}; }
+  : %empty                  { $$ = fbegin(p); }
   | fields                  { $$ = $1; }
   ;
 
 fields
-  : field_item              { $$ = (PtrVec){0}; if ($1) ptrvec_push(p->a, &$$, $1); }
-  | fields field_item       { $$ = $1; if ($2) ptrvec_push(p->a, &$$, $2); }
+  : field_item              { $$ = fpush(p, fbegin(p), $1); }
+  | fields field_item       { $$ = fpush(p, $1, $2); }
   ;
 
 field_item
   : field                   { $$ = $1; }
   | field COMMA             { $$ = $1; }
-  | error                   { $$ = NULL; }
+  | error                   { memset(&$$, 0, sizeof $$); }
   ;
 
 field
-  : name ASSIGN expr        { $$ = field(p, $1, false, $3, @$); }
-  | STRING ASSIGN expr      { $$ = field(p, string_key(p, &$1, @1), true, $3, @$); }
+  : name ASSIGN expr        { $$ = field($1, false, $3, @$); }
+  | STRING ASSIGN expr      { $$ = field(string_key(p, &$1, @1), true, $3, @$); }
   ;
 
 /* A string literal: one STRING token, or STR_HEAD expr { STR_MID expr } STR_TAIL. */
@@ -919,16 +952,25 @@ string
       $$ = lex_string_expr(&p->lx, &s, 1, NULL, @$);
     }
   | strparts STR_TAIL       {
-      LexStr *t = arena_alloc(p->a, sizeof *t); *t = $2;
-      ptrvec_push(p->a, &$1->segs, t);
-      $$ = string_expr(p, $1, @$);
+      List segs = $1.segs;
+      STACK_PUSH(p, ss, nss, capss, &segs, $2);
+      Expr *e = lex_string_expr(&p->lx, p->ss + segs.start, segs.n, p->xs + $1.xs.start, @$);
+      p->nss = segs.start;
+      p->nxs = $1.xs.start;
+      $$ = deepen(p, e, e->depth ? e->depth - 1u : 0u);
     }
   ;
 
 strparts
-  : STR_HEAD interp_expr    { $$ = str_start(p, &$1); ptrvec_push(p->a, &$$->exprs, $2); }
+  : STR_HEAD interp_expr    {
+      $$.segs = (List){p->nss, 0};
+      STACK_PUSH(p, ss, nss, capss, &$$.segs, $1);
+      $$.xs = xpush(p, xbegin(p), $2);
+    }
   | strparts STR_MID interp_expr {
-      $$ = $1; str_add(p, $$, $3, &$2);
+      $$ = $1;
+      STACK_PUSH(p, ss, nss, capss, &$$.segs, $2);
+      $$.xs = xpush(p, $$.xs, $3);
     }
   ;
 
@@ -1274,6 +1316,10 @@ AstFile *parse_file(const ParseInput *in) {
     memcpy(f->comments, p->lx.comments, f->ncomments * sizeof *f->comments);
   }
   lex_free(&p->lx);
+  free(p->xs);
+  free(p->fs);
+  free(p->ids);
+  free(p->ss);
   free(p);
   const SourceFile *sf = source_file(in->sources, in->file);
   ast_attach_docs(in->arena, f, sf ? sf->text : "");

@@ -746,7 +746,7 @@ Expr *lex_string_expr(Lexer *lx, const LexStr *segs, uint32_t nsegs, Expr **expr
   e->u.str.multiline = multi;
   Dedent d = {0, 0, 0};
   if (multi) d = dedent_plan(segs, nsegs);
-  StrPart *parts = arena_calloc(lx->arena, 2 * (size_t)nsegs, sizeof *parts);
+  StrPart *parts = arena_calloc(lx->arena, 2 * (size_t)nsegs - 1, sizeof *parts);
   uint32_t np = 0;
   uint16_t depth = 0;
   bool line_start = true;
