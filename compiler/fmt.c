@@ -237,8 +237,18 @@ static bool own_line(const Fmt *F, const Comment *c) {
   while (i > 0 && (F->src[i - 1] == ' ' || F->src[i - 1] == '\t')) i--;
   if (i > 0 && F->src[i - 1] != '\n') return false;
   if (c->kind != COMMENT_BLOCK) return true;
-  for (uint32_t j = c->span.end; j < F->len && F->src[j] != '\n'; j++)
-    if (F->src[j] != ' ' && F->src[j] != '\t' && F->src[j] != '\r') return false;
+  /* after it: only blanks and other comments up to the end of the line */
+  for (uint32_t j = c->span.end; j < F->len && F->src[j] != '\n';) {
+    const Comment *d = comment_starting(F, j);
+    if (d && d->span.end > j) {
+      if (d->kind != COMMENT_BLOCK || memchr(F->src + j, '\n', d->span.end - j)) return true;
+      j = d->span.end;
+    } else if (F->src[j] == ' ' || F->src[j] == '\t' || F->src[j] == '\r') {
+      j++;
+    } else {
+      return false;
+    }
+  }
   return true;
 }
 
@@ -734,7 +744,8 @@ static Seq bracketed(Fmt *F, const char *open, const char *close, uint32_t open_
   bool first = it->n == 0;
   while (F->ci < F->ncs && F->cs[F->ci].span.start < close_pos) {
     const Comment *c = &F->cs[F->ci++];
-    if (own_line(F, c)) {
+    bool after_line = in.tail && in.tail->kind == DK_COMMENT && in.tail->line_comment;
+    if (own_line(F, c) || after_line) {
       hard(F, &in);
       add(&in, comment_doc(F, c));
     } else {
@@ -1327,7 +1338,8 @@ static void put_comment(Fmt *F, const Doc *d, uint32_t ind) {
   if (F->pending_nl) newline(F, ind + FMT_INDENT);
   if (!F->line_empty) {
     char last = F->out.s[F->out.n - 1];
-    if (last != ' ' && last != '(' && last != '[') buf_ch(&F->out, ' '), F->col++;
+    if (last != ' ' && (d->line_comment || (last != '(' && last != '[')))
+      buf_ch(&F->out, ' '), F->col++;
   }
   F->after_block = false;
   put_text(F, d->s, d->len, ind);
