@@ -52,6 +52,7 @@ typedef struct Sym {
   bool secret;                /* the value is secret (taint) */
   uint8_t state;              /* SYMST_*: checking progress */
   bool in_cycle;              /* part of a reported declaration cycle */
+  bool duplicate;             /* lost a name clash (E0201/E0504): in no table, never unused */
   bool is_root;               /* declared at the top of a root module */
   struct Module *module;      /* where declared */
   struct Sym *owner;          /* the component for component members, else NULL */
@@ -68,6 +69,14 @@ typedef struct Sym {
   const struct Builtin *builtin;           /* SYM_BUILTIN */
   uint8_t fn_phase;           /* SYM_FN: the latest phase its body reads from outside */
   bool fn_secret;             /* SYM_FN: its body reads a secret from outside */
+  /* check.c: resources and component instances (SYM_RESOURCE, and test lets of a component) */
+  Field **given;              /* the field given for each input of its ResType (indexed like
+                                 ResType.inputs; NULL entries: the default), or NULL */
+  uint8_t args_phase;         /* the latest phase of those fields' values */
+  /* check.c: a component's param or let used where a plan-known value is required, so a
+   * deploy-time argument is reported where it is passed (E0400, E0401, E0402) */
+  uint16_t plan_use;          /* DIAG_E0400/E0401/E0402 + 1, or 0 */
+  Span plan_use_span;         /* the use */
 } Sym;
 
 enum { SYMST_NEW, SYMST_CHECKING, SYMST_DONE };
@@ -105,6 +114,7 @@ typedef struct Program {
   Module **providers; uint32_t nproviders, capproviders;
   SymTab universe;            /* built-in functions and primitive types */
   uint32_t nsuggest;          /* "did you mean" searches done (capped, see resolve.c) */
+  struct Loader *loader;      /* module.c's state: the module and provider caches */
 } Program;
 
 /* A fresh program in [p]'s arena, with the universe scope filled; sets p->prog. */

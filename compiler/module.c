@@ -1,15 +1,44 @@
-/* Module loading: turns the paths given to `platc check` into parsed modules.  A folder is
- * one module of all its *.plat files (sorted by name); a file is a one-file module.
- * This first version only reads and parses; imports, providers and checking come next.
- * Reading never prints: unreadable paths are E0505, folders without .plat files E0502. */
-#include "compiler/compiler.h"
+/* Modules (docs/language.md §7, §8): turns the paths given to `platc check` into checked
+ * modules.  A folder is one module of all its *.plat files (sorted by name); a file is a
+ * one-file module; `import "rel" as x` loads a folder relative to the importing module's;
+ * `use p` loads a provider schema from PLAT_SCHEMA_PATH, then from the embedded ones.
+ * Each module is loaded once (keyed by realpath) and checked after everything it imports
+ * (chk_module: resolve.c then check.c).  Reading never prints: problems are E05xx Diags. */
+#include "compiler/checker.h"
 
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+/* Import chains deeper than this are refused (E0101): loading recurses once per module. */
+#define MOD_MAX_DEPTH 128
+#define EMBED_PREFIX "providers/schemas/"
+
+/* A module being loaded, and the import it is following right now (for E0500). */
+typedef struct Frame {
+  Module *mod;
+  Decl *via;
+} Frame;
+
+struct Loader {
+  PtrMap byreal;          /* interned realpath -> Module */
+  PtrMap providers;       /* interned provider name -> Module, or &no_module */
+  Frame *stack;
+  uint32_t nstack, capstack;
+  const char **pnames;    /* mod_provider_names, computed once */
+  uint32_t npnames;
+  bool pnames_done;
+};
+
+static Module no_module;  /* the provider cache's "there is none" */
+
+static Arena *arena_of(Program *prog) { return &prog->plat->arena; }
+static DiagList *diags_of(Program *prog) { return &prog->plat->diags; }
+
+/* ---- paths ------------------------------------------------------------------------------ */
 static int cmp_cstr(const void *a, const void *b) {
   return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
@@ -19,37 +48,161 @@ static bool has_plat_ext(const char *name) {
   return n > 5 && strcmp(name + n - 5, ".plat") == 0;
 }
 
-/* "dir" + "name" -> "dir/name" (no doubled slash), malloc'd. */
-static char *path_join(const char *dir, const char *name) {
-  size_t dl = strlen(dir), nl = strlen(name);
-  bool slash = dl > 0 && dir[dl - 1] == '/';
-  char *s = plat_xmalloc(dl + nl + 2);
-  memcpy(s, dir, dl);
-  if (!slash) s[dl++] = '/';
-  memcpy(s + dl, name, nl + 1);
+/* "dir" + "name" -> "dir/name" (no doubled slash), in the arena. */
+static char *path_join(Arena *a, const char *dir, const char *name) {
+  size_t dl = strlen(dir);
+  if (dl == 0 || (dl == 1 && dir[0] == '.')) return arena_strdup(a, name);
+  return arena_printf(a, "%s%s%s", dir, dir[dl - 1] == '/' ? "" : "/", name);
+}
+
+/* [rel] joined to [dir] (unless absolute) with `.` and `name/..` removed, the way a user
+ * reads a path: "a/lib/b/../c" -> "a/lib/c", "./x" -> "x", "" -> ".".  Lexical only; the
+ * caller checks that it names the same folder as the plain join (symbolic links). */
+static char *path_clean(Arena *a, const char *dir, const char *rel) {
+  const char *joined = rel[0] == '/' ? rel : path_join(a, dir, rel);
+  size_t n = strlen(joined);
+  char *out = arena_alloc(a, n + 2);
+  bool abs = joined[0] == '/';
+  size_t o = 0;
+  uint32_t keep = 0;         /* components that a `..` may remove */
+  if (abs) out[o++] = '/';
+  size_t base = o;
+  for (const char *s = joined; *s;) {
+    while (*s == '/') s++;
+    const char *e = s;
+    while (*e && *e != '/') e++;
+    size_t len = (size_t)(e - s);
+    if (len == 0 || (len == 1 && s[0] == '.')) {
+      /* skip */
+    } else if (len == 2 && s[0] == '.' && s[1] == '.') {
+      if (keep > 0) {
+        while (o > base && out[o - 1] != '/') o--;
+        if (o > base) o--;   /* the slash before it */
+        keep--;
+      } else if (!abs) {
+        if (o > base) out[o++] = '/';
+        out[o++] = '.';
+        out[o++] = '.';
+        base = o;            /* a leading `..` is never removed */
+      }
+    } else {
+      if (o > (abs ? 1u : 0u) && out[o - 1] != '/') out[o++] = '/';
+      memcpy(out + o, s, len);
+      o += len;
+      keep++;
+    }
+    s = e;
+  }
+  if (o == 0) out[o++] = '.';
+  out[o] = 0;
+  return out;
+}
+
+/* The folder of file [path]: "a/b.plat" -> "a", "b.plat" -> ".". */
+static char *path_dir(Arena *a, const char *path) {
+  const char *slash = strrchr(path, '/');
+  if (!slash) return arena_strdup(a, ".");
+  if (slash == path) return arena_strdup(a, "/");
+  return arena_strndup(a, path, (size_t)(slash - path));
+}
+
+/* realpath of [path], interned (the cache key), or NULL with errno set. */
+static const Str *real_key(Program *prog, const char *path) {
+  char *r = realpath(path, NULL);
+  if (!r) return NULL;
+  const Str *k = intern_cstr(&prog->plat->strs, r);
+  free(r);
+  return k;
+}
+
+/* ---- the program ------------------------------------------------------------------------- */
+static void push_mod(Arena *a, Module ***v, uint32_t *n, uint32_t *cap, Module *m) {
+  if (*n == *cap) {
+    uint32_t ncap = *cap ? *cap * 2 : 8;
+    *v = arena_grow(a, *v, *n, ncap, sizeof **v);
+    *cap = ncap;
+  }
+  (*v)[(*n)++] = m;
+}
+
+static Sym *universe_sym(Program *prog, SymKind kind, const char *name, const Type *t) {
+  Sym *s = arena_alloc(arena_of(prog), sizeof *s);
+  s->kind = kind;
+  s->name = intern_cstr(&prog->plat->strs, name);
+  s->span = span_make(SPAN_NO_FILE, 0, 0);
+  s->type = t;
+  s->phase = PHASE_COMPILE;
+  s->state = SYMST_DONE;
+  s->node = UINT32_MAX;
+  symtab_put(&prog->universe, arena_of(prog), s);
   return s;
 }
 
-/* Read and parse one file; E0505 if it cannot be read. */
-static bool load_file(Plat *p, const char *path) {
+Program *chk_program_new(Plat *p) {
+  if (p->prog) return p->prog;
+  Program *prog = arena_alloc(&p->arena, sizeof *prog);
+  prog->plat = p;
+  ty_init(&prog->types, &p->arena, &p->sources);
+  prog->loader = arena_alloc(&p->arena, sizeof *prog->loader);
+  symtab_init(&prog->universe, &p->arena, BI__COUNT + 8);
+  universe_sym(prog, SYM_PRIMTYPE, "bool", TY_BOOL_T);
+  universe_sym(prog, SYM_PRIMTYPE, "int", TY_INT_T);
+  universe_sym(prog, SYM_PRIMTYPE, "float", TY_FLOAT_T);
+  universe_sym(prog, SYM_PRIMTYPE, "string", TY_STRING_T);
+  for (uint32_t i = 0; i < BI__COUNT; i++) {
+    const Builtin *b = bi_get((BuiltinId)i);
+    if (!b) continue;
+    FnParamT ps[BI_MAX_PARAMS];
+    for (uint32_t k = 0; k < b->nparams; k++)
+      ps[k] = (FnParamT){intern_cstr(&p->strs, b->params[k].name), NULL, b->params[k].optional};
+    const Str *name = intern_cstr(&p->strs, b->name);
+    /* ty_fn makes a fresh type: filling in the built-in's fields is safe */
+    Type *t = (Type *)ty_fn(&prog->types, name, ps, b->nparams, b->variadic, NULL);
+    t->u.fn.builtin = b;
+    t->u.fn.sig = b->sig;
+    Sym *s = universe_sym(prog, SYM_BUILTIN, b->name, t);
+    s->builtin = b;
+  }
+  p->prog = prog;
+  return prog;
+}
+
+static Module *new_module(Program *prog, const char *path, const Str *real, const char *dir) {
+  Module *m = arena_alloc(arena_of(prog), sizeof *m);
+  m->path = path;
+  m->real = real ? real->s : path;
+  m->dir = dir;
+  m->state = MOD_LOADING;
+  m->type = ty_module(&prog->types, m, NULL);
+  if (real) pmap_put(arena_of(prog), &prog->loader->byreal, real, m);
+  return m;
+}
+
+static void add_file(Program *prog, Module *m, AstFile *f) {
+  m->files = arena_grow(arena_of(prog), m->files, m->nfiles, m->nfiles + 1, sizeof *m->files);
+  m->files[m->nfiles++] = f;
+}
+
+/* ---- reading ------------------------------------------------------------------------------ */
+/* Read and parse one file of [m]; E0505 at [at] if it cannot be read. */
+static bool read_file(Program *prog, Module *m, const char *path, Span at) {
+  Plat *p = prog->plat;
   uint32_t id = source_read(&p->sources, path);
   if (id == UINT32_MAX) {
-    diag_add(&p->diags, DIAG_E0505, span_make(SPAN_NO_FILE, 0, 0), "cannot read '%s': %s",
-             path, strerror(errno));
+    const char *why = errno == EFBIG ? "file too large (the limit is 1 GiB)" : strerror(errno);
+    Diag *d = diag_add(&p->diags, DIAG_E0505, at, "cannot read '%s': %s", path, why);
+    if (at.file != SPAN_NO_FILE) diag_label(&p->diags, d, at, "imported here");
     return false;
   }
-  plat_parse(p, id);
+  add_file(prog, m, plat_parse(p, id));
   return true;
 }
 
-/* Every *.plat in [dir], sorted by name.  Returns the number loaded, -1 if unreadable. */
-static int load_dir(Plat *p, const char *dir) {
+/* The regular *.plat files directly in [dir], sorted by name (malloc'd; caller frees each
+ * and the array).  Returns -1 with errno set if the folder cannot be read. */
+static int list_plat_files(const char *dir, char ***out) {
   DIR *d = opendir(dir);
-  if (!d) {
-    diag_add(&p->diags, DIAG_E0505, span_make(SPAN_NO_FILE, 0, 0), "cannot read '%s': %s",
-             dir, strerror(errno));
-    return -1;
-  }
+  if (!d) return -1;
   char **names = NULL;
   size_t n = 0, cap = 0;
   for (struct dirent *e; (e = readdir(d));) {
@@ -61,50 +214,447 @@ static int load_dir(Plat *p, const char *dir) {
     names[n++] = plat_xstrdup(e->d_name);
   }
   closedir(d);
-  qsort(names, n, sizeof *names, cmp_cstr);
-  int loaded = 0;
-  for (size_t i = 0; i < n; i++) {
-    char *full = path_join(dir, names[i]);
-    struct stat st;
-    /* a folder named x.plat is not a source file */
-    if (stat(full, &st) == 0 && S_ISDIR(st.st_mode)) { free(full); free(names[i]); continue; }
-    if (load_file(p, full)) loaded++;
-    free(full);
+  if (n) qsort(names, n, sizeof *names, cmp_cstr);
+  *out = names;
+  return (int)n;
+}
+
+/* Read every *.plat of folder [dir] into [m].  Returns the number of files read; an empty
+ * folder is E0502 (at [at], the import, when there is one). */
+static uint32_t read_folder(Program *prog, Module *m, const char *dir, Span at) {
+  Arena *a = arena_of(prog);
+  char **names = NULL;
+  int n = list_plat_files(dir, &names);
+  if (n < 0) {
+    Diag *d = diag_add(diags_of(prog), DIAG_E0505, at, "cannot read '%s': %s", dir, strerror(errno));
+    if (at.file != SPAN_NO_FILE) diag_label(diags_of(prog), d, at, "imported here");
+    return 0;
+  }
+  uint32_t loaded = 0, sources = 0;
+  for (int i = 0; i < n; i++) {
+    char *full = path_join(a, dir, names[i]);
     free(names[i]);
+    struct stat st;
+    /* a folder named x.plat, a FIFO or a socket is not a source file (and would block) */
+    if (stat(full, &st) == 0 && !S_ISREG(st.st_mode)) continue;
+    sources++;
+    if (read_file(prog, m, full, at)) loaded++;
   }
   free(names);
-  if (n == 0)
-    diag_add(&p->diags, DIAG_E0502, span_make(SPAN_NO_FILE, 0, 0),
-             "folder '%s' has no .plat files", dir);
+  if (sources == 0) {
+    Diag *d = diag_add(diags_of(prog), DIAG_E0502, at, "folder '%s' has no .plat files", dir);
+    if (at.file != SPAN_NO_FILE) {
+      diag_label(diags_of(prog), d, at, "this module is empty");
+      diag_note(diags_of(prog), d, "a module is the .plat files directly in its folder, "
+                "not those of its subfolders");
+    }
+  }
   return loaded;
 }
 
-bool plat_check_paths(Plat *p, const char *const *paths, uint32_t n) {
-  uint32_t loaded = 0;
-  for (uint32_t i = 0; i < n; i++) {
-    struct stat st;
-    if (stat(paths[i], &st) != 0) {
-      diag_add(&p->diags, DIAG_E0505, span_make(SPAN_NO_FILE, 0, 0), "cannot read '%s': %s",
-               paths[i], strerror(errno));
-      continue;
+/* ---- providers ------------------------------------------------------------------------------ */
+static void parse_schema(Program *prog, Module *m, uint32_t id) {
+  Plat *p = prog->plat;
+  ParseInput in = {
+      .arena = &p->arena, .strs = &p->strs, .diags = &p->diags, .sources = &p->sources,
+      .file = id, .schema = true,
+  };
+  add_file(prog, m, parse_file(&in));
+}
+
+Module *mod_provider(Program *prog, const Str *name) {
+  struct Loader *L = prog->loader;
+  Module *m = pmap_get(&L->providers, name);
+  if (m) return m == &no_module ? NULL : m;
+  Plat *p = prog->plat;
+  Arena *a = &p->arena;
+  m = NULL;
+  /* PLAT_SCHEMA_PATH first, so a schema can be written before its provider exists */
+  const char *sp = getenv("PLAT_SCHEMA_PATH");
+  for (const char *s = sp; s && *s && !m;) {
+    const char *e = strchr(s, ':');
+    size_t len = e ? (size_t)(e - s) : strlen(s);
+    if (len) {
+      char *dir = arena_strndup(a, s, len);
+      char *path = path_join(a, dir, arena_printf(a, "%s.plat", name->s));
+      struct stat st;
+      if (stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
+        m = new_module(prog, path, NULL, NULL);
+        uint32_t id = source_read(&p->sources, path);
+        if (id == UINT32_MAX)
+          diag_add(&p->diags, DIAG_E0505, span_make(SPAN_NO_FILE, 0, 0),
+                   "cannot read provider schema '%s': %s", path, strerror(errno));
+        else
+          parse_schema(prog, m, id);
+      }
     }
-    if (S_ISDIR(st.st_mode)) {
-      int k = load_dir(p, paths[i]);
-      if (k > 0) loaded += (uint32_t)k;
-    } else if (load_file(p, paths[i])) {
-      loaded++;
+    s = e ? e + 1 : NULL;
+  }
+  if (!m) {
+    const PlatEmbedded *emb = plat_embedded_find(arena_printf(a, EMBED_PREFIX "%s.plat", name->s));
+    if (emb) {
+      /* a stable display path, the same on every machine: the file in platc's sources */
+      const char *shown = arena_printf(a, "<platc>/%s", emb->name);
+      m = new_module(prog, shown, NULL, NULL);
+      uint32_t id = source_add(&p->sources, shown, emb->data, emb->len);
+      p->sources.files[id].builtin = true;
+      parse_schema(prog, m, id);
     }
   }
+  if (!m) {
+    pmap_put(a, &L->providers, name, &no_module);
+    return NULL;
+  }
+  m->provider = true;
+  m->name = name;
+  m->type = ty_module(&prog->types, m, name);
+  pmap_put(a, &L->providers, name, m);
+  m->state = MOD_LOADED;
+  chk_module(prog, m);
+  push_mod(a, &prog->mods, &prog->nmods, &prog->capmods, m);
+  push_mod(a, &prog->providers, &prog->nproviders, &prog->capproviders, m);
+  return m;
+}
+
+const char *const *mod_provider_names(Program *prog, uint32_t *n) {
+  struct Loader *L = prog->loader;
+  if (!L->pnames_done) {
+    Arena *a = arena_of(prog);
+    const char **v = NULL;
+    uint32_t nv = 0, cap = 0;
+#define ADD(s)                                                   \
+  do {                                                           \
+    if (nv == cap) {                                             \
+      uint32_t ncap_ = cap ? cap * 2 : 16;                        \
+      v = arena_grow(a, v, nv, ncap_, sizeof *v);                 \
+      cap = ncap_;                                                \
+    }                                                            \
+    v[nv++] = (s);                                               \
+  } while (0)
+    size_t pl = strlen(EMBED_PREFIX);
+    for (size_t i = 0; i < plat_nembedded; i++) {
+      const char *nm = plat_embedded[i].name;
+      if (strncmp(nm, EMBED_PREFIX, pl) != 0 || !has_plat_ext(nm + pl) || strchr(nm + pl, '/'))
+        continue;
+      ADD(arena_strndup(a, nm + pl, strlen(nm + pl) - 5));
+    }
+    const char *sp = getenv("PLAT_SCHEMA_PATH");
+    for (const char *s = sp; s && *s;) {
+      const char *e = strchr(s, ':');
+      size_t len = e ? (size_t)(e - s) : strlen(s);
+      if (len) {
+        char *dir = arena_strndup(a, s, len);
+        char **names = NULL;
+        int k = list_plat_files(dir, &names);
+        for (int i = 0; i < k; i++) {
+          ADD(arena_strndup(a, names[i], strlen(names[i]) - 5));
+          free(names[i]);
+        }
+        free(names);
+      }
+      s = e ? e + 1 : NULL;
+    }
+#undef ADD
+    if (nv) qsort(v, nv, sizeof *v, cmp_cstr);
+    uint32_t u = 0;
+    for (uint32_t i = 0; i < nv; i++)
+      if (u == 0 || strcmp(v[u - 1], v[i]) != 0) v[u++] = v[i];
+    L->pnames = v;
+    L->npnames = u;
+    L->pnames_done = true;
+  }
+  *n = L->npnames;
+  return L->pnames;
+}
+
+/* ---- imports -------------------------------------------------------------------------------- */
+static void load_deps(Program *prog, Module *m);
+
+/* The text of a constant string literal, or NULL if it has interpolations. */
+static const char *const_string(Arena *a, const Expr *e) {
+  if (!e || e->kind != EX_STRING) return NULL;
+  size_t len = 0;
+  for (uint32_t i = 0; i < e->u.str.nparts; i++) {
+    if (e->u.str.parts[i].is_expr) return NULL;
+    len += e->u.str.parts[i].len;
+  }
+  char *s = arena_alloc(a, len + 1);
+  size_t o = 0;
+  for (uint32_t i = 0; i < e->u.str.nparts; i++) {
+    memcpy(s + o, e->u.str.parts[i].text, e->u.str.parts[i].len);
+    o += e->u.str.parts[i].len;
+  }
+  s[o] = 0;
+  return strlen(s) == len ? s : NULL;   /* an embedded NUL cannot name a folder */
+}
+
+/* E0501 for a folder [shown] that does not exist; suggests a sibling folder. */
+static void not_found(Program *prog, Span at, const char *rel, const char *shown, bool is_file) {
+  DiagList *dl = diags_of(prog);
+  Arena *a = arena_of(prog);
+  Diag *d = diag_add(dl, DIAG_E0501, at, "cannot find module '%s'", rel);
+  if (is_file) {
+    diag_label(dl, d, at, "'%s' is a file, not a folder", shown);
+    diag_help(dl, d, "import the folder that holds it: a module is all the .plat files of a folder");
+    return;
+  }
+  diag_label(dl, d, at, "no folder '%s'", shown);
+  /* did you mean a folder next to where it was looked for? */
+  const char *slash = strrchr(shown, '/');
+  const char *parent = slash ? (slash == shown ? "/" : arena_strndup(a, shown, (size_t)(slash - shown))) : ".";
+  const char *last = slash ? slash + 1 : shown;
+  DIR *dir = opendir(parent);
+  if (!dir) return;
+  const char **cands = NULL;
+  uint32_t nc = 0;
+  for (struct dirent *e; (e = readdir(dir)) && nc < 4096;) {
+    if (e->d_name[0] == '.') continue;
+    struct stat st;
+    if (stat(path_join(a, parent, e->d_name), &st) != 0 || !S_ISDIR(st.st_mode)) continue;
+    cands = arena_grow(a, cands, nc, nc + 1, sizeof *cands);
+    cands[nc++] = arena_strdup(a, e->d_name);
+  }
+  closedir(dir);
+  const char *best = diag_suggest(last, cands, nc);
+  if (!best) return;
+  /* the replacement keeps what the user wrote before the last component */
+  const char *rs = strrchr(rel, '/');
+  const char *fixed = rs ? arena_printf(a, "%.*s/%s", (int)(rs - rel), rel, best) : best;
+  diag_help(dl, d, "did you mean '%s'?", fixed);
+  diag_fix(dl, d, at, arena_printf(a, "\"%s\"", fixed), arena_printf(a, "import \"%s\"", fixed));
+}
+
+/* E0500: [from] imports [target], which is still loading.  The cycle is the stack from
+ * [target]'s frame to the top, then [target] again. */
+static void report_cycle(Program *prog, Module *target, Decl *closing) {
+  struct Loader *L = prog->loader;
+  DiagList *dl = diags_of(prog);
+  Arena *a = arena_of(prog);
+  uint32_t k = L->nstack;
+  while (k > 0 && L->stack[k - 1].mod != target) k--;
+  if (k == 0) return;
+  k--;
+  size_t len = 16;
+  for (uint32_t i = k; i < L->nstack; i++) len += strlen(L->stack[i].mod->path) + 4;
+  len += strlen(target->path);
+  char *txt = arena_alloc(a, len);
+  for (uint32_t i = k; i < L->nstack; i++) {
+    strcat(txt, L->stack[i].mod->path);
+    strcat(txt, " -> ");
+  }
+  strcat(txt, target->path);
+  Span at = closing->u.import.path->span;
+  Module *from = L->stack[L->nstack - 1].mod;
+  Diag *d = diag_add(dl, DIAG_E0500, at, "import cycle: %s", txt);
+  diag_label(dl, d, at, "'%s' imports '%s' here, which closes the cycle", from->path, target->path);
+  for (uint32_t i = k; i + 1 < L->nstack; i++)
+    diag_label(dl, d, L->stack[i].via->u.import.path->span, "'%s' imports '%s' here",
+               L->stack[i].mod->path, L->stack[i + 1].mod->path);
+  diag_help(dl, d, "modules cannot import each other: move what they share into a module "
+            "that imports neither");
+}
+
+/* E0102: an imported module is a library (§7): no top-level params, resources, outputs or
+ * moved declarations. */
+static void check_library(Program *prog, Module *m, Decl *via) {
+  for (uint32_t f = 0; f < m->nfiles; f++) {
+    AstFile *af = m->files[f];
+    for (uint32_t i = 0; af && i < af->ndecls; i++) {
+      Decl *d = af->decls[i];
+      if (!d || (d->kind != D_PARAM && d->kind != D_RESOURCE && d->kind != D_OUTPUT &&
+                 d->kind != D_MOVED))
+        continue;
+      Span at = d->name.str ? d->name.span : d->span;
+      Diag *dg = diag_add(diags_of(prog), DIAG_E0102, at,
+                          "a top-level `%s` is not allowed in an imported module",
+                          ast_decl_keyword(d->kind));
+      diag_label(diags_of(prog), dg, at, "'%s' is imported as a library", m->path);
+      diag_label(diags_of(prog), dg, via->u.import.path->span, "imported here");
+      diag_help(diags_of(prog), dg, d->kind == D_PARAM
+                    ? "make it a param of a component, which the importer instantiates"
+                    : "put it in a component, which the importer instantiates");
+    }
+  }
+}
+
+/* Load (or find) the module that import [d] of [from] names; NULL if it failed (and was
+ * diagnosed) or closes a cycle. */
+static Module *load_import(Program *prog, Module *from, Decl *d) {
+  struct Loader *L = prog->loader;
+  DiagList *dl = diags_of(prog);
+  Arena *a = arena_of(prog);
+  Expr *pe = d->u.import.path;
+  if (!pe || !from->dir) return NULL;
+  Span at = pe->span;
+  const char *rel = const_string(a, pe);
+  if (!rel) {
+    Diag *dg = diag_add(dl, DIAG_E0405, at, "an import path must be a constant string");
+    diag_label(dl, dg, at, "this string has interpolations");
+    diag_help(dl, dg, "write the folder's path out: imports are resolved before anything runs");
+    return NULL;
+  }
+  const char *raw = rel[0] == '/' ? rel : path_join(a, from->dir, rel);
+  const char *shown = path_clean(a, from->dir, rel);
+  struct stat st;
+  if (stat(raw, &st) != 0) {
+    if (errno == ENOENT || errno == ENOTDIR) {
+      not_found(prog, at, rel, shown, false);
+    } else {
+      Diag *dg = diag_add(dl, DIAG_E0505, at, "cannot read '%s': %s", shown, strerror(errno));
+      diag_label(dl, dg, at, "imported here");
+    }
+    return NULL;
+  }
+  if (!S_ISDIR(st.st_mode)) {
+    not_found(prog, at, rel, shown, true);
+    return NULL;
+  }
+  const Str *real = real_key(prog, raw);
+  if (!real) {
+    Diag *dg = diag_add(dl, DIAG_E0505, at, "cannot read '%s': %s", shown, strerror(errno));
+    diag_label(dl, dg, at, "imported here");
+    return NULL;
+  }
+  Module *m = pmap_get(&L->byreal, real);
+  if (m) {
+    if (m->state == MOD_LOADING) {
+      report_cycle(prog, m, d);
+      return NULL;
+    }
+    return m;
+  }
+  if (L->nstack >= MOD_MAX_DEPTH) {
+    Diag *dg = diag_add(dl, DIAG_E0101, at, "imports nested too deeply (the limit is %d modules)",
+                        MOD_MAX_DEPTH);
+    diag_label(dl, dg, at, "one import too many");
+    return NULL;
+  }
+  /* show the clean path when it is the same folder (it may not be, through a symlink) */
+  const Str *creal = strcmp(shown, raw) == 0 ? real : real_key(prog, shown);
+  const char *path = creal == real ? shown : raw;
+  m = new_module(prog, path, real, path);
+  read_folder(prog, m, path, at);
+  check_library(prog, m, d);
+  load_deps(prog, m);
+  return m;
+}
+
+/* Load what [m] imports and uses, then check [m] and append it to the program. */
+static void load_deps(Program *prog, Module *m) {
+  struct Loader *L = prog->loader;
+  Arena *a = arena_of(prog);
+  if (L->nstack == L->capstack) {
+    uint32_t ncap = L->capstack ? L->capstack * 2 : 16;
+    L->stack = arena_grow(a, L->stack, L->nstack, ncap, sizeof *L->stack);
+    L->capstack = ncap;
+  }
+  L->stack[L->nstack++] = (Frame){m, NULL};
+  uint32_t nimports = 0;
+  for (uint32_t f = 0; f < m->nfiles; f++)
+    for (uint32_t i = 0; m->files[f] && i < m->files[f]->ndecls; i++)
+      if (m->files[f]->decls[i] && m->files[f]->decls[i]->kind == D_IMPORT) nimports++;
+  m->imports = nimports ? arena_calloc(a, nimports, sizeof *m->imports) : NULL;
+  for (uint32_t f = 0; f < m->nfiles; f++) {
+    AstFile *af = m->files[f];
+    for (uint32_t i = 0; af && i < af->ndecls; i++) {
+      Decl *d = af->decls[i];
+      if (!d) continue;
+      if (d->kind == D_USE && d->u.use.provider.str) {
+        (void)mod_provider(prog, d->u.use.provider.str);   /* checked before [m] */
+      } else if (d->kind == D_IMPORT) {
+        L->stack[L->nstack - 1].via = d;
+        Module *dep = load_import(prog, m, d);
+        m->imports[m->nimports++] = (ModImport){d, dep};
+      }
+    }
+  }
+  L->nstack--;
+  m->state = MOD_LOADED;
+  chk_module(prog, m);
+  push_mod(a, &prog->mods, &prog->nmods, &prog->capmods, m);
+}
+
+/* ---- entry points ------------------------------------------------------------------------------ */
+void chk_module(Program *prog, Module *m) {
+  Plat *p = prog->plat;
+  Checker c;
+  memset(&c, 0, sizeof c);
+  c.prog = prog;
+  c.plat = p;
+  c.arena = &p->arena;
+  c.diags = &p->diags;
+  c.tc = &prog->types;
+  c.strs = &p->strs;
+  c.sources = &p->sources;
+  c.mod = m;
+  c.s_self = intern_cstr(&p->strs, "self");
+  c.s_protect = intern_cstr(&p->strs, "protect");
+  c.s_create_before_destroy = intern_cstr(&p->strs, "create_before_destroy");
+  c.s_depends_on = intern_cstr(&p->strs, "depends_on");
+  c.s_ignore_changes = intern_cstr(&p->strs, "ignore_changes");
+  c.s_replace_on_change = intern_cstr(&p->strs, "replace_on_change");
+  res_declare(&c);
+  res_resolve(&c);
+  Sym **order = res_order(&c);
+  for (uint32_t i = 0; i < c.nnodes; i++) chk_node(&c, order[i]);
+  for (uint32_t i = 0; i < c.nothers; i++) chk_other(&c, c.others[i]);
+  res_unused(&c);
+  free(order);
+  free(c.nodes);
+  free(c.edges);
+  free(c.others);
+  free(c.locals);
+  free(c.narrows);
+  free(c.locsyms);
+  m->state = MOD_CHECKED;
+}
+
+/* A root module from a path given on the command line. */
+static bool load_root(Program *prog, const char *path) {
+  Plat *p = prog->plat;
+  struct stat st;
+  if (stat(path, &st) != 0) {
+    diag_add(&p->diags, DIAG_E0505, span_make(SPAN_NO_FILE, 0, 0), "cannot read '%s': %s",
+             path, strerror(errno));
+    return false;
+  }
+  const Str *real = real_key(prog, path);
+  Module *m = real ? pmap_get(&prog->loader->byreal, real) : NULL;
+  if (m) return true;   /* given twice, or already imported by an earlier root */
+  bool dir = S_ISDIR(st.st_mode);
+  Arena *a = &p->arena;
+  m = new_module(prog, arena_strdup(a, path), real, dir ? arena_strdup(a, path) : path_dir(a, path));
+  m->root = true;
+  uint32_t loaded = dir ? read_folder(prog, m, path, span_make(SPAN_NO_FILE, 0, 0))
+                        : read_file(prog, m, path, span_make(SPAN_NO_FILE, 0, 0));
+  push_mod(a, &prog->roots, &prog->nroots, &prog->caproots, m);
+  load_deps(prog, m);
+  return loaded > 0;
+}
+
+bool plat_check_paths(Plat *p, const char *const *paths, uint32_t n) {
+  Program *prog = chk_program_new(p);
+  uint32_t loaded = 0;
+  for (uint32_t i = 0; i < n; i++)
+    if (load_root(prog, paths[i])) loaded++;
   return loaded > 0 || n == 0;
 }
 
 bool plat_check_source(Plat *p, const char *path, const char *text, size_t len) {
   if (len > SOURCE_MAX_BYTES) {
     diag_add(&p->diags, DIAG_E0505, span_make(SPAN_NO_FILE, 0, 0),
-             "cannot read '%s': file too large (limit is %zu bytes)", path, (size_t)SOURCE_MAX_BYTES);
+             "cannot read '%s': file too large (the limit is 1 GiB)", path);
     return false;
   }
+  Program *prog = chk_program_new(p);
+  Arena *a = &p->arena;
+  /* not keyed by realpath: the text is not what is on disk, and an import of its own
+   * folder loads the file from disk as part of that module, as a check of the file would */
+  Module *m = new_module(prog, arena_strdup(a, path), NULL, path_dir(a, path));
+  m->root = true;
   uint32_t id = source_add(&p->sources, path, text, len);
-  plat_parse(p, id);
+  add_file(prog, m, plat_parse(p, id));
+  push_mod(a, &prog->roots, &prog->nroots, &prog->caproots, m);
+  load_deps(prog, m);
   return true;
 }

@@ -243,6 +243,7 @@ static bool is_importish(const Sym *s) { return s->kind == SYM_PROVIDER || s->ki
 static bool declare(Checker *c, SymTab *tab, Sym *s) {
   Sym *old = symtab_put(tab, c->arena, s);
   if (!old) return true;
+  s->duplicate = true;
   Diag *d;
   if (is_importish(old) && is_importish(s)) {
     if (old->kind == SYM_PROVIDER && s->kind == SYM_PROVIDER)
@@ -410,17 +411,30 @@ static void check_shadow(Checker *c, Sym *s) {
   diag_help(c->diags, d, "rename one of them");
 }
 
-/* A new local symbol for binder [id]; [key] maps the AST binder to it for check.c. */
-static Sym *bind_local(Checker *c, SymKind k, Ident id, const void *key, uint8_t phase) {
+/* A new local symbol for binder [id]; [key] maps the AST binder to it for check.c.
+ * [dup]: [id] repeats a name of the same scope (E0201 reported): it is not a shadow, and
+ * the first one, which it hides, is not reported unused either. */
+static Sym *bind_local_dup(Checker *c, SymKind k, Ident id, const void *key, uint8_t phase,
+                           bool dup) {
   if (!id.str) return NULL;
   Sym *s = new_sym(c, k, id, NULL);
   s->phase = phase;
   s->state = SYMST_DONE;
   if (key) pmap_put(c->arena, &c->binders, key, s);
-  check_shadow(c, s);
+  if (dup) {
+    Sym *first = lookup_value(c, id.str);
+    if (first) first->duplicate = true;
+    s->duplicate = true;
+  } else {
+    check_shadow(c, s);
+  }
   push_local(c, id.str, s);
   keep_local(c, s);
   return s;
+}
+
+static Sym *bind_local(Checker *c, SymKind k, Ident id, const void *key, uint8_t phase) {
+  return bind_local_dup(c, k, id, key, phase, false);
 }
 
 /* ---- walking ----------------------------------------------------------------------------- */
@@ -465,13 +479,16 @@ static void res_name(Checker *c, Expr *e, bool call) {
 static void res_for(Checker *c, ForClause *f, uint8_t phase, SymKind k) {
   bind_local(c, k, f->var1, &f->var1, phase);
   if (f->var2.str) {
-    if (f->var1.str == f->var2.str) {
+    bool dup = f->var1.str == f->var2.str;
+    if (dup) {
       Diag *d = diag_add(c->diags, DIAG_E0201, f->var2.span, "'%s' is declared twice",
                          f->var2.str->s);
       diag_label(c->diags, d, f->var2.span, "'%s' redeclared here", f->var2.str->s);
       diag_label(c->diags, d, f->var1.span, "first declared here");
+      diag_help(c->diags, d, "the first variable is the index or key, the second the value: "
+                "name them differently");
     }
-    bind_local(c, k, f->var2, &f->var2, phase);
+    bind_local_dup(c, k, f->var2, &f->var2, phase, dup);
   }
 }
 
@@ -555,6 +572,11 @@ static void res_type(Checker *c, TypeExpr *te, const Str *param_name) {
   case TE_NAME: {
     Sym *s = res_type_name(c, te, false);
     if (s && s->module == c->mod && s->node != NO_NODE) note_use(c, s, te->span);
+    /* `local.File`, `net.Port`: the provider or import is used (W0002) */
+    if (te->u.name.nparts > 1 && te->u.name.parts[0].str) {
+      Sym *q = symtab_get(&c->mod->scope, te->u.name.parts[0].str);
+      if (q && is_importish(q)) q->uses++;
+    }
     break;
   }
   case TE_LIST: case TE_MAP: case TE_OPTIONAL: case TE_SECRET:
@@ -728,16 +750,17 @@ static void res_decl(Checker *c, Decl *d) {
     }
     for (uint32_t i = 0; i < d->u.fn.nparams; i++) {
       FnParam *fp = &d->u.fn.params[i];
-      for (uint32_t j = 0; j < i; j++)
+      bool dup = false;
+      for (uint32_t j = 0; j < i && !dup; j++)
         if (fp->name.str && d->u.fn.params[j].name.str == fp->name.str) {
           Diag *dg = diag_add(c->diags, DIAG_E0201, fp->name.span, "'%s' is declared twice",
                               fp->name.str->s);
           diag_label(c->diags, dg, fp->name.span, "'%s' redeclared here", fp->name.str->s);
           diag_label(c->diags, dg, d->u.fn.params[j].name.span, "first declared here");
-          break;
+          diag_help(c->diags, dg, "rename one of the parameters");
+          dup = true;
         }
-      Sym *ps = bind_local(c, SYM_FNPARAM, fp->name, fp, PHASE_COMPILE);
-      if (ps) ps->owner = NULL;
+      Sym *ps = bind_local_dup(c, SYM_FNPARAM, fp->name, fp, PHASE_COMPILE, dup);
       if (fn) fn->params[i] = ps;
     }
     res_expr(c, d->u.fn.body);
@@ -783,15 +806,17 @@ static void res_decl(Checker *c, Decl *d) {
         res_type(c, st->u.let.type, NULL);
         res_expr(c, st->u.let.value);
         if (!st->name.str) continue;
-        for (uint32_t j = mark; j < c->nlocals; j++)
+        bool dup = false;
+        for (uint32_t j = mark; j < c->nlocals && !dup; j++)
           if (c->locals[j].name == st->name.str) {
             Diag *dg = diag_add(c->diags, DIAG_E0201, st->name.span, "'%s' is declared twice",
                                 st->name.str->s);
             diag_label(c->diags, dg, st->name.span, "'%s' redeclared here", st->name.str->s);
             diag_label(c->diags, dg, c->locals[j].sym->span, "first declared here");
-            break;
+            diag_help(c->diags, dg, "rename one of them");
+            dup = true;
           }
-        Sym *s = bind_local(c, SYM_TESTLET, st->name, NULL, PHASE_PLAN);
+        Sym *s = bind_local_dup(c, SYM_TESTLET, st->name, NULL, PHASE_PLAN, dup);
         if (s) { s->decl = st; s->state = SYMST_NEW; }
         st->sym = s;
       }
@@ -974,7 +999,7 @@ Sym **res_order(Checker *c) {
 }
 
 /* ---- unused names ---------------------------------------------------------------------- */
-static bool quiet_name(const Sym *s) { return !s->name || s->name->s[0] == '_'; }
+static bool quiet_name(const Sym *s) { return !s->name || s->name->s[0] == '_' || s->duplicate; }
 
 static void unused(Checker *c, Sym *s, DiagCode code, const char *what) {
   Diag *d = diag_add(c->diags, code, s->span, "%s '%s' is never used", what, s->name->s);
@@ -991,9 +1016,15 @@ void res_unused(Checker *c) {
   for (uint32_t i = 0; i < c->nnodes; i++) {
     Sym *s = c->nodes[i];
     if (s->uses || quiet_name(s)) continue;
-    bool local = s->owner != NULL;   /* component members */
-    if (s->kind == SYM_LET && (local || m->root)) unused(c, s, DIAG_W0001, "let");
-    else if (s->kind == SYM_PARAM && (local || m->root)) unused(c, s, DIAG_W0001, "param");
+    /* a root module's declarations and every component's members; an imported module's
+     * top level is its interface (§10) */
+    bool local = s->owner != NULL;
+    if (!local && !m->root) continue;
+    if (s->kind == SYM_LET) unused(c, s, DIAG_W0001, "let");
+    else if (s->kind == SYM_PARAM) unused(c, s, DIAG_W0001, "param");
+    else if (s->kind == SYM_FN) unused(c, s, DIAG_W0001, "function");
+    else if (s->kind == SYM_TYPE) unused(c, s, DIAG_W0001, "type");
+    else if (s->kind == SYM_COMPONENT) unused(c, s, DIAG_W0001, "component");
   }
   for (uint32_t f = 0; f < m->nfiles; f++) {
     AstFile *af = m->files[f];
