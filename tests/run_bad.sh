@@ -14,7 +14,7 @@ if [ $# -ne 1 ]; then
   exit 2
 fi
 PLATC=$1
-LIMIT=60
+LIMIT=${BAD_TIMEOUT:-60}   # seconds per run; a hang is a failure
 export LC_ALL=C   # awk prints bytes, not characters
 
 pass=0
@@ -236,8 +236,11 @@ gen bom 'printf "\357\273\277let x = 1\noutput o = x\n"'
 expect any bom "$T/bom.plat"
 gen crlf 'printf "let x = 1\r\noutput o = x\r\n"'
 expect clean crlf "$T/crlf.plat"
-head -c 65536 "$PLATC" >"$T/binary.plat"
-expect diag binary "$T/binary.plat"
+# A binary file: an ELF header, NULs, then bytes (synthetic, so no text in it can look
+# like a sanitizer report when the snippet echoes it).
+awk 'BEGIN { printf "\177ELF\002\001\001"; for (i = 0; i < 57; i++) printf "%c", 0
+             srand(7); for (i = 0; i < 65472; i++) printf "%c", int(rand() * 256) }' >"$T/binary.plat"
+expect diag binary "$T/binary.plat" E0010 1
 for seed in 42 43 44 45 46; do
   # 64 KiB of random bytes: invalid UTF-8 and NULs somewhere, certainly.
   awk -v seed=$seed 'BEGIN { srand(seed); for (i = 0; i < 65536; i++) printf "%c", int(rand() * 256) }' >"$T/random-$seed.plat"
