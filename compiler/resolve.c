@@ -37,8 +37,6 @@ Sym *symtab_get(const SymTab *t, const Str *name) {
 
 Sym *symtab_put(SymTab *t, Arena *a, Sym *s) {
   if (!t->cap) symtab_init(t, a, 8);
-  Sym *old = symtab_get(t, s->name);
-  if (old) return old;
   if ((t->count + 1) * 4 > t->cap * 3) {
     uint32_t ncap = t->cap * 2;
     Sym **ns = arena_calloc(a, ncap, sizeof *ns);
@@ -52,8 +50,10 @@ Sym *symtab_put(SymTab *t, Arena *a, Sym *s) {
     t->slots = ns;
     t->cap = ncap;
   }
+  /* one probe both finds a clash and the free slot */
   uint32_t j = s->name->hash & (t->cap - 1);
-  while (t->slots[j]) j = (j + 1) & (t->cap - 1);
+  for (Sym *e; (e = t->slots[j]); j = (j + 1) & (t->cap - 1))
+    if (e->name == s->name) return e;
   t->slots[j] = s;
   t->count++;
   return NULL;
@@ -246,13 +246,19 @@ static bool declare(Checker *c, SymTab *tab, Sym *s) {
   s->duplicate = true;
   Diag *d;
   if (is_importish(old) && is_importish(s)) {
-    if (old->kind == SYM_PROVIDER && s->kind == SYM_PROVIDER)
+    if (old->kind == SYM_PROVIDER && s->kind == SYM_PROVIDER) {
       d = diag_add(c->diags, DIAG_E0504, s->span, "provider '%s' is used twice", s->name->s);
-    else
+      diag_label(c->diags, d, s->span, "used again here");
+      diag_label(c->diags, d, old->span, "first used here");
+      diag_help(c->diags, d, "remove this `use`: one per module is enough");
+    } else {
       d = diag_add(c->diags, DIAG_E0504, s->span, "the name '%s' is imported twice", s->name->s);
-    diag_label(c->diags, d, s->span, "used again here");
-    diag_label(c->diags, d, old->span, "first used here");
-    diag_help(c->diags, d, "remove this one");
+      diag_label(c->diags, d, s->span, "'%s' names this %s too", s->name->s,
+                 s->kind == SYM_PROVIDER ? "provider" : "import");
+      diag_label(c->diags, d, old->span, "'%s' first names this %s", s->name->s,
+                 old->kind == SYM_PROVIDER ? "provider" : "import");
+      diag_help(c->diags, d, "write `as` with another name for the import");
+    }
   } else {
     d = diag_add(c->diags, DIAG_E0201, s->span, "'%s' is declared twice", s->name->s);
     diag_label(c->diags, d, s->span, "'%s' redeclared here", s->name->s);
@@ -1032,7 +1038,9 @@ void res_unused(Checker *c) {
     for (uint32_t i = 0; i < af->ndecls; i++) {
       Decl *d = af->decls[i];
       if (!d || !d->sym || (d->kind != D_USE && d->kind != D_IMPORT)) continue;
-      if (!d->sym->uses && d->sym->target && !quiet_name(d->sym))
+      /* an empty module (E0502) is not worth a second complaint */
+      if (!d->sym->uses && d->sym->target && !quiet_name(d->sym) &&
+          (d->sym->target->nfiles || d->sym->target->provider))
         unused(c, d->sym, DIAG_W0002, d->kind == D_USE ? "provider" : "import");
     }
   }
