@@ -20,7 +20,7 @@ typedef enum DocKind {
   DK_LINE,       /* a space when its group is flat, else a newline and the indent */
   DK_SOFT,       /* nothing when flat, else a newline */
   DK_HARD,       /* always a newline; every group around it breaks */
-  DK_FRESH,      /* a newline unless the line is still empty (comments inside expressions) */
+  DK_FRESH,      /* a newline unless the line is still empty, indented len more */
   DK_GROUP,      /* lay kid flat if it fits in what is left of the line, else break it */
   DK_INDENT,     /* kid's newlines indent FMT_INDENT more */
   DK_IFBREAK,    /* kid when the enclosing group is broken, alt when flat */
@@ -72,6 +72,7 @@ typedef struct Fmt {
   Paren *parens;
   uint32_t nparens;
   bool failed;                /* an unexpected tree or source shape: give up */
+  bool after_comment;         /* the last document built was a comment, not code */
   /* layout */
   Buf out;
   CmdStack stack, fits;
@@ -133,6 +134,7 @@ static void cat(Seq *q, Seq r) {
 
 static void textn(Fmt *F, Seq *q, const char *s, uint32_t n) {
   Doc *d = dnew(F, DK_TEXT);
+  if (n) F->after_comment = false;
   d->s = s;
   d->len = n;
   add(q, d);
@@ -142,6 +144,13 @@ static void text(Fmt *F, Seq *q, const char *s) { textn(F, q, s, (uint32_t)strle
 static void line(Fmt *F, Seq *q) { add(q, dnew(F, DK_LINE)); }
 static void soft(Fmt *F, Seq *q) { add(q, dnew(F, DK_SOFT)); }
 static void hard(Fmt *F, Seq *q) { add(q, dnew(F, DK_HARD)); }
+
+/* A newline unless the line is still empty; [extra] more indentation (a continuation). */
+static void fresh(Fmt *F, Seq *q, uint32_t extra) {
+  Doc *d = dnew(F, DK_FRESH);
+  d->len = extra;
+  add(q, d);
+}
 
 static Doc *wrap(Fmt *F, DocKind kind, Seq in) {
   Doc *d = dnew(F, kind);
@@ -229,13 +238,22 @@ static bool blank_before(const Fmt *F, uint32_t pos) {
   return pos > 0 && nl >= 2;
 }
 
-/* A comment that has its line to itself: nothing before it on its line and, for a block
- * comment, nothing after it.  The test gives the same answer on the formatter's output,
- * which is what keeps comment placement idempotent. */
+/* A comment that has its line to itself: nothing but comments before it on its line and,
+ * for a block comment, nothing but comments after it.  The test gives the same answer on
+ * the formatter's output, which is what keeps comment placement idempotent. */
 static bool own_line(const Fmt *F, const Comment *c) {
-  uint32_t i = c->span.start;
-  while (i > 0 && (F->src[i - 1] == ' ' || F->src[i - 1] == '\t')) i--;
-  if (i > 0 && F->src[i - 1] != '\n') return false;
+  /* before it: only blanks and other comments since the start of the line */
+  for (uint32_t i = c->span.start; i > 0 && F->src[i - 1] != '\n';) {
+    const Comment *d = comment_ending(F, i);
+    if (d && d->span.start < i) {
+      if (memchr(F->src + d->span.start, '\n', i - d->span.start)) break;
+      i = d->span.start;
+    } else if (F->src[i - 1] == ' ' || F->src[i - 1] == '\t' || F->src[i - 1] == '\r') {
+      i--;
+    } else {
+      return false;
+    }
+  }
   if (c->kind != COMMENT_BLOCK) return true;
   /* after it: only blanks and other comments up to the end of the line */
   for (uint32_t j = c->span.end; j < F->len && F->src[j] != '\n';) {
@@ -254,6 +272,7 @@ static bool own_line(const Fmt *F, const Comment *c) {
 
 static Doc *comment_doc(Fmt *F, const Comment *c) {
   Doc *d = dnew(F, DK_COMMENT);
+  F->after_comment = true;
   uint32_t s = c->span.start, e = c->span.end;
   if (e > F->len) e = F->len;
   if (c->kind != COMMENT_BLOCK)   /* a // comment: drop trailing blanks and the newline */
@@ -270,10 +289,12 @@ static Doc *comment_doc(Fmt *F, const Comment *c) {
 static void flush(Fmt *F, Seq *q, uint32_t pos) {
   while (F->ci < F->ncs && F->cs[F->ci].span.start < pos) {
     const Comment *c = &F->cs[F->ci++];
-    bool own = own_line(F, c);
-    if (own) add(q, dnew(F, DK_FRESH));
+    /* a // comment after code stays at the end of that line; after another comment it
+     * starts its own, or the line would hold only comments and read as one next time */
+    bool own = own_line(F, c) || (c->kind != COMMENT_BLOCK && F->after_comment);
+    if (own) fresh(F, q, FMT_INDENT);
     add(q, comment_doc(F, c));
-    if (own) add(q, dnew(F, DK_FRESH));
+    if (own) fresh(F, q, FMT_INDENT);
   }
 }
 
@@ -305,6 +326,7 @@ static bool leading(Fmt *F, Seq *q, uint32_t pos, bool first, bool *blank) {
       hard(F, q);
       if (blank) *blank = true;
     }
+    if (own_line(F, c)) fresh(F, q, 0);
     add(q, comment_doc(F, c));
     if (c->kind != COMMENT_BLOCK || own_line(F, c)) hard(F, q);
     any = true;
@@ -704,7 +726,9 @@ static Seq bracketed(Fmt *F, const char *open, const char *close, uint32_t open_
                      uint32_t close_pos, Items *it, SepKind sep, bool padded) {
   Seq q = {0}, in = {0};
   text(F, &q, open);
-  trailing(F, &q, open_pos + 1);
+  /* a comment between what comes before and the bracket goes after the bracket */
+  if (F->ci < F->ncs && F->cs[F->ci].span.start < open_pos) add(&q, comment_doc(F, &F->cs[F->ci++]));
+  else trailing(F, &q, open_pos + 1);
   bool comments_inside = F->ci < F->ncs && F->cs[F->ci].span.start < close_pos;
   if (it->n == 0 && !comments_inside && !q.hard) {
     text(F, &q, close);
@@ -727,6 +751,7 @@ static Seq bracketed(Fmt *F, const char *open, const char *close, uint32_t open_
     }
     while (F->ci < F->ncs && F->cs[F->ci].span.start < start) {
       const Comment *c = &F->cs[F->ci++];
+      if (own_line(F, c)) fresh(F, &in, 0);
       add(&in, comment_doc(F, c));
       if (c->kind != COMMENT_BLOCK || own_line(F, c)) hard(F, &in);
     }
@@ -1380,7 +1405,7 @@ static void render(Fmt *F, Doc *root) {
       newline(F, c.indent);
       break;
     case DK_FRESH:
-      if (!F->line_empty) newline(F, c.indent + FMT_INDENT);
+      if (!F->line_empty) newline(F, c.indent + d->len);
       break;
     case DK_GROUP: {
       bool flat = !d->hard && (c.flat || fits(F, (Cmd){c.indent, true, d->kid},
