@@ -380,6 +380,14 @@ param
       $$ = decl(p, D_PARAM, @$, $2);
       $$->u.param.type = $3; $$->u.param.deflt = $4; $$->u.param.where = $5;
     }
+  /* After an error, keep the declaration with its name, so that its uses are not
+     reported as undefined names too (the same below for let, type, resource, output). */
+  | PARAM IDENT COLON error {
+      $$ = decl(p, D_PARAM, @$, $2); $$->u.param.type = tnode(p, TE_ERROR, @4);
+    }
+  | PARAM IDENT opt_ptype ASSIGN error {
+      $$ = decl(p, D_PARAM, @$, $2); $$->u.param.type = $3; $$->u.param.deflt = leaf(p, EX_ERROR, @5);
+    }
   ;
 
 opt_ptype
@@ -408,6 +416,9 @@ let
   : LET IDENT opt_type ASSIGN expr {
       $$ = decl(p, D_LET, @$, $2); $$->u.let.type = $3; $$->u.let.value = $5;
     }
+  | LET IDENT error         {
+      $$ = decl(p, D_LET, @$, $2); $$->u.let.value = leaf(p, EX_ERROR, @3);
+    }
   | LET IDENT opt_type ASSIGN expr LBRACE fields_opt RBRACE {
       $$ = decl(p, D_LET, @$, $2); $$->u.let.type = $3;
       TypeExpr *t = expr_to_qualname(p, $5);
@@ -428,6 +439,7 @@ let
 /* typedecl = "type" IDENT "=" type ; */
 typedecl
   : TYPE IDENT ASSIGN type  { $$ = decl(p, D_TYPE, @$, $2); $$->u.alias.type = $4; }
+  | TYPE IDENT error        { $$ = decl(p, D_TYPE, @$, $2); $$->u.alias.type = tnode(p, TE_ERROR, @3); }
   ;
 
 /* fn = "fn" IDENT "(" [ fnparam { "," fnparam } [ "," ] ] ")" [ ":" type ] "=" expr ; */
@@ -462,7 +474,10 @@ fnparam
 /* resource = { decorator } "resource" IDENT ":" qualname [ "for" forvars "in" expr ]
               [ "if" expr ] body ; */
 resource
-  : RESOURCE IDENT COLON qualname opt_for opt_if LBRACE fields_opt RBRACE {
+  : RESOURCE IDENT error    {
+      $$ = decl(p, D_RESOURCE, @$, $2); $$->u.res.type = tnode(p, TE_ERROR, @3);
+    }
+  | RESOURCE IDENT COLON qualname opt_for opt_if LBRACE fields_opt RBRACE {
       $$ = decl(p, D_RESOURCE, @$, $2);
       $$->u.res.type = $4; $$->u.res.each = $5; $$->u.res.cond = $6;
       unsigned d = 0;
@@ -552,6 +567,9 @@ member_decl
 output
   : OUTPUT IDENT opt_type ASSIGN expr {
       $$ = decl(p, D_OUTPUT, @$, $2); $$->u.let.type = $3; $$->u.let.value = $5;
+    }
+  | OUTPUT IDENT error      {
+      $$ = decl(p, D_OUTPUT, @$, $2); $$->u.let.value = leaf(p, EX_ERROR, @3);
     }
   ;
 
@@ -1265,6 +1283,15 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, Parser *p) {
               (int)(loc->end - loc->start), src + loc->start);
   } else if (t == YYSYMBOL_YYEOF) {
     label_unclosed(p, d);
+    if (expects(ctx, YYSYMBOL_INT) && p->lx.prev != T_END)
+      diag_label(p->lx.diags, d, span_make(p->lx.file, p->lx.prev_start, p->lx.prev_end),
+                 "expected an expression after this");
+  } else if (starts_line(p, loc->start) && expects(ctx, YYSYMBOL_INT) &&
+             !expects(ctx, YYSYMBOL_RBRACK) && !expects(ctx, YYSYMBOL_RPAREN) &&
+             p->lx.prev_end <= loc->start) {
+    /* `let x = 1 +` and the next line: point at what is missing its operand */
+    diag_label(p->lx.diags, d, span_make(p->lx.file, p->lx.prev_start, p->lx.prev_end),
+               "expected an expression after this");
   } else if (p->lx.depth > 0 && tok_is_decl_start(t) && starts_line(p, loc->start) &&
              (expects(ctx, YYSYMBOL_RBRACE) || expects(ctx, YYSYMBOL_RPAREN) ||
               expects(ctx, YYSYMBOL_RBRACK))) {

@@ -212,15 +212,26 @@ static const char *malformed_why(const char *s, uint32_t n) {
     }
   }
   if (!hex) {
-    for (uint32_t i = 1; i < n; i++)
-      if ((s[i] == 'e' || s[i] == 'E') && (i + 1 == n || s[i + 1] < '0' || s[i + 1] > '9') &&
-          (i + 1 == n || (s[i + 1] != '+' && s[i + 1] != '-')))
-        return "an exponent needs digits (write 1e9 or 2.5e-3)";
+    for (uint32_t i = 1; i < n; i++) {
+      if (s[i] != 'e' && s[i] != 'E') continue;
+      uint32_t j = i + 1;
+      if (j < n && (s[j] == '+' || s[j] == '-')) j++;
+      if (j == n || s[j] < '0' || s[j] > '9') return "an exponent needs digits (write 1e9 or 2.5e-3)";
+    }
   }
   return "a number is decimal (1_000, 2.5, 1e9) or hexadecimal (0xFF); letters may not follow it";
 }
 
 static int number_error(Lexer *lx, union PPSTYPE *val) {
+  /* `2.5e-` and `1e+x`: the sign belongs to the broken exponent (not for hex: 0xe-1) */
+  bool hex = lx->cur - lx->tok >= 2 && lx->tok[1] != '.' && (lx->tok[1] == 'x' || lx->tok[1] == 'X');
+  if (!hex && (lx->cur[-1] == 'e' || lx->cur[-1] == 'E') && (*lx->cur == '+' || *lx->cur == '-')) {
+    lx->cur++;
+    while (lx->cur < lx->lim && ((*lx->cur >= '0' && *lx->cur <= '9') || *lx->cur == '_' ||
+                                 (*lx->cur >= 'a' && *lx->cur <= 'z') ||
+                                 (*lx->cur >= 'A' && *lx->cur <= 'Z') || *lx->cur == '.'))
+      lx->cur++;
+  }
   uint32_t n = (uint32_t)(lx->cur - lx->tok);
   Diag *d = lex_error(lx, DIAG_E0007, off(lx, lx->tok), off(lx, lx->cur),
                       "malformed number '%.*s'", n > 64 ? 64 : (int)n, lx->tok);
@@ -490,6 +501,15 @@ static int scan(Lexer *lx, union PPSTYPE *val, Span *loc) {
         val->id.span = *loc;
         return T_IDENT;
       }
+      <code> ident (letter | [0-9] | [\x80-\xFF])+ {
+        /* invalid UTF-8 inside an identifier: report it, keep the identifier whole so that
+           its uses still match it */
+        check_text(lx, lx->tok, lx->cur);
+        *loc = span_make(lx->file, off(lx, lx->tok), off(lx, lx->cur));
+        val->id.str = intern(lx->strs, lx->tok, (size_t)(lx->cur - lx->tok));
+        val->id.span = *loc;
+        return T_IDENT;
+      }
 
       <code> dec     { int k = integer(lx, val, 10); TOKEN(k); }
       <code> hex     { int k = integer(lx, val, 16); TOKEN(k); }
@@ -551,6 +571,7 @@ static int scan(Lexer *lx, union PPSTYPE *val, Span *loc) {
                            lx->cur = lx->tok + n; continue; }
       <code> [\x80-\xFF] { uint32_t n = bad_run(lx, lx->tok); report_bad_utf8(lx, lx->tok, n);
                            lx->cur = lx->tok + n; continue; }
+      <code> "&"         { stray(lx); TOKEN(T_ANDAND); }   /* read as '&&' after the error */
       <code> *           { stray(lx); continue; }
 
       <str, mstr> [^"\\$\r\n\x00\x80-\xFF]+ { continue; }
