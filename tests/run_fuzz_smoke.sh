@@ -4,7 +4,8 @@
 #    O/libplat.a (sanitized when O is a SAN=1 build) and replay every seed and every
 #    committed crash repro in tests/fuzz/regressions/ through the fuzz target.
 # 2. When clang with libFuzzer works: build libplat for fuzzing in O/fuzz and run the
-#    fuzzer for FUZZ_SMOKE_SECONDS (default 30) on the seed corpus.
+#    fuzzer for FUZZ_SMOKE_SECONDS (default 30) from the seed corpus alone (a fresh corpus
+#    each time, so the run explores instead of replaying what earlier runs found).
 set -eu
 
 if [ $# -ne 1 ]; then
@@ -79,7 +80,7 @@ else
   elif ! sh tests/fuzz/build.sh "$FO" >"$tmp/build.log" 2>&1; then
     cat "$tmp/build.log"
     failed "fuzz-smoke libFuzzer: expected tests/fuzz/build.sh $FO to succeed, it did not"
-  elif ! sh tests/fuzz/run.sh "$FO" "$SECS"; then
+  elif ! FUZZ_CORPUS="$tmp/corpus" sh tests/fuzz/run.sh "$FO" "$SECS"; then
     failed "fuzz-smoke libFuzzer: expected no crash, leak or timeout in $SECS s, got one (see above)"
   else
     pass=$((pass + 1))

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Run the libFuzzer target.  Usage: tests/fuzz/run.sh O SECONDS
-# Seeds O/seeds (tests/fuzz/seed.sh), keeps the growing corpus in O/corpus across runs,
+# Seeds O/seeds (tests/fuzz/seed.sh), keeps the growing corpus in O/corpus across runs
+# (FUZZ_CORPUS=DIR to use another, e.g. an empty one for a short run from the seeds only),
 # and writes crashing, leaking or slow inputs to O/crashes/.  Exits non-zero on any crash,
 # leak, timeout or out-of-memory, naming the new artifacts; commit a reduced copy of each
 # under tests/fuzz/regressions/, named after what it found.
@@ -17,7 +18,7 @@ if [ ! -x "$bin" ]; then
   exit 1
 fi
 seeds=$O/seeds
-corpus=$O/corpus
+corpus=${FUZZ_CORPUS:-$O/corpus}
 crashes=$O/crashes
 log=$O/fuzz.log
 rm -rf "$seeds"
