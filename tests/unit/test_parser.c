@@ -330,6 +330,199 @@ static void test_misplaced(void **state) {
   plat_free(r.p);
 }
 
+/* ---- limits ------------------------------------------------------------------------------ */
+
+static char *repeat(const char *head, const char *unit, int n, const char *mid, const char *unit2,
+                    int n2, const char *tail) {
+  size_t len = strlen(head) + strlen(unit) * (size_t)n + strlen(mid) + strlen(unit2) * (size_t)n2 +
+               strlen(tail) + 1;
+  char *s = malloc(len), *o = s;
+  o += sprintf(o, "%s", head);
+  for (int i = 0; i < n; i++) o += sprintf(o, "%s", unit);
+  o += sprintf(o, "%s", mid);
+  for (int i = 0; i < n2; i++) o += sprintf(o, "%s", unit2);
+  sprintf(o, "%s", tail);
+  return s;
+}
+
+static void expect_depth(const char *src, uint32_t e0101) {
+  Parsed r = parse(src);
+  if (count(&r, DIAG_E0101) != e0101 || r.p->diags.n != e0101) print_diags(&r);
+  assert_int_equal(count(&r, DIAG_E0101), e0101);
+  assert_int_equal(r.p->diags.n, e0101);
+  if (e0101) assert_string_equal(first(&r, DIAG_E0101)->msg, "nesting too deep (limit is 256)");
+  /* every node is within the limit, so recursive passes are safe */
+  if (r.f->ndecls && r.f->decls[0]->kind == D_LET && r.f->decls[0]->u.let.value)
+    assert_true(r.f->decls[0]->u.let.value->depth <= PARSE_MAX_DEPTH);
+  plat_free(r.p);
+}
+
+static void test_nesting_limits(void **state) {
+  (void)state;
+  char *s;
+  /* brackets: 256 levels are fine, 257 are not */
+  s = repeat("let x = ", "[", 256, "1", "]", 256, "\n"); expect_depth(s, 0); free(s);
+  s = repeat("let x = ", "[", 257, "1", "]", 257, "\n"); expect_depth(s, 1); free(s);
+  s = repeat("let x = ", "(", 256, "1", ")", 256, "\n"); expect_depth(s, 0); free(s);
+  s = repeat("let x = ", "{a = ", 256, "1", "}", 256, "\n"); expect_depth(s, 0); free(s);
+  s = repeat("let x = ", "{a = ", 257, "1", "}", 257, "\n"); expect_depth(s, 1); free(s);
+  /* operator chains: 256 additions are fine, 257 are not */
+  s = repeat("let x = 1", " + 1", 256, "", "", 0, "\n"); expect_depth(s, 0); free(s);
+  s = repeat("let x = 1", " + 1", 257, "", "", 0, "\n"); expect_depth(s, 1); free(s);
+  s = repeat("let x = ", "-", 256, "1", "", 0, "\n"); expect_depth(s, 0); free(s);
+  s = repeat("let x = ", "!", 257, "a", "", 0, "\n"); expect_depth(s, 1); free(s);
+  s = repeat("let x = a", ".b", 257, "", "", 0, "\n"); expect_depth(s, 1); free(s);
+  s = repeat("let x = ", "if a then b else ", 257, "c", "", 0, "\n"); expect_depth(s, 1); free(s);
+  s = repeat("let x = ", "\"${", 20, "1", "}\"", 20, "\n"); expect_depth(s, 0); free(s);
+  /* type constructors */
+  s = repeat("type T = ", "list<", 255, "int", ">", 255, "\n"); expect_depth(s, 0); free(s);
+  s = repeat("type T = ", "list<", 300, "int", ">", 300, "\n"); expect_depth(s, 1); free(s);
+  s = repeat("param p: ", "secret ", 300, "int", "", 0, "\n"); expect_depth(s, 1); free(s);
+}
+
+static void test_huge_inputs(void **state) {
+  (void)state;
+  char *s;
+  /* a 100,000-term operator chain, 100,000 nested brackets and prefix operators: one
+     E0101 each, no crash, no "memory exhausted" */
+  s = repeat("let x = 1", "+1", 100000, "", "", 0, "\n"); expect_depth(s, 1); free(s);
+  s = repeat("let x = ", "[", 100000, "", "", 0, "\n"); expect_depth(s, 1); free(s);
+  s = repeat("let x = ", "[", 100000, "1", "]", 100000, "\n"); expect_depth(s, 1); free(s);
+  s = repeat("let x = ", "-", 100000, "1", "", 0, "\n"); expect_depth(s, 1); free(s);
+  s = repeat("let x = ", "if a then b else ", 100000, "c", "", 0, "\n"); expect_depth(s, 1); free(s);
+  s = repeat("type T = ", "list<", 100000, "int", ">", 100000, "\n"); expect_depth(s, 1); free(s);
+  s = repeat("let x = f", "(1)", 100000, "", "", 0, "\n"); expect_depth(s, 1); free(s);
+  /* a long flat list and many declarations are fine */
+  s = repeat("let x = [", "1, ", 100000, "1]\n", "let y = 1\n", 20000, ""); expect_depth(s, 0); free(s);
+}
+
+static void test_error_limit(void **state) {
+  (void)state;
+  char *s = repeat("", "output o = )\n", 80, "", "", 0, "");
+  Parsed r = parse(s);
+  assert_int_equal(count(&r, DIAG_E0100), PARSE_MAX_ERRORS);
+  assert_int_equal(count(&r, DIAG_E0105), 1);
+  assert_int_equal(r.p->diags.n, PARSE_MAX_ERRORS + 1);
+  plat_free(r.p);
+  free(s);
+  s = repeat("", "output o = )\n", PARSE_MAX_ERRORS, "", "", 0, "");
+  r = parse(s);
+  assert_int_equal(count(&r, DIAG_E0100), PARSE_MAX_ERRORS);
+  assert_int_equal(r.p->diags.n, PARSE_MAX_ERRORS);
+  plat_free(r.p);
+  free(s);
+}
+
+static void test_min_int(void **state) {
+  (void)state;
+  Parsed r = expect_errors("let a = 9223372036854775808\n", DIAG_E0006, 1, 1);
+  plat_free(r.p);
+  r = expect_errors("let a = -(9223372036854775808)\n", DIAG_E0006, 1, 1);
+  plat_free(r.p);
+  r = expect_errors("let a = 1 - 9223372036854775808\n", DIAG_E0006, 1, 1);
+  plat_free(r.p);
+  check_expr("- 9223372036854775808", "-9223372036854775808");
+  check_expr("-0x8000000000000000", "-9223372036854775808");
+  check_expr("--9223372036854775808", "(neg -9223372036854775808)");
+}
+
+/* ---- doc comments and spans ------------------------------------------------------------- */
+
+static void test_docs(void **state) {
+  (void)state;
+  const char *src = "/// The greeting.\n///  Two lines.\nlet a = 1\n\n"
+                    "/// Not attached: a line comment between.\n// x\nlet b = 2\n"
+                    "/// On the decorator.\n@protect\nresource r: T {}\n"
+                    "component C {\n  /// A param.\n  param p: int\n}\n"
+                    "type E = {\n  /// The host.\n  host: string\n}\n"
+                    "///\nlet empty = 1\n";
+  Parsed r = parse(src);
+  assert_int_equal(r.p->diags.n, 0);
+  assert_string_equal(r.f->decls[0]->doc, "The greeting.\n Two lines.");
+  assert_null(r.f->decls[1]->doc);
+  assert_string_equal(r.f->decls[2]->doc, "On the decorator.");
+  assert_string_equal(r.f->decls[3]->u.comp.members[0]->doc, "A param.");
+  assert_string_equal(r.f->decls[4]->u.alias.type->u.record.fields[0].doc, "The host.");
+  assert_string_equal(r.f->decls[5]->doc, "");
+  assert_int_equal(r.f->ncomments, 8);
+  plat_free(r.p);
+}
+
+static void test_spans(void **state) {
+  (void)state;
+  const char *src = "@protect\nresource r: local.File if a + b { path = \"x\" }\n";
+  Parsed r = parse(src);
+  assert_int_equal(r.p->diags.n, 0);
+  Decl *d = r.f->decls[0];
+  /* the declaration's span excludes its decorators */
+  assert_int_equal(d->span.start, 9);
+  assert_int_equal(d->span.end, strlen(src) - 1);
+  assert_int_equal(d->decos[0].span.start, 0);
+  assert_int_equal(d->decos[0].span.end, 8);
+  assert_int_equal(d->name.span.start, 18);
+  assert_int_equal(d->name.span.end, 19);
+  assert_int_equal(d->u.res.type->span.start, 21);
+  assert_int_equal(d->u.res.type->span.end, 31);
+  Expr *c = d->u.res.cond;
+  assert_int_equal(c->span.start, 35);
+  assert_int_equal(c->span.end, 40);
+  assert_int_equal(c->u.binary.op_span.start, 37);
+  assert_int_equal(c->u.binary.op_span.end, 38);
+  assert_int_equal(d->u.res.body_span.start, 41);
+  assert_int_equal(d->u.res.fields[0].span.start, 43);
+  assert_int_equal(d->u.res.fields[0].span.end, 53);
+  plat_free(r.p);
+  /* parentheses are not part of the inner expression's span */
+  r = parse("let x = (a)\n");
+  assert_int_equal(r.f->decls[0]->u.let.value->span.start, 9);
+  assert_int_equal(r.f->decls[0]->u.let.value->span.end, 10);
+  plat_free(r.p);
+}
+
+static void test_error_keeps_name(void **state) {
+  (void)state;
+  /* a broken declaration stays, under its name, so its uses are not undefined */
+  Parsed r = expect_errors("let a = [1, \noutput o = a\nresource s = local.Directory {}\n"
+                           "param p: = 1\ntype T = \n", DIAG_E0100, 4, 4);
+  assert_string_equal(r.dump, "(file\n  (let a (error))\n  (output o a)\n"
+                              "  (resource s (error) (body))\n  (param p (type (error)))\n"
+                              "  (type T (error))\n)\n");
+  plat_free(r.p);
+  r = expect_errors("let x = 1 +\nlet y = 2\n", DIAG_E0100, 1, 1);
+  assert_non_null(first(&r, DIAG_E0100)->labels);
+  plat_free(r.p);
+}
+
+static void test_unclosed(void **state) {
+  (void)state;
+  Parsed r = expect_errors("resource a: T {\n  x = 1\n\nresource b: T { y = 2 }\n", DIAG_E0100, 1, 1);
+  const Diag *d = first(&r, DIAG_E0100);
+  assert_non_null(strstr(d->help, "'}' is missing"));
+  plat_free(r.p);
+  r = expect_errors("let x = f(1, 2\n", DIAG_E0100, 1, 1);
+  assert_string_equal(first(&r, DIAG_E0100)->msg,
+                      "unexpected end of file, expected ')', ',' or an operator");
+  plat_free(r.p);
+  r = expect_errors("let x = [1, 2\noutput y = 3\n", DIAG_E0100, 1, 1);
+  assert_non_null(strstr(first(&r, DIAG_E0100)->help, "']' missing"));
+  plat_free(r.p);
+}
+
+static void test_bad_types(void **state) {
+  (void)state;
+  Parsed r = expect_errors("type T = \"a\" | int\n", DIAG_E0100, 1, 1);
+  plat_free(r.p);
+  r = expect_errors("type T = Foo<int>\n", DIAG_E0100, 1, 1);
+  plat_free(r.p);
+  r = expect_errors("type T = \"a${b}\"\n", DIAG_E0100, 1, 1);
+  plat_free(r.p);
+  r = expect_errors("let type = 1\n", DIAG_E0100, 1, 1);
+  assert_string_equal(first(&r, DIAG_E0100)->help, "'type' is a reserved word; choose another name");
+  plat_free(r.p);
+  check_dump("type T = string??\nparam p: list<(int where self > 0)>\n",
+             "  (type T (? (? string)))\n  (param p (type (list (where int (> self 0)))))\n");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_use_import),
@@ -347,6 +540,15 @@ int main(void) {
       cmocka_unit_test(test_syntax_messages),
       cmocka_unit_test(test_recovery),
       cmocka_unit_test(test_misplaced),
+      cmocka_unit_test(test_nesting_limits),
+      cmocka_unit_test(test_huge_inputs),
+      cmocka_unit_test(test_error_limit),
+      cmocka_unit_test(test_min_int),
+      cmocka_unit_test(test_docs),
+      cmocka_unit_test(test_spans),
+      cmocka_unit_test(test_error_keeps_name),
+      cmocka_unit_test(test_unclosed),
+      cmocka_unit_test(test_bad_types),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
