@@ -52,7 +52,7 @@ typedef struct Sym {
   bool secret;                /* the value is secret (taint) */
   uint8_t state;              /* SYMST_*: checking progress */
   bool in_cycle;              /* part of a reported declaration cycle */
-  bool duplicate;             /* lost a name clash (E0201/E0504): in no table, never unused */
+  bool duplicate;             /* in a name clash (E0201/E0504): never reported unused */
   bool is_root;               /* declared at the top of a root module */
   struct Module *module;      /* where declared */
   struct Sym *owner;          /* the component for component members, else NULL */

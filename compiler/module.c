@@ -424,6 +424,40 @@ static void not_found(Program *prog, Span at, const char *rel, const char *shown
   diag_fix(dl, d, at, arena_printf(a, "\"%s\"", fixed), arena_printf(a, "import \"%s\"", fixed));
 }
 
+/* How many leading bytes of the paths [v] ([n] of them) to drop so the cycle reads
+ * `net -> dns -> net` instead of repeating the folder they all sit in: their common folder,
+ * or its parent when that folder is itself one of the modules. */
+static size_t common_cut(const Frame *v, uint32_t n) {
+  const char *first = v[0].mod->path;
+  size_t cut = 0;           /* the end of the common folder prefix, at a slash */
+  bool whole = true;        /* the common prefix is a whole path of one of them */
+  for (size_t i = 0;; i++) {
+    char ch = first[i];
+    bool same = true;
+    for (uint32_t k = 1; k < n; k++)
+      if (v[k].mod->path[i] != ch) same = false;
+    if (!same || ch == 0) {
+      /* a path that ends here, while the others go on with a slash, is the common folder */
+      bool all_end_or_slash = true;
+      for (uint32_t k = 0; k < n; k++) {
+        char c = v[k].mod->path[i];
+        if (c != 0 && c != '/') all_end_or_slash = false;
+      }
+      whole = all_end_or_slash;
+      if (whole) cut = i;
+      break;
+    }
+    if (ch == '/') cut = i;
+  }
+  if (whole) {
+    /* the common folder is a module: keep its last component */
+    size_t j = cut;
+    while (j > 0 && first[j - 1] != '/') j--;
+    return j;
+  }
+  return cut ? cut + 1 : 0;
+}
+
 /* E0500: [from] imports [target], which is still loading.  The cycle is the stack from
  * [target]'s frame to the top, then [target] again. */
 static void report_cycle(Program *prog, Module *target, Decl *closing) {
@@ -434,22 +468,34 @@ static void report_cycle(Program *prog, Module *target, Decl *closing) {
   while (k > 0 && L->stack[k - 1].mod != target) k--;
   if (k == 0) return;
   k--;
+  Span at = closing->u.import.path->span;
+  if (k + 1 == L->nstack) {
+    Diag *d = diag_add(dl, DIAG_E0500, at, "import cycle: module '%s' imports itself", target->path);
+    diag_label(dl, d, at, "this is the module's own folder");
+    diag_help(dl, d, "remove the import: a module's declarations are visible in all its "
+              "files without one");
+    return;
+  }
+  size_t cut = common_cut(L->stack + k, L->nstack - k);
+#define SHORT(m) ((m)->path + (strlen((m)->path) >= cut ? cut : 0))
   size_t len = 16;
-  for (uint32_t i = k; i < L->nstack; i++) len += strlen(L->stack[i].mod->path) + 4;
-  len += strlen(target->path);
+  for (uint32_t i = k; i < L->nstack; i++) len += strlen(SHORT(L->stack[i].mod)) + 4;
+  len += strlen(SHORT(target));
   char *txt = arena_alloc(a, len);
   for (uint32_t i = k; i < L->nstack; i++) {
-    strcat(txt, L->stack[i].mod->path);
+    strcat(txt, SHORT(L->stack[i].mod));
     strcat(txt, " -> ");
   }
-  strcat(txt, target->path);
-  Span at = closing->u.import.path->span;
+  strcat(txt, SHORT(target));
   Module *from = L->stack[L->nstack - 1].mod;
   Diag *d = diag_add(dl, DIAG_E0500, at, "import cycle: %s", txt);
-  diag_label(dl, d, at, "'%s' imports '%s' here, which closes the cycle", from->path, target->path);
+  diag_label(dl, d, at, "'%s' imports '%s' here, which closes the cycle", SHORT(from),
+             SHORT(target));
   for (uint32_t i = k; i + 1 < L->nstack; i++)
     diag_label(dl, d, L->stack[i].via->u.import.path->span, "'%s' imports '%s' here",
-               L->stack[i].mod->path, L->stack[i + 1].mod->path);
+               SHORT(L->stack[i].mod), SHORT(L->stack[i + 1].mod));
+#undef SHORT
+  if (cut) diag_note(dl, d, "module paths are relative to '%.*s'", (int)(cut - 1), target->path);
   diag_help(dl, d, "modules cannot import each other: move what they share into a module "
             "that imports neither");
 }

@@ -228,7 +228,19 @@ static const char *suggest_want(Checker *c, const Str *name, Sym *comp, int want
   if (comp && comp->members) cand_tab(&cs, comp->members, want);
   cand_tab(&cs, &c->mod->scope, want);
   cand_tab(&cs, &c->prog->universe, want);
-  return suggest(c, name, &cs);
+  const char *best = suggest(c, name, &cs);
+  /* the suggested declaration was most likely meant to be used here: do not also call it
+   * unused (W0001) while the typo stands */
+  if (best) {
+    const Str *bs = intern_cstr(c->strs, best);
+    Sym *s = NULL;
+    for (uint32_t i = c->nlocals; i-- > 0 && !s;)
+      if (c->locals[i].name == bs) s = c->locals[i].sym;
+    if (!s && comp && comp->members) s = symtab_get(comp->members, bs);
+    if (!s) s = symtab_get(&c->mod->scope, bs);
+    if (s) s->uses++;
+  }
+  return best;
 }
 
 const char *res_suggest(Checker *c, const Str *name, Sym *comp, bool fns, bool types) {
@@ -243,7 +255,8 @@ static bool is_importish(const Sym *s) { return s->kind == SYM_PROVIDER || s->ki
 static bool declare(Checker *c, SymTab *tab, Sym *s) {
   Sym *old = symtab_put(tab, c->arena, s);
   if (!old) return true;
-  s->duplicate = true;
+  /* both sides of a clash: the E0201 is what to fix, not which one is unused */
+  s->duplicate = old->duplicate = true;
   Diag *d;
   if (is_importish(old) && is_importish(s)) {
     if (old->kind == SYM_PROVIDER && s->kind == SYM_PROVIDER) {
@@ -916,6 +929,9 @@ static void report_cycle(Checker *c, const uint32_t *start, const uint32_t *adj,
   else if (fs->kind == SYM_RESOURCE)
     diag_help(c->diags, d, "resources in a cycle can never be created: remove one of the "
               "references");
+  else if (fs->kind == SYM_FN)
+    diag_help(c->diags, d, "functions cannot call themselves, directly or through others: "
+              "Plat has no recursion, so every program terminates");
   else
     diag_help(c->diags, d, "a declaration cannot depend on its own value: break the cycle");
   free(prev_edge);
