@@ -95,7 +95,7 @@ json_eq() {
 mkdir -p "$tmp/w" "$tmp/empty"
 cd "$tmp/w"
 printf 'output greeting = "hello"\n' >clean.plat
-printf 'use local\n\nresource site = local.Directory { path = "out/site" }\n' >broken.plat
+printf '// one syntax error and nothing else\noutput greeting: = "hello"\n' >broken.plat
 printf 'let unused = 1\n\noutput answer = 42\n' >warn.plat
 printf 'output a = 1;\noutput b = 2;\noutput c = 3;\n' >three.plat
 printf 'output greeting = "hello"\n' >"with space.plat"
@@ -110,8 +110,8 @@ run -- check broken.plat
 expect_rc "check broken.plat" 1
 expect_empty "check broken.plat: text goes to stderr, stdout" "$tmp/out"
 expect_grep "check broken.plat" "$tmp/err" '^error\[E0100\]: '
-expect_grep "check broken.plat: location" "$tmp/err" '^ --> broken\.plat:3:15$'
-expect_grep "check broken.plat: caret" "$tmp/err" '^  \|               \^'
+expect_grep "check broken.plat: location" "$tmp/err" '^ --> broken\.plat:2:18$'
+expect_grep "check broken.plat: caret" "$tmp/err" '^  \|                  \^$'
 expect_grep "check broken.plat: summary" "$tmp/err" '^error: check failed: [0-9]+ errors? emitted$'
 
 run -- check clean.plat broken.plat
@@ -191,13 +191,13 @@ expect_no_grep "check (auto, not a terminal)" "$tmp/err" "$ESC"
 run NO_COLOR=1 -- check --color always broken.plat
 expect_grep "NO_COLOR=1 check --color always" "$tmp/err" "${ESC}\\[1;31merror"
 run -- check --color=always broken.plat
-expect_grep "check --color=always" "$tmp/err" "${ESC}\\[1;34m3 \\|"
+expect_grep "check --color=always" "$tmp/err" "${ESC}\\[1;34m2 \\|"
 
 # ---- machine formats ---------------------------------------------------------------------------
 run -- check --format gcc broken.plat
 expect_rc "check --format gcc broken.plat" 1
 expect_empty "check --format gcc: stderr" "$tmp/err"
-expect_grep "check --format gcc" "$tmp/out" '^broken\.plat:3:15: error: .* \[E0100\]$'
+expect_grep "check --format gcc" "$tmp/out" '^broken\.plat:2:18: error: .* \[E0100\]$'
 expect_no_grep "check --format gcc: no summary" "$tmp/out" 'check failed'
 
 run -- check --format json broken.plat
@@ -208,8 +208,8 @@ if json_valid "$tmp/broken.json"; then ok; else failed "check --format json: exp
 json_eq "$tmp/broken.json" '.version' 'd["version"]' 1
 json_eq "$tmp/broken.json" '.diagnostics[0].code' 'd["diagnostics"][0]["code"]' E0100
 json_eq "$tmp/broken.json" '.diagnostics[0].file' 'd["diagnostics"][0]["file"]' broken.plat
-json_eq "$tmp/broken.json" '.diagnostics[0].range.start.line' 'd["diagnostics"][0]["range"]["start"]["line"]' 3
-json_eq "$tmp/broken.json" '.diagnostics[0].range.start.column' 'd["diagnostics"][0]["range"]["start"]["column"]' 15
+json_eq "$tmp/broken.json" '.diagnostics[0].range.start.line' 'd["diagnostics"][0]["range"]["start"]["line"]' 2
+json_eq "$tmp/broken.json" '.diagnostics[0].range.start.column' 'd["diagnostics"][0]["range"]["start"]["column"]' 18
 json_eq "$tmp/broken.json" '.summary.errors > 0' 'str(d["summary"]["errors"] > 0).lower()' true
 run -- check --format json broken.plat
 if cmp -s "$tmp/out" "$tmp/broken.json"; then ok; else failed "check --format json: expected the same bytes on a second run"; fi
@@ -235,7 +235,7 @@ json_eq "$tmp/broken.sarif" '.runs[0].results[0].ruleId' 'd["runs"][0]["results"
 json_eq "$tmp/broken.sarif" '.runs[0].results[0].locations[0].physicalLocation.artifactLocation.uri' \
   'd["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]' broken.plat
 json_eq "$tmp/broken.sarif" '.runs[0].results[0].locations[0].physicalLocation.region.startColumn' \
-  'd["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]["startColumn"]' 15
+  'd["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]["startColumn"]' 18
 json_eq "$tmp/broken.sarif" '.runs[0].tool.driver.rules | length' 'len(d["runs"][0]["tool"]["driver"]["rules"])' \
   "$(grep -c '^DIAG(' "$DEF")"
 json_eq "$tmp/broken.sarif" '.runs[0].columnKind' 'd["runs"][0]["columnKind"]' utf16CodeUnits
