@@ -769,8 +769,8 @@ static Seq bracketed(Fmt *F, const char *open, const char *close, uint32_t open_
   bool first = it->n == 0;
   while (F->ci < F->ncs && F->cs[F->ci].span.start < close_pos) {
     const Comment *c = &F->cs[F->ci++];
-    bool after_line = in.tail && in.tail->kind == DK_COMMENT && in.tail->line_comment;
-    if (own_line(F, c) || after_line) {
+    /* after another comment it takes a line of its own, as it will read next time */
+    if (own_line(F, c) || F->after_comment) {
       hard(F, &in);
       add(&in, comment_doc(F, c));
     } else {
