@@ -130,5 +130,54 @@ while read -r m; do
   pass=$((pass + 1))
 done <"$tmp/modules"
 
+# ---- 3. the command: exit statuses, in-place rewriting, --check, --diff, stdin -------------
+w="$tmp/cli"
+mkdir -p "$w/sub/.hidden"
+printf 'let  a=1\n' >"$w/a.plat"
+printf 'let b = 2\n' >"$w/sub/b.plat"
+printf 'let  h=1\n' >"$w/sub/.hidden/h.plat"
+chmod 640 "$w/a.plat"
+expect_rc() {   # expect_rc WHAT WANTED ACTUAL
+  if [ "$2" = "$3" ]; then pass=$((pass + 1)); else failed "cli $1: expected exit $2, got $3"; fi
+}
+rc=0; "$PLATC" fmt --check "$w" >"$tmp/c.out" 2>&1 || rc=$?
+expect_rc "--check on an unformatted folder" 1 "$rc"
+[ "$(cat "$tmp/c.out")" = "$w/a.plat" ] ||
+  failed "cli --check: expected it to list exactly $w/a.plat, got: $(cat "$tmp/c.out")"
+[ "$(cat "$w/a.plat")" = "let  a=1" ] || failed "cli --check: expected $w/a.plat untouched"
+rc=0; "$PLATC" fmt --diff "$w/a.plat" >"$tmp/d.out" 2>&1 || rc=$?
+expect_rc "--diff on an unformatted file" 1 "$rc"
+if command -v patch >/dev/null 2>&1; then
+  cp "$w/a.plat" "$tmp/patched.plat"
+  if patch -s "$tmp/patched.plat" <"$tmp/d.out" && [ "$(cat "$tmp/patched.plat")" = "let a = 1" ]; then
+    pass=$((pass + 1))
+  else
+    failed "cli --diff: expected a diff that patch applies, got: $(cat "$tmp/d.out")"
+  fi
+fi
+touch -d '2001-01-01' "$w/sub/b.plat"
+rc=0; "$PLATC" fmt "$w" >"$tmp/c.out" 2>&1 || rc=$?
+expect_rc "rewriting a folder" 0 "$rc"
+[ "$(cat "$w/a.plat")" = "let a = 1" ] || failed "cli: expected $w/a.plat rewritten, got: $(cat "$w/a.plat")"
+[ "$(stat -c %a "$w/a.plat")" = 640 ] || failed "cli: expected mode 640 kept, got $(stat -c %a "$w/a.plat")"
+[ "$(stat -c %Y "$w/sub/b.plat")" = "$(date -d '2001-01-01' +%s)" ] ||
+  failed "cli: expected an already formatted file not to be rewritten (its mtime changed)"
+[ "$(cat "$w/sub/.hidden/h.plat")" = "let  h=1" ] || failed "cli: expected hidden folders skipped"
+if ls -a "$w" | grep -q 'fmt-'; then failed "cli: expected no temporary file left in $w"; fi
+rc=0; "$PLATC" fmt --check "$w" >/dev/null 2>&1 || rc=$?
+expect_rc "--check on a formatted folder" 0 "$rc"
+printf 'let x =\n' >"$w/bad.plat"
+rc=0; "$PLATC" fmt "$w/bad.plat" >/dev/null 2>"$tmp/e.out" || rc=$?
+expect_rc "a file with syntax errors" 1 "$rc"
+grep -q 'E0100' "$tmp/e.out" || failed "cli: expected the syntax error rendered on stderr, got: $(cat "$tmp/e.out")"
+[ "$(cat "$w/bad.plat")" = "let x =" ] || failed "cli: expected a file with syntax errors untouched"
+rc=0; out=$(printf 'let  y=[1,\n2]\n' | "$PLATC" fmt - 2>&1) || rc=$?
+expect_rc "stdin" 0 "$rc"
+[ "$out" = "let y = [1, 2]" ] || failed "cli stdin: expected 'let y = [1, 2]', got: $out"
+rc=0; "$PLATC" fmt "$w/missing.plat" >/dev/null 2>&1 || rc=$?
+expect_rc "a missing file" 2 "$rc"
+rc=0; "$PLATC" fmt --frobnicate >/dev/null 2>&1 || rc=$?
+expect_rc "an unknown option" 2 "$rc"
+
 echo "fmt: $pass passed, $fail failed ($formatted files round-tripped, $skipped with syntax errors skipped)"
 [ "$fail" -eq 0 ]
