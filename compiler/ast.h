@@ -76,6 +76,10 @@ typedef struct ForClause {
   Span span;
 } ForClause;
 
+/* ast_expr allocates only the bytes a node's kind uses (the header and its own member of
+ * the union: most nodes need half of sizeof(Expr)), so never copy an Expr by value and
+ * never change a node's kind; make a new node with ast_expr instead.  Under
+ * AddressSanitizer the unused bytes are poisoned, so a violation is reported. */
 struct Expr {
   ExprKind kind;
   Span span;
