@@ -58,6 +58,7 @@ struct Parser {
   Expr **xs; uint32_t nxs, capxs;       /* list items, call and decorator arguments, ${ } */
   Field *fs; uint32_t nfs, capfs;       /* fields of bodies and record literals */
   Ident *ids; uint32_t nids, capids;    /* parts of dotted names */
+  int *yychar;          /* Bison's lookahead, to re-read after an error at the end */
   LexStr *ss; uint32_t nss, capss;      /* pieces of interpolated strings */
 };
 
@@ -77,10 +78,11 @@ struct Parser {
 /* Bison calls yylex inside yyparse, where its error-recovery counter yyerrstatus is in
  * scope: pass it along so the lexer can skip whole bracketed groups that recovery
  * discards (their insides would otherwise be parsed out of context). */
-static int pplex_rec(PPSTYPE *val, Span *loc, Parser *p, int errstatus) {
+static int pplex_rec(PPSTYPE *val, Span *loc, Parser *p, int errstatus, int *yychar_) {
+  p->yychar = yychar_;
   return lex_next_rec(&p->lx, val, loc, errstatus == 3);
 }
-#define pplex(val, loc, p) pplex_rec(val, loc, p, yyerrstatus)
+#define pplex(val, loc, p) pplex_rec(val, loc, p, yyerrstatus, &yychar)
 static void pperror(const Span *loc, Parser *p, const char *msg);
 
 static Span sp(Parser *p, uint32_t start, uint32_t end) { return span_make(p->lx.file, start, end); }
@@ -1177,11 +1179,13 @@ static void expected_text(Parser *p, const yypcontext_t *ctx, char *buf, size_t 
   int nkw = 0;
   for (int t = YYSYMBOL_USE; t <= YYSYMBOL_SELF; t++) nkw += has[t];
   bool name_ok = has[YYSYMBOL_IDENT] && nkw >= YYSYMBOL_SELF - YYSYMBOL_USE;
-  bool decl_ok = has[YYSYMBOL_RESOURCE] && has[YYSYMBOL_LET] && has[YYSYMBOL_OUTPUT] &&
-                 has[YYSYMBOL_PARAM];
+  bool decl_ok = !name_ok && has[YYSYMBOL_RESOURCE] && has[YYSYMBOL_LET] &&
+                 has[YYSYMBOL_OUTPUT] && has[YYSYMBOL_PARAM];
+  bool field_ok = name_ok && has[YYSYMBOL_STRING];   /* a field: a name or a quoted key */
   bool ops_ok = has[YYSYMBOL_PLUS] && has[YYSYMBOL_STAR];
   if (decl_ok) items[ni++] = "a declaration";
-  if (name_ok) items[ni++] = "a name";
+  if (field_ok) items[ni++] = "a field";
+  else if (name_ok) items[ni++] = "a name";
   else if (expr_ok) items[ni++] = "an expression";
   int ngroups = ni;
   bool more = false, seen_string = false;
@@ -1190,6 +1194,7 @@ static void expected_text(Parser *p, const yypcontext_t *ctx, char *buf, size_t 
     if (t == YYSYMBOL_YYerror || t == YYSYMBOL_YYUNDEF) continue;
     if (decl_ok && tok_is_decl_start(t)) continue;
     if (name_ok && (tok_is_keyword(t) || t == YYSYMBOL_IDENT)) continue;
+    if (field_ok && t == YYSYMBOL_STRING) continue;
     if (expr_ok && tok_is_expr_start(t)) continue;
     if (ops_ok && tok_is_operator(t)) continue;
     if (t == YYSYMBOL_STRING || t == YYSYMBOL_STR_HEAD) {
@@ -1242,9 +1247,15 @@ static void label_unclosed(Parser *p, Diag *d) {
 static int yyreport_syntax_error(const yypcontext_t *ctx, Parser *p) {
   /* Quiet when the lexer stopped (its error explains the rest) or just reported an
    * error that this token follows from. */
-  if (p->lx.stopped || p->lx.err_here) return 0;
+  if (p->lx.stopped || p->lx.err_here || p->lx.closing) return 0;
   const Span *loc = yypcontext_location(ctx);
   int t = yypcontext_token(ctx);
+  if (t == YYSYMBOL_YYEOF && p->lx.depth > 0 && p->yychar) {
+    /* After reporting it, read the end again: the lexer closes what is open first, so
+       the declarations under construction are kept instead of being dropped. */
+    p->lx.closing = true;
+    *p->yychar = T_PPEMPTY;
+  }
   const char *src = p->lx.src;
   Diag *d;
 

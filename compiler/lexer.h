@@ -70,6 +70,7 @@ typedef struct Lexer {
   uint32_t nerrors;     /* lexical and syntax errors of this file (PARSE_MAX_ERRORS) */
   bool err_here;        /* a lexical error was reported while scanning the last token */
   bool stopped;         /* after a fatal error: only end of file from now on, no more errors */
+  bool closing;         /* at the end after a syntax error: return closers for open brackets */
   Diag sink;            /* what lex_error returns once errors are no longer reported */
   int last;             /* kind of the last token returned (the parser's lookahead) */
   uint32_t last_start, last_end;

@@ -558,6 +558,11 @@ static int scan(Lexer *lx, union PPSTYPE *val, Span *loc) {
       <code> "\""     { begin_string(lx, false); continue; }
 
       <code> $ {
+        if (lx->closing && lx->depth > 0 && !lx->ninterp) {
+          /* close what is open, innermost first, after the parser reported the end */
+          char k = lx->open_kind[--lx->depth];
+          TOKEN(k == '(' ? T_RPAREN : k == '[' ? T_RBRACK : T_RBRACE);
+        }
         if (lx->ninterp) {
           /* inside ${ } of a string that never ends */
           lx->str_quote = lx->interp[lx->ninterp - 1].quote;

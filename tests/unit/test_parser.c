@@ -508,6 +508,26 @@ static void test_unclosed(void **state) {
   plat_free(r.p);
 }
 
+static void test_eof_keeps_declarations(void **state) {
+  (void)state;
+  /* a body never closed: one error, and what was declared is kept */
+  Parsed r = expect_errors("component Site {\n  param name: string\n"
+                           "  resource index: local.File {\n    path = name\n",
+                           DIAG_E0100, 1, 1);
+  assert_string_equal(first(&r, DIAG_E0100)->msg,
+                      "unexpected end of file, expected a field, '}', ',' or an operator");
+  assert_string_equal(r.dump, "(file\n  (component Site\n    (param name (type string))\n"
+                              "    (resource index local.File (body))\n  )\n)\n");
+  /* the label points at the innermost unclosed brace */
+  const Diag *d = first(&r, DIAG_E0100);
+  assert_int_equal(d->nlabels, 1);
+  assert_int_equal(d->labels[0].span.start, 67);
+  plat_free(r.p);
+  r = expect_errors("let xs = [1, [2, (3\n", DIAG_E0100, 1, 1);
+  assert_string_equal(r.dump, "(file\n  (let xs (error))\n)\n");
+  plat_free(r.p);
+}
+
 static void test_bad_types(void **state) {
   (void)state;
   Parsed r = expect_errors("type T = \"a\" | int\n", DIAG_E0100, 1, 1);
@@ -548,6 +568,7 @@ int main(void) {
       cmocka_unit_test(test_spans),
       cmocka_unit_test(test_error_keeps_name),
       cmocka_unit_test(test_unclosed),
+      cmocka_unit_test(test_eof_keeps_declarations),
       cmocka_unit_test(test_bad_types),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
