@@ -175,7 +175,7 @@ static void note_use(Checker *c, Sym *s, Span at) {
 /* ---- "did you mean" ----------------------------------------------------------------- */
 /* Suggestions cost an edit distance per candidate; a file with thousands of typos in a
  * module of a million names must not go quadratic, so the total work is capped. */
-#define SUGGEST_BUDGET 4000000u
+#define SUGGEST_BUDGET 2000000u
 
 typedef struct Cands { const char **v; uint32_t n, cap; } Cands;
 
@@ -200,35 +200,49 @@ static bool sym_wanted(const Sym *s, int want) {
   }
 }
 
-static void cand_tab(Cands *cs, const SymTab *t, int want) {
-  for (uint32_t i = 0; i < t->cap; i++)
-    if (t->slots[i] && sym_wanted(t->slots[i], want)) cand_add(cs, t->slots[i]->name->s);
+/* Only names whose length is within diag_suggest's largest distance can be suggested. */
+static bool near_len(const Str *a, const Str *b) {
+  return a->len <= b->len + 3 && b->len <= a->len + 3;
 }
 
-static const char *suggest(Checker *c, const Str *name, Cands *cs) {
-  const char *r = NULL;
-  if (c->prog->nsuggest + cs->n <= SUGGEST_BUDGET) {
-    c->prog->nsuggest += cs->n;
-    r = diag_suggest(name->s, cs->v, cs->n);
-  }
+static void cand_tab(Cands *cs, const SymTab *t, int want, const Str *name) {
+  for (uint32_t i = 0; i < t->cap; i++)
+    if (t->slots[i] && near_len(t->slots[i]->name, name) && sym_wanted(t->slots[i], want))
+      cand_add(cs, t->slots[i]->name->s);
+}
+
+/* Charge [cost] symbols looked at to the program's budget; false when it is spent. */
+static bool afford(Checker *c, uint64_t cost) {
+  if (c->prog->nsuggest + cost > SUGGEST_BUDGET) return false;
+  c->prog->nsuggest += (uint32_t)cost;
+  return true;
+}
+
+static const char *suggest(const Str *name, Cands *cs) {
+  const char *r = diag_suggest(name->s, cs->v, cs->n);
   free(cs->v);
   return r;
 }
 
 const char *res_suggest_tab(Checker *c, const Str *name, const SymTab *t) {
+  if (!name || !t || !afford(c, (uint64_t)t->count + 1)) return NULL;
   Cands cs = {0};
-  cand_tab(&cs, t, WANT_ANY);
-  return suggest(c, name, &cs);
+  cand_tab(&cs, t, WANT_ANY, name);
+  return suggest(name, &cs);
 }
 
 static const char *suggest_want(Checker *c, const Str *name, Sym *comp, int want) {
+  uint64_t cost = (uint64_t)c->nlocals + c->mod->scope.count + c->prog->universe.count + 1;
+  if (comp && comp->members) cost += comp->members->count;
+  if (!name || !afford(c, cost)) return NULL;
   Cands cs = {0};
   if (want & WANT_VALUE)
-    for (uint32_t i = 0; i < c->nlocals; i++) cand_add(&cs, c->locals[i].name->s);
-  if (comp && comp->members) cand_tab(&cs, comp->members, want);
-  cand_tab(&cs, &c->mod->scope, want);
-  cand_tab(&cs, &c->prog->universe, want);
-  const char *best = suggest(c, name, &cs);
+    for (uint32_t i = 0; i < c->nlocals; i++)
+      if (near_len(c->locals[i].name, name)) cand_add(&cs, c->locals[i].name->s);
+  if (comp && comp->members) cand_tab(&cs, comp->members, want, name);
+  cand_tab(&cs, &c->mod->scope, want, name);
+  cand_tab(&cs, &c->prog->universe, want, name);
+  const char *best = suggest(name, &cs);
   /* the suggested declaration was most likely meant to be used here: do not also call it
    * unused (W0001) while the typo stands */
   if (best) {
@@ -865,13 +879,13 @@ void res_resolve(Checker *c) {
 }
 
 /* ---- ordering and cycles --------------------------------------------------------------- */
+/* [prev_edge] (all UINT32_MAX) and [queue] are scratch arrays of c->nnodes entries, shared
+ * by every report so that many small cycles cost their own size, not the module's;
+ * prev_edge is left all UINT32_MAX again. */
 static void report_cycle(Checker *c, const uint32_t *start, const uint32_t *adj,
-                         const uint32_t *scc_of, uint32_t scc, uint32_t first) {
-  uint32_t n = c->nnodes;
+                         const uint32_t *scc_of, uint32_t scc, uint32_t first,
+                         uint32_t *prev_edge, uint32_t *queue) {
   /* BFS from [first] back to itself inside the component, for the shortest cycle */
-  uint32_t *prev_edge = plat_xmalloc(n * sizeof *prev_edge);
-  uint32_t *queue = plat_xmalloc(n * sizeof *queue);
-  for (uint32_t i = 0; i < n; i++) prev_edge[i] = UINT32_MAX;
   uint32_t qh = 0, qt = 0, closing = UINT32_MAX;
   queue[qt++] = first;
   while (qh < qt && closing == UINT32_MAX) {
@@ -885,9 +899,13 @@ static void report_cycle(Checker *c, const uint32_t *start, const uint32_t *adj,
       queue[qt++] = w;
     }
   }
-  if (closing == UINT32_MAX) { free(prev_edge); free(queue); return; }
-  /* walk back from the closing edge's source to [first] */
-  uint32_t path[64], npath = 0;   /* edges, last to first; long cycles are elided */
+  if (closing == UINT32_MAX) {
+    for (uint32_t i = 1; i < qt; i++) prev_edge[queue[i]] = UINT32_MAX;
+    return;
+  }
+  /* walk back from the closing edge's source to [first]; a long cycle keeps its last 64
+   * edges and shows "..." for the others, right after [first] */
+  uint32_t path[64], npath = 0;   /* edges, last to first */
   uint32_t len = 0;
   path[npath++] = closing;
   for (uint32_t v = c->edges[closing].from; v != first; v = c->edges[prev_edge[v]].from) {
@@ -895,6 +913,7 @@ static void report_cycle(Checker *c, const uint32_t *start, const uint32_t *adj,
     len++;
   }
   len++;
+  for (uint32_t i = 1; i < qt; i++) prev_edge[queue[i]] = UINT32_MAX;
   bool all_types = true;
   for (uint32_t i = 0; i < npath; i++)
     if (c->nodes[c->edges[path[i]].from]->kind != SYM_TYPE) all_types = false;
@@ -903,8 +922,8 @@ static void report_cycle(Checker *c, const uint32_t *start, const uint32_t *adj,
   for (uint32_t i = 0; i < npath; i++) cap += strlen(res_sym_name(c, c->nodes[c->edges[path[i]].to])) + 4;
   char *txt = arena_alloc(c->arena, cap + 8);
   strcpy(txt, res_sym_name(c, c->nodes[first]));
+  if (len > npath) strcat(txt, " -> ...");
   for (uint32_t i = npath; i-- > 0;) {
-    if (len > npath && i == npath / 2) strcat(txt, " -> ...");
     strcat(txt, " -> ");
     strcat(txt, res_sym_name(c, c->nodes[c->edges[path[i]].to]));
   }
@@ -934,8 +953,6 @@ static void report_cycle(Checker *c, const uint32_t *start, const uint32_t *adj,
               "Plat has no recursion, so every program terminates");
   else
     diag_help(c->diags, d, "a declaration cannot depend on its own value: break the cycle");
-  free(prev_edge);
-  free(queue);
 }
 
 Sym **res_order(Checker *c) {
@@ -957,6 +974,8 @@ Sym **res_order(Checker *c) {
   uint32_t *stack = plat_xmalloc(n * sizeof *stack), *scc_of = plat_xmalloc(n * sizeof *scc_of);
   uint32_t *cs_node = plat_xmalloc(n * sizeof *cs_node), *cs_edge = plat_xmalloc(n * sizeof *cs_edge);
   bool *on = plat_xcalloc(n, sizeof *on);
+  uint32_t *prev_edge = plat_xmalloc(n * sizeof *prev_edge), *queue = plat_xmalloc(n * sizeof *queue);
+  for (uint32_t i = 0; i < n; i++) prev_edge[i] = UINT32_MAX;
   for (uint32_t i = 0; i < n; i++) { index[i] = UINT32_MAX; scc_of[i] = UINT32_MAX; }
   uint32_t next = 0, sp = 0, nord = 0, nscc = 0;
   for (uint32_t root = 0; root < n; root++) {
@@ -1002,7 +1021,7 @@ Sym **res_order(Checker *c) {
           if (c->edges[adj[k]].to == v) self_loop = true;
       if (size > 1 || self_loop) {
         for (uint32_t k = begin; k < nord; k++) order[k]->in_cycle = true;
-        report_cycle(c, start, adj, scc_of, nscc, first);
+        report_cycle(c, start, adj, scc_of, nscc, first, prev_edge, queue);
       }
       /* members of one component in declaration order, for stable output */
       for (uint32_t a = begin + 1; a < nord; a++)
@@ -1016,7 +1035,7 @@ Sym **res_order(Checker *c) {
     }
   }
   free(start); free(adj); free(index); free(low); free(stack); free(scc_of);
-  free(cs_node); free(cs_edge); free(on);
+  free(cs_node); free(cs_edge); free(on); free(prev_edge); free(queue);
   return order;
 }
 
