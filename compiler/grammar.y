@@ -296,7 +296,7 @@ static void check_member(Parser *p, Decl *d, DeclKind container);
 
 %type <id> name tname
 %type <expr> expr coalesce or and cmp add mul unary postfix primary string opt_default
-%type <expr> opt_where opt_if interp_expr item arg
+%type <expr> opt_where opt_if item arg
 %type <op> cmpop
 %type <sp> strparts
 %type <decl> decl decl_core use import param let typedecl fn resource schema component
@@ -979,25 +979,28 @@ string
       p->nxs = $1.xs.start;
       $$ = deepen(p, e, e->depth ? e->depth - 1u : 0u);
     }
+  /* A mistake inside ${ }: skip to the end of the string (the lexer knows where it is). */
+  | STR_HEAD error STR_TAIL { $$ = leaf(p, EX_ERROR, @$); }
+  | strparts STR_MID error STR_TAIL {
+      p->nss = $1.segs.start;
+      p->nxs = $1.xs.start;
+      $$ = leaf(p, EX_ERROR, @$);
+    }
   ;
 
 strparts
-  : STR_HEAD interp_expr    {
+  : STR_HEAD expr           {
       $$.segs = (List){p->nss, 0};
       STACK_PUSH(p, ss, nss, capss, &$$.segs, $1);
       $$.xs = xpush(p, xbegin(p), $2);
     }
-  | strparts STR_MID interp_expr {
+  | strparts STR_MID expr   {
       $$ = $1;
       STACK_PUSH(p, ss, nss, capss, &$$.segs, $2);
       $$.xs = xpush(p, $$.xs, $3);
     }
   ;
 
-interp_expr
-  : expr                    { $$ = $1; }
-  | error                   { $$ = leaf(p, EX_ERROR, @$); }
-  ;
 
 /* name = IDENT | keyword ;  (keywords are property names after '.' and as field keys) */
 name
@@ -1201,8 +1204,12 @@ static void expected_text(Parser *p, const yypcontext_t *ctx, char *buf, size_t 
       if (seen_string) continue;
       seen_string = true;
     }
+    const char *text = tok_text(t);
+    bool dup = false;
+    for (int k = 0; k < ni; k++) dup |= strcmp(items[k], text) == 0;
+    if (dup) continue;   /* the '}' of an interpolation and of a string's end */
     if (ni >= 5) { more = true; break; }
-    items[ni++] = tok_text(t);
+    items[ni++] = text;
   }
   if (ops_ok && ni < 6) { items[ni++] = "an operator"; ngroups++; }
   if (ni == 1) { snprintf(buf, size, "%s", items[0]); return; }

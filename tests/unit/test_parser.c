@@ -309,6 +309,30 @@ static void test_recovery(void **state) {
   plat_free(r.p);
 }
 
+static void test_recovery_everywhere(void **state) {
+  (void)state;
+  /* one mistake in each construct: each is reported once, the declarations after it are
+     parsed, and the insides of a discarded group are not parsed out of context */
+  Parsed r = expect_errors("resource r: T { a = x { b = 1, type = \"x\" } c = 2 }\nlet ok1 = 1\n"
+                           "resource s: T { a = f(1 2) d = 3 }\nlet ok2 = 2\n"
+                           "let z = [1, 2] [3 { x = 1 }] + 4\nlet ok3 = 3\n"
+                           "let w = \"abc ${ x y } def ${z}\"\nlet ok4 = 4\n"
+                           "fn f(a: int b: int) = a\nlet ok5 = 5\n"
+                           "type T = { a: int b: }\nlet ok6 = 6\n"
+                           "policy \"p\" for f: local.File { deny x y : \"m\" warn true : \"ok\" }\n"
+                           "let ok7 = 7\n",
+                           DIAG_E0100, 7, 7);
+  for (int i = 1; i <= 7; i++) {
+    char want[32];
+    sprintf(want, "(let ok%d %d)", i, i);
+    assert_non_null(strstr(r.dump, want));
+  }
+  assert_non_null(strstr(r.dump, "(resource r T (body (c 2)))"));
+  assert_non_null(strstr(r.dump, "(type T (record (a int)))"));
+  assert_non_null(strstr(r.dump, "(policy \"p\" f local.File (warn true \"ok\"))"));
+  plat_free(r.p);
+}
+
 static void test_misplaced(void **state) {
   (void)state;
   Parsed r = expect_errors("component C {\n  fn f() = 1\n  use local\n  component D {}\n"
@@ -559,6 +583,7 @@ int main(void) {
       cmocka_unit_test(test_strings),
       cmocka_unit_test(test_syntax_messages),
       cmocka_unit_test(test_recovery),
+      cmocka_unit_test(test_recovery_everywhere),
       cmocka_unit_test(test_misplaced),
       cmocka_unit_test(test_nesting_limits),
       cmocka_unit_test(test_huge_inputs),
