@@ -611,8 +611,11 @@ static int scan(Lexer *lx, union PPSTYPE *val, Span *loc) {
   }
 }
 
+/* Tokens that open a group the parser may discard whole.  A STR_MID is not one: it
+ * continues a string whose start the parser has already taken, and its STR_TAIL is what
+ * the parser's recovery waits for. */
 static bool is_opener(int k) {
-  return k == T_LBRACE || k == T_LBRACK || k == T_LPAREN || k == T_STR_HEAD || k == T_STR_MID;
+  return k == T_LBRACE || k == T_LBRACK || k == T_LPAREN || k == T_STR_HEAD;
 }
 
 static bool is_closer(int k) {
