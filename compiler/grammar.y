@@ -812,8 +812,14 @@ cmp
         diag_label(p->lx.diags, d, d->span, "second comparison");
         diag_label(p->lx.diags, d, $1->u.binary.op_span, "first comparison");
         diag_help(p->lx.diags, d, "compare twice and join with '&&': `a < b && b < c`");
+        /* Read it as meant, `a < b && ? < c`, with an error in place of the shared
+           operand: the checker then types both sides and reports nothing more. */
+        Expr *mid = leaf(p, EX_ERROR, $1->u.binary.rhs->span);
+        Expr *second = binary(p, (BinaryOp)$2, mid, $3, span_join(mid->span, $3->span), @2);
+        $$ = binary(p, BIN_AND, $1, second, @$, @2);
+      } else {
+        $$ = binary(p, (BinaryOp)$2, $1, $3, @$, @2);
       }
-      $$ = binary(p, (BinaryOp)$2, $1, $3, @$, @2);
     }
   ;
 
@@ -890,10 +896,17 @@ arg
            | "(" expr ")" | list | list comprehension | record | map comprehension ; */
 primary
   : INT                     {
-      $$ = leaf(p, EX_INT, @$); $$->u.i = $1.i;
-      if ($1.min) min_pending(p, $$);
+      /* a literal the lexer rejected is an error node, so nothing computes with it */
+      if ($1.bad) { $$ = leaf(p, EX_ERROR, @$); }
+      else {
+        $$ = leaf(p, EX_INT, @$); $$->u.i = $1.i;
+        if ($1.min) min_pending(p, $$);
+      }
     }
-  | FLOAT                   { $$ = leaf(p, EX_FLOAT, @$); $$->u.f = $1.f; }
+  | FLOAT                   {
+      if ($1.bad) { $$ = leaf(p, EX_ERROR, @$); }
+      else { $$ = leaf(p, EX_FLOAT, @$); $$->u.f = $1.f; }
+    }
   | string                  { $$ = $1; }
   | TRUE                    { $$ = leaf(p, EX_BOOL, @$); $$->u.b = true; }
   | FALSE                   { $$ = leaf(p, EX_BOOL, @$); $$->u.b = false; }
@@ -1353,6 +1366,7 @@ AstFile *parse_file(const ParseInput *in) {
                         "integer literal out of range");
     diag_label(p->lx.diags, d, d->span, "9223372036854775808 fits only as -9223372036854775808");
     diag_help(p->lx.diags, d, "the largest int is 9223372036854775807");
+    e->kind = EX_ERROR;   /* smaller than EX_INT, so this change of kind is safe */
   }
   f->decls = (Decl **)ast_vec_finish(in->arena, &p->decls, &f->ndecls);
   f->ncomments = p->lx.ncomments;

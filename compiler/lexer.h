@@ -25,11 +25,12 @@ typedef struct LexStr {
 } LexStr;
 
 /* An INT or FLOAT token's value.  [min] marks 9223372036854775808, which is only valid
- * directly under a unary minus (the parser decides). */
+ * directly under a unary minus (the parser decides); [bad] a literal already reported. */
 typedef struct LexNum {
   int64_t i;
   double f;
   bool min;
+  bool bad;             /* E0006/E0007/E0008 reported: the parser makes an EX_ERROR */
 } LexNum;
 
 typedef struct InterpFrame {

@@ -237,6 +237,7 @@ static int number_error(Lexer *lx, union PPSTYPE *val) {
                       "malformed number '%.*s'", n > 64 ? 64 : (int)n, lx->tok);
   diag_help(lx->diags, d, "%s", malformed_why(lx->tok, n));
   memset(&val->num, 0, sizeof val->num);
+  val->num.bad = true;
   return T_INT;
 }
 
@@ -259,6 +260,7 @@ static int integer(Lexer *lx, union PPSTYPE *val, int base) {
     diag_label(lx->diags, d, d->span, "does not fit in a 64-bit signed integer");
     diag_help(lx->diags, d, "the largest int is 9223372036854775807; use a float (1e19) "
                             "or a string for larger values");
+    val->num.bad = true;
     return T_INT;
   }
   if (v == limit) {
@@ -286,6 +288,7 @@ static int floating(Lexer *lx, union PPSTYPE *val) {
     Diag *d = lex_error(lx, DIAG_E0008, off(lx, lx->tok), off(lx, lx->cur),
                         "float literal out of range");
     diag_label(lx->diags, d, d->span, "larger than the largest double (about 1.8e308)");
+    val->num.bad = true;
     return T_FLOAT;
   }
   val->num.f = f;   /* an underflow to 0 or a subnormal is accepted, as in C */

@@ -289,6 +289,11 @@ static void test_syntax_messages(void **state) {
   plat_free(r.p);
   r = expect_errors("let x = a < b < c\n", DIAG_E0100, 1, 1);
   assert_string_equal(first(&r, DIAG_E0100)->msg, "comparison operators cannot be chained");
+  /* read as meant, with an error where the operand is shared */
+  assert_string_equal(r.dump, "(file\n  (let x (&& (< a b) (< (error) c)))\n)\n");
+  plat_free(r.p);
+  r = expect_errors("let x = 1 / 99999999999999999999\n", DIAG_E0006, 1, 1);
+  assert_string_equal(r.dump, "(file\n  (let x (/ 1 (error)))\n)\n");
   plat_free(r.p);
   r = expect_errors("let x = (a < b) < c\n", DIAG_E0100, 0, 0);
   plat_free(r.p);
