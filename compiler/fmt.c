@@ -834,6 +834,41 @@ static Seq args(Fmt *F, uint32_t open, Expr *const *xs, uint32_t n) {
   return bracketed(F, "(", ")", open, close, &it, SEP_COMMA, false);
 }
 
+/* A chain a && b && c (or ||, ??) on one line, or when too long broken before each
+ * operator:
+ *   deny isPublic(f)
+ *     && f.mode != "0600"                                                              */
+static Seq chain(Fmt *F, const Expr *e) {
+  BinaryOp op = e->u.binary.op;
+  int p = binprec(op);
+  /* the operands, leftmost first: the chain is left-nested, stopping at parentheses */
+  uint32_t n = 2;
+  const Expr *x = e->u.binary.lhs;
+  while (x->kind == EX_BINARY && x->u.binary.op == op && extent(F, x->span).layers == 0) {
+    n++;
+    x = x->u.binary.lhs;
+  }
+  const Expr **ops = arena_calloc(&F->docs, n, sizeof *ops);
+  x = e;
+  for (uint32_t i = n - 1; i > 0; i--) {
+    ops[i] = x->u.binary.rhs;
+    x = x->u.binary.lhs;
+  }
+  ops[0] = x;
+  Seq q = {0}, in = {0};
+  cat(&q, expr(F, ops[0], p, UINT32_MAX));
+  for (uint32_t i = 1; i < n; i++) {
+    line(F, &in);
+    text(F, &in, ast_binop_text(op));
+    text(F, &in, " ");
+    cat(&in, expr(F, ops[i], p + 1, UINT32_MAX));
+  }
+  indent(F, &q, in);
+  Seq g = {0};
+  group(F, &g, q);
+  return g;
+}
+
 static Seq expr_core(Fmt *F, const Expr *e, Extent x) {
   Seq q = {0};
   switch (e->kind) {
@@ -902,7 +937,9 @@ static Seq expr_core(Fmt *F, const Expr *e, Extent x) {
     return q;
   }
   case EX_BINARY: {
-    int p = binprec(e->u.binary.op);
+    BinaryOp op = e->u.binary.op;
+    int p = binprec(op);
+    if (op == BIN_AND || op == BIN_OR || op == BIN_COALESCE) return chain(F, e);
     /* left-associative, comparisons not associative at all */
     cat(&q, expr(F, e->u.binary.lhs, p == P_CMP ? p + 1 : p, UINT32_MAX));
     text(F, &q, " ");

@@ -205,6 +205,16 @@ static void test_long_lines_break_outermost(void **state) {
             "  then firstAlternative\n  else secondAlternative\n");
 }
 
+static void test_long_conditions_break_at_operators(void **state) {
+  (void)state;
+  check_fmt("policy \"p\" for f: local.File {\n  deny startswith(f.path, \"/etc/\") && f.mode != \"0600\" && "
+            "f.content != \"\" && someOtherCondition(f) && !f.public : \"a message\"\n}\n",
+            "policy \"p\" for f: local.File {\n  deny startswith(f.path, \"/etc/\")\n    && f.mode != \"0600\"\n"
+            "    && f.content != \"\"\n    && someOtherCondition(f)\n    && !f.public\n    : \"a message\"\n}\n");
+  /* parentheses end a chain: (a || b) is one operand */
+  check_same("let ok = (a || b) && c\n");
+}
+
 static void test_short_stays_flat(void **state) {
   (void)state;
   /* a list broken by hand joins again when it fits */
@@ -321,6 +331,7 @@ int main(void) {
       cmocka_unit_test(test_records_and_lists),
       cmocka_unit_test(test_comprehensions),
       cmocka_unit_test(test_long_lines_break_outermost),
+      cmocka_unit_test(test_long_conditions_break_at_operators),
       cmocka_unit_test(test_short_stays_flat),
       cmocka_unit_test(test_comments_around_declarations),
       cmocka_unit_test(test_comments_in_bodies),
