@@ -82,5 +82,82 @@ const char *const *mod_provider_names(Program *prog, uint32_t *n);
 /* check.c */
 void chk_node(Checker *c, Sym *s);  /* type one declaration whose dependencies are done */
 void chk_other(Checker *c, Decl *d);/* tests, policies, moved */
+/* An instance `Service { ... }` ([e] is EX_INSTANCE): its fields checked against the
+ * component's params like a resource body; [as] (a test let, or NULL) gets the given
+ * fields for later member reads.  Sets e's type to the component's. */
+void chk_instance(Checker *c, Expr *e, Sym *as);
+
+/* check_expr.c: expressions and types (docs/language.md §3-§5, §9) */
+
+/* Where a value goes, for messages ("property 'path' of local.File"): the text is made
+ * only when a diagnostic needs it, so checking a million fields formats nothing. */
+typedef struct Dest {
+  const char *fmt;       /* printf format taking [name] then [owner]; NULL: say nothing */
+  const char *name;
+  const char *owner;
+  Span type_span;        /* the written type, labelled "expected because of this"; file
+                            SPAN_NO_FILE when there is none to show */
+  bool named;            /* [name] is what a `where` predicate calls the value (a param) */
+} Dest;
+
+/* What a body or record literal is checked against (chk_fields). */
+typedef struct FieldSpec {
+  const Type *rec;       /* a record type (fields by ty_field), or NULL */
+  ResType *rt;           /* a resource type or component (its inputs), or NULL */
+  const char *owner;     /* for messages: "local.File", "Service", "Endpoint" */
+  Span body;             /* the braces, where a fix inserts missing fields */
+  Span at;               /* where missing fields are reported */
+} FieldSpec;
+
+/* The Type written as [te] (NULL: the error type), diagnosed once: the result is kept in
+ * te->ty, so calling again reports nothing new. */
+const Type *chk_type(Checker *c, TypeExpr *te);
+/* Type [e]: fills e->ty, e->phase and e->secret everywhere inside it and returns its
+ * constant value, or NULL when it has none.  [expect] (or NULL) is the type the caller
+ * will require with chk_assign: it is pushed into literals (`[]`, `{...}`, branches), which
+ * then report their own mismatches at the precise place. */
+const Value *chk_expr(Checker *c, Expr *e, const Type *expect);
+/* Report (E0300, E0303, E0304, E0307) unless [e], whose constant value is [cv], may be
+ * used where a [to] is required.  Returns whether it may. */
+bool chk_assign(Checker *c, Expr *e, const Value *cv, const Type *to, const Dest *dest);
+/* Check [fields] against [spec]: unknown (E0206, with "did you mean" and a fix), given
+ * twice (E0208), missing (E0207, or E0603 for component params, listing all with a fix
+ * that inserts them), values assigned to the field types; for component params also
+ * secrets (E0403) and deploy-time values where the component needs plan-time ones.
+ * Returns the field given for each input or record field (arena; NULL entries for
+ * defaults), fills [vals] (NULL, or as many entries) with their constant values, and sets
+ * [phase] and [secret] to the latest phase and taint of the values. */
+Field **chk_fields(Checker *c, Field *fields, uint32_t nfields, const FieldSpec *spec,
+                   const Value **vals, uint8_t *phase, bool *secret);
+/* The refinement `base where pred` ([self] is the predicate's value): E0312 unless pred is
+ * a bool, E0405 unless it uses only constants; returns [base] itself when reported. */
+const Type *chk_refine(Checker *c, const Type *base, Expr *pred, Sym *self, Span span);
+/* chk_expr then chk_assign. */
+const Value *chk_value(Checker *c, Expr *e, const Type *to, const Dest *dest);
+/* A condition: E0302 unless a bool; W0005 when [warn] and it is a constant. */
+const Value *chk_cond(Checker *c, Expr *e, const char *what, bool warn);
+/* [e]'s type, for a declaration without a written type; E0308 (naming "[kw] '[name]'")
+ * when it has none (`null`, `[]`). */
+const Type *chk_infer(Checker *c, Expr *e, const char *kw, const char *name);
+/* Give every node of [e] still without a type the error type (parts never checked). */
+void chk_untyped(Checker *c, Expr *e);
+/* Check the refinement [ref] (a TY_REFINED) on the constant [cv] of [e]: E0304 when its
+ * predicate is false.  Returns false when reported. */
+bool chk_refinement(Checker *c, Expr *e, const Value *cv, const Type *ref, const Dest *dest,
+                    const char *tname);
+/* Notes that explain why [e] is [secret] (true) or at least [phase] (secret false): the
+ * innermost value responsible, "`seed.hex` is known only after 'seed' is deployed". */
+void chk_explain(Checker *c, Diag *d, Expr *e, bool secret, uint8_t phase);
+/* Iterate [f] over [src] (already checked): binds its variables' types; E0310, E0307.
+ * [keyed]: a keyed copy (string keys, E0311).  Returns false when reported. */
+bool chk_iter(Checker *c, ForClause *f, Expr *src, bool keyed);
+/* Mark the component params and lets [e] depends on as needed at plan time for [code]
+ * (E0400/E0401/E0402) at [use], for reports at instantiation. */
+void chk_plan_use(Checker *c, Expr *e, DiagCode code, Span use);
+/* Source text of [sp] if short and on one line, else NULL (for messages). */
+const char *chk_src(Checker *c, Span sp, uint32_t max);
+const char *chk_kind_word(const Sym *s);
+/* [t] as a message shows it after "this is": "an int", "a list<string>", "{ a: int }". */
+const char *chk_a_type(Checker *c, const Type *t);
 
 #endif

@@ -95,6 +95,29 @@ static Type *new_type(TypeCtx *tc, TypeKind k) {
   return t;
 }
 
+/* ---- name indexes: records, unions and resource types with many names -------------- */
+/* Below this many names a linear scan is faster than hashing. */
+#define INDEX_MIN 16
+
+static uint32_t text_hash(const char *s, uint32_t len) {
+  uint32_t h = 2166136261u;
+  for (uint32_t i = 0; i < len; i++) h = (h ^ (unsigned char)s[i]) * 16777619u;
+  return h;
+}
+
+static uint32_t index_cap(uint32_t n) {
+  uint32_t cap = 32;
+  while (cap < n * 2) cap *= 2;
+  return cap;
+}
+
+/* Open addressing: slot holds position + 1; [hash_of] gives each position's hash. */
+static void index_put(uint32_t *idx, uint32_t cap, uint32_t hash, uint32_t pos) {
+  uint32_t j = hash & (cap - 1);
+  while (idx[j]) j = (j + 1) & (cap - 1);
+  idx[j] = pos + 1;
+}
+
 const Type *ty_record(TypeCtx *tc, const RecField *fields, uint32_t n) {
   Type *t = new_type(tc, TY_RECORD);
   RecField *fs = n ? arena_calloc(tc->arena, n, sizeof *fs) : NULL;
@@ -105,6 +128,13 @@ const Type *ty_record(TypeCtx *tc, const RecField *fields, uint32_t n) {
     uint16_t d = depth_of(fs[i].type);
     if (d > t->depth) t->depth = d;
   }
+  if (n > INDEX_MIN) {
+    t->u.rec.idxcap = index_cap(n);
+    t->u.rec.idx = arena_calloc(tc->arena, t->u.rec.idxcap, sizeof *t->u.rec.idx);
+    for (uint32_t i = 0; i < n; i++)
+      if (fs[i].name && !ty_field(t, fs[i].name))   /* the first of duplicates wins */
+        index_put(t->u.rec.idx, t->u.rec.idxcap, fs[i].name->hash, i);
+  }
   return t;
 }
 
@@ -114,7 +144,58 @@ const Type *ty_union(TypeCtx *tc, const Str *const *members, uint32_t n) {
   if (n) memcpy(ms, members, n * sizeof *ms);
   t->u.uni.members = ms;
   t->u.uni.nmembers = n;
+  if (n > INDEX_MIN) {
+    t->u.uni.idxcap = index_cap(n);
+    t->u.uni.idx = arena_calloc(tc->arena, t->u.uni.idxcap, sizeof *t->u.uni.idx);
+    for (uint32_t i = 0; i < n; i++)
+      index_put(t->u.uni.idx, t->u.uni.idxcap, text_hash(ms[i]->s, ms[i]->len), i);
+  }
   return t;
+}
+
+void ty_res_index(TypeCtx *tc, ResType *rt) {
+  uint32_t n = rt->ninputs + rt->noutputs + rt->nmembers;
+  rt->idx = NULL;
+  rt->idxcap = 0;
+  if (n <= INDEX_MIN) return;
+  rt->idxcap = index_cap(n);
+  rt->idx = arena_calloc(tc->arena, rt->idxcap, sizeof *rt->idx);
+  /* positions: inputs, then outputs, then members; earlier lists win on a clash */
+  for (uint32_t pos = 0; pos < n; pos++) {
+    const RecField *f = pos < rt->ninputs ? &rt->inputs[pos]
+                      : pos < rt->ninputs + rt->noutputs ? &rt->outputs[pos - rt->ninputs]
+                      : &rt->members[pos - rt->ninputs - rt->noutputs];
+    if (f->name) index_put(rt->idx, rt->idxcap, f->name->hash, pos);
+  }
+}
+
+const RecField *ty_res_find(const ResType *rt, const Str *name, ResPart *part, uint32_t *index) {
+  if (!name) return NULL;
+  if (rt->idx) {
+    uint32_t best = UINT32_MAX;
+    for (uint32_t j = name->hash & (rt->idxcap - 1); rt->idx[j]; j = (j + 1) & (rt->idxcap - 1)) {
+      uint32_t pos = rt->idx[j] - 1;
+      const RecField *f = pos < rt->ninputs ? &rt->inputs[pos]
+                        : pos < rt->ninputs + rt->noutputs ? &rt->outputs[pos - rt->ninputs]
+                        : &rt->members[pos - rt->ninputs - rt->noutputs];
+      if (f->name == name && pos < best) best = pos;
+    }
+    if (best == UINT32_MAX) return NULL;
+    if (best < rt->ninputs) { *part = RP_INPUT; *index = best; return &rt->inputs[best]; }
+    best -= rt->ninputs;
+    if (best < rt->noutputs) { *part = RP_OUTPUT; *index = best; return &rt->outputs[best]; }
+    best -= rt->noutputs;
+    *part = RP_MEMBER;
+    *index = best;
+    return &rt->members[best];
+  }
+  for (uint32_t i = 0; i < rt->ninputs; i++)
+    if (rt->inputs[i].name == name) { *part = RP_INPUT; *index = i; return &rt->inputs[i]; }
+  for (uint32_t i = 0; i < rt->noutputs; i++)
+    if (rt->outputs[i].name == name) { *part = RP_OUTPUT; *index = i; return &rt->outputs[i]; }
+  for (uint32_t i = 0; i < rt->nmembers; i++)
+    if (rt->members[i].name == name) { *part = RP_MEMBER; *index = i; return &rt->members[i]; }
+  return NULL;
 }
 
 const Type *ty_alias(TypeCtx *tc, const Str *name, const Type *target, struct Sym *sym) {
@@ -233,7 +314,15 @@ bool ty_is_stringish(const Type *t) {
 
 const RecField *ty_field(const Type *rec, const Str *name) {
   rec = ty_base(rec);
-  if (rec->kind != TY_RECORD) return NULL;
+  if (rec->kind != TY_RECORD || !name) return NULL;
+  if (rec->u.rec.idx) {
+    uint32_t cap = rec->u.rec.idxcap;
+    for (uint32_t j = name->hash & (cap - 1); rec->u.rec.idx[j]; j = (j + 1) & (cap - 1)) {
+      const RecField *f = &rec->u.rec.fields[rec->u.rec.idx[j] - 1];
+      if (f->name == name) return f;
+    }
+    return NULL;
+  }
   for (uint32_t i = 0; i < rec->u.rec.nfields; i++)
     if (rec->u.rec.fields[i].name == name) return &rec->u.rec.fields[i];
   return NULL;
@@ -254,6 +343,14 @@ uint32_t ty_refinements(const Type *t, const Type **out, uint32_t max) {
 bool ty_union_has(const Type *uni, const char *s, uint32_t len) {
   uni = ty_base(uni);
   if (uni->kind != TY_UNION) return false;
+  if (uni->u.uni.idx) {
+    uint32_t cap = uni->u.uni.idxcap;
+    for (uint32_t j = text_hash(s, len) & (cap - 1); uni->u.uni.idx[j]; j = (j + 1) & (cap - 1)) {
+      const Str *m = uni->u.uni.members[uni->u.uni.idx[j] - 1];
+      if (m->len == len && memcmp(m->s, s, len) == 0) return true;
+    }
+    return false;
+  }
   for (uint32_t i = 0; i < uni->u.uni.nmembers; i++) {
     const Str *m = uni->u.uni.members[i];
     if (m->len == len && memcmp(m->s, s, len) == 0) return true;

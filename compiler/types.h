@@ -63,7 +63,11 @@ typedef struct ResType {
   Decl *decl;            /* D_SCHEMA or D_COMPONENT */
   struct Module *module; /* where it is declared */
   const Type *type;      /* the TY_RESOURCE of this ResType */
+  uint32_t *idx; uint32_t idxcap;         /* name index over all three lists (ty_res_index) */
 } ResType;
+
+/* Which list of a ResType a name was found in. */
+typedef enum ResPart { RP_INPUT, RP_OUTPUT, RP_MEMBER } ResPart;
 
 /* One parameter of a function signature. */
 typedef struct FnParamT {
@@ -84,8 +88,14 @@ struct Type {
   uint32_t hash;         /* for hash-consing */
   union {
     const Type *elem;                                        /* LIST MAP OPTIONAL SECRET */
-    struct { RecField *fields; uint32_t nfields; } rec;      /* RECORD */
-    struct { const Str **members; uint32_t nmembers; } uni;  /* UNION, in written order */
+    struct {                                                 /* RECORD */
+      RecField *fields; uint32_t nfields;
+      uint32_t *idx; uint32_t idxcap;  /* name -> field + 1, for records of many fields */
+    } rec;
+    struct {                                                 /* UNION, in written order */
+      const Str **members; uint32_t nmembers;
+      uint32_t *idx; uint32_t idxcap;  /* text hash -> member + 1, for long unions */
+    } uni;
     struct { const Str *name; const Type *target; struct Sym *sym; } alias;   /* ALIAS */
     struct { const Type *base; Expr *pred; struct Sym *self; Span span; } ref;  /* REFINED */
     ResType *res;                                            /* RESOURCE */
@@ -150,6 +160,12 @@ bool ty_contains_nothing(const Type *t);  /* list<nothing>: an uninferred `[]` *
 bool ty_is_numeric(const Type *t);        /* int or float */
 bool ty_is_stringish(const Type *t);      /* string or a union of string literals */
 const RecField *ty_field(const Type *rec, const Str *name);   /* RECORD only, else NULL */
+/* Index [rt]'s inputs, outputs and members by name once they are all filled in, so that
+ * ty_res_find is O(1) however many params a component has.  Call again after a change. */
+void ty_res_index(TypeCtx *tc, ResType *rt);
+/* The input, output or member of [rt] named [name] (its list in *part, position in *index),
+ * or NULL.  Inputs win over outputs, outputs over members. */
+const RecField *ty_res_find(const ResType *rt, const Str *name, ResPart *part, uint32_t *index);
 /* The refinements on the way from [t] to its base, outermost first (at most [max]). */
 uint32_t ty_refinements(const Type *t, const Type **out, uint32_t max);
 bool ty_union_has(const Type *uni, const char *s, uint32_t len);
