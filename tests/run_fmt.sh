@@ -179,5 +179,24 @@ expect_rc "a missing file" 2 "$rc"
 rc=0; "$PLATC" fmt --frobnicate >/dev/null 2>&1 || rc=$?
 expect_rc "an unknown option" 2 "$rc"
 
+# ---- 4. every ```plat example in docs/fmt.md is in the canonical form it describes --------
+if [ -f docs/fmt.md ]; then
+  mkdir -p "$tmp/doc"
+  awk -v dir="$tmp/doc" '/^```plat$/ { n++; f = sprintf("%s/%02d.plat", dir, n); on = 1; next }
+       /^```$/ { on = 0; next }
+       on { print > f }' docs/fmt.md
+  for f in "$tmp"/doc/*.plat; do
+    [ -f "$f" ] || continue
+    rc=0
+    "$PLATC" fmt - <"$f" >"$tmp/doc.out" 2>&1 || rc=$?
+    if [ "$rc" -eq 0 ] && cmp -s "$f" "$tmp/doc.out"; then
+      pass=$((pass + 1))
+    else
+      failed "docs/fmt.md example $(basename "$f" .plat): expected it to be canonical, got exit $rc:"
+      diff -u --label example --label formatted "$f" "$tmp/doc.out" | head -n 20 || true
+    fi
+  done
+fi
+
 echo "fmt: $pass passed, $fail failed ($formatted files round-tripped, $skipped with syntax errors skipped)"
 [ "$fail" -eq 0 ]
