@@ -13,13 +13,16 @@
 #include <string.h>
 #include <sys/stat.h>
 
-/* Import chains deeper than this are refused (E0101): loading recurses once per module. */
-#define MOD_MAX_DEPTH 128
 #define EMBED_PREFIX "providers/schemas/"
+/* An import cycle longer than this shows its first and last CYCLE_SHOWN / 2 modules. */
+#define CYCLE_SHOWN 16
 
-/* A module being loaded, and the import it is following right now (for E0500). */
+/* A module being loaded: the next declaration to look at, and the import it is following
+ * right now (whose module is the next frame up; for E0500).  Loading is a depth-first walk
+ * on an explicit stack of these, so a chain of a million imports needs no C stack. */
 typedef struct Frame {
   Module *mod;
+  uint32_t file, decl;
   Decl *via;
 } Frame;
 
@@ -368,8 +371,6 @@ const char *const *mod_provider_names(Program *prog, uint32_t *n) {
 }
 
 /* ---- imports -------------------------------------------------------------------------------- */
-static void load_deps(Program *prog, Module *m);
-
 /* The text of a constant string literal, or NULL if it has interpolations. */
 static const char *const_string(Arena *a, const Expr *e) {
   if (!e || e->kind != EX_STRING) return NULL;
@@ -477,12 +478,19 @@ static void report_cycle(Program *prog, Module *target, Decl *closing) {
     return;
   }
   size_t cut = common_cut(L->stack + k, L->nstack - k);
+  uint32_t n = L->nstack - k;     /* modules in the cycle */
 #define SHORT(m) ((m)->path + (strlen((m)->path) >= cut ? cut : 0))
-  size_t len = 16;
-  for (uint32_t i = k; i < L->nstack; i++) len += strlen(SHORT(L->stack[i].mod)) + 4;
+#define SHOWN(i) (n <= CYCLE_SHOWN || (i) - k < CYCLE_SHOWN / 2 || L->nstack - (i) <= CYCLE_SHOWN / 2)
+  size_t len = 32;
+  for (uint32_t i = k; i < L->nstack; i++)
+    if (SHOWN(i)) len += strlen(SHORT(L->stack[i].mod)) + 4;
   len += strlen(SHORT(target));
   char *txt = arena_alloc(a, len);
   for (uint32_t i = k; i < L->nstack; i++) {
+    if (!SHOWN(i)) {
+      if (SHOWN(i - 1)) strcat(txt, "... -> ");
+      continue;
+    }
     strcat(txt, SHORT(L->stack[i].mod));
     strcat(txt, " -> ");
   }
@@ -492,8 +500,13 @@ static void report_cycle(Program *prog, Module *target, Decl *closing) {
   diag_label(dl, d, at, "'%s' imports '%s' here, which closes the cycle", SHORT(from),
              SHORT(target));
   for (uint32_t i = k; i + 1 < L->nstack; i++)
-    diag_label(dl, d, L->stack[i].via->u.import.path->span, "'%s' imports '%s' here",
-               SHORT(L->stack[i].mod), SHORT(L->stack[i + 1].mod));
+    if (SHOWN(i) && SHOWN(i + 1))
+      diag_label(dl, d, L->stack[i].via->u.import.path->span, "'%s' imports '%s' here",
+                 SHORT(L->stack[i].mod), SHORT(L->stack[i + 1].mod));
+  if (n > CYCLE_SHOWN)
+    diag_note(dl, d, "the cycle goes through %u modules; %u of them are not shown", n,
+              n - CYCLE_SHOWN);
+#undef SHOWN
 #undef SHORT
   if (cut) diag_note(dl, d, "module paths are relative to '%.*s'", (int)(cut - 1), target->path);
   diag_help(dl, d, "modules cannot import each other: move what they share into a module "
@@ -523,12 +536,14 @@ static void check_library(Program *prog, Module *m, Decl *via) {
   }
 }
 
-/* Load (or find) the module that import [d] of [from] names; NULL if it failed (and was
- * diagnosed) or closes a cycle. */
-static Module *load_import(Program *prog, Module *from, Decl *d) {
+/* The module that import [d] of [from] names: a loaded one from the cache, or a new one
+ * (*fresh set) whose files are read but whose own imports are not followed yet; NULL if
+ * it failed or closes a cycle (diagnosed). */
+static Module *open_import(Program *prog, Module *from, Decl *d, bool *fresh) {
   struct Loader *L = prog->loader;
   DiagList *dl = diags_of(prog);
   Arena *a = arena_of(prog);
+  *fresh = false;
   Expr *pe = d->u.import.path;
   if (!pe || !from->dir) return NULL;
   Span at = pe->span;
@@ -569,24 +584,17 @@ static Module *load_import(Program *prog, Module *from, Decl *d) {
     }
     return m;
   }
-  if (L->nstack >= MOD_MAX_DEPTH) {
-    Diag *dg = diag_add(dl, DIAG_E0101, at, "imports nested too deeply (the limit is %d modules)",
-                        MOD_MAX_DEPTH);
-    diag_label(dl, dg, at, "one import too many");
-    return NULL;
-  }
   /* show the clean path when it is the same folder (it may not be, through a symlink) */
   const Str *creal = strcmp(shown, raw) == 0 ? real : real_key(prog, shown);
   const char *path = creal == real ? shown : raw;
   m = new_module(prog, path, real, path);
   read_folder(prog, m, path, at);
   check_library(prog, m, d);
-  load_deps(prog, m);
+  *fresh = true;
   return m;
 }
 
-/* Load what [m] imports and uses, then check [m] and append it to the program. */
-static void load_deps(Program *prog, Module *m) {
+static void push_frame(Program *prog, Module *m) {
   struct Loader *L = prog->loader;
   Arena *a = arena_of(prog);
   if (L->nstack == L->capstack) {
@@ -594,30 +602,56 @@ static void load_deps(Program *prog, Module *m) {
     L->stack = arena_grow(a, L->stack, L->nstack, ncap, sizeof *L->stack);
     L->capstack = ncap;
   }
-  L->stack[L->nstack++] = (Frame){m, NULL};
+  L->stack[L->nstack++] = (Frame){m, 0, 0, NULL};
   uint32_t nimports = 0;
   for (uint32_t f = 0; f < m->nfiles; f++)
     for (uint32_t i = 0; m->files[f] && i < m->files[f]->ndecls; i++)
       if (m->files[f]->decls[i] && m->files[f]->decls[i]->kind == D_IMPORT) nimports++;
   m->imports = nimports ? arena_calloc(a, nimports, sizeof *m->imports) : NULL;
-  for (uint32_t f = 0; f < m->nfiles; f++) {
-    AstFile *af = m->files[f];
-    for (uint32_t i = 0; af && i < af->ndecls; i++) {
-      Decl *d = af->decls[i];
-      if (!d) continue;
-      if (d->kind == D_USE && d->u.use.provider.str) {
-        (void)mod_provider(prog, d->u.use.provider.str);   /* checked before [m] */
-      } else if (d->kind == D_IMPORT) {
-        L->stack[L->nstack - 1].via = d;
-        Module *dep = load_import(prog, m, d);
-        m->imports[m->nimports++] = (ModImport){d, dep};
+  m->nimports = 0;
+}
+
+/* Load everything [m] imports and uses, depth first, and check each module once all it
+ * depends on is checked: the program's module list comes out dependencies first. */
+static void load_tree(Program *prog, Module *m) {
+  struct Loader *L = prog->loader;
+  uint32_t base = L->nstack;
+  push_frame(prog, m);
+  while (L->nstack > base) {
+    Frame *f = &L->stack[L->nstack - 1];
+    Module *cur = f->mod;
+    if (f->file >= cur->nfiles) {
+      /* every dependency is done: check it, and hand it to the import waiting for it */
+      L->nstack--;
+      cur->state = MOD_LOADED;
+      chk_module(prog, cur);
+      push_mod(arena_of(prog), &prog->mods, &prog->nmods, &prog->capmods, cur);
+      if (L->nstack > base) {
+        Frame *parent = &L->stack[L->nstack - 1];
+        parent->mod->imports[parent->mod->nimports - 1].mod = cur;
+        parent->via = NULL;
       }
+      continue;
+    }
+    AstFile *af = cur->files[f->file];
+    if (!af || f->decl >= af->ndecls) {
+      f->file++;
+      f->decl = 0;
+      continue;
+    }
+    Decl *d = af->decls[f->decl++];
+    if (!d) continue;
+    if (d->kind == D_USE && d->u.use.provider.str) {
+      (void)mod_provider(prog, d->u.use.provider.str);   /* checked before [cur] */
+    } else if (d->kind == D_IMPORT) {
+      f->via = d;
+      bool fresh;
+      Module *dep = open_import(prog, cur, d, &fresh);
+      cur->imports[cur->nimports++] = (ModImport){d, fresh ? NULL : dep};
+      if (fresh) push_frame(prog, dep);    /* [f] may have moved: not used again here */
+      else f->via = NULL;
     }
   }
-  L->nstack--;
-  m->state = MOD_LOADED;
-  chk_module(prog, m);
-  push_mod(a, &prog->mods, &prog->nmods, &prog->capmods, m);
 }
 
 /* ---- entry points ------------------------------------------------------------------------------ */
@@ -674,7 +708,7 @@ static bool load_root(Program *prog, const char *path) {
   uint32_t loaded = dir ? read_folder(prog, m, path, span_make(SPAN_NO_FILE, 0, 0))
                         : read_file(prog, m, path, span_make(SPAN_NO_FILE, 0, 0));
   push_mod(a, &prog->roots, &prog->nroots, &prog->caproots, m);
-  load_deps(prog, m);
+  load_tree(prog, m);
   return loaded > 0;
 }
 
@@ -701,6 +735,6 @@ bool plat_check_source(Plat *p, const char *path, const char *text, size_t len) 
   uint32_t id = source_add(&p->sources, path, text, len);
   add_file(prog, m, plat_parse(p, id));
   push_mod(a, &prog->roots, &prog->nroots, &prog->caproots, m);
-  load_deps(prog, m);
+  load_tree(prog, m);
   return true;
 }
