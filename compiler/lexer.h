@@ -61,6 +61,7 @@ typedef struct Lexer {
   uint32_t ncomments, capcomments;
 
   const Str *kw[32];    /* interned keyword texts, so keywords used as names cost nothing */
+  const Str *recent[1024];  /* identifiers seen lately, by hash: most lookups end here */
 
   /* The string being scanned (condition str/mstr). */
   uint32_t seg_start;   /* first byte of the current literal piece */

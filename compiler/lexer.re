@@ -427,6 +427,21 @@ static void stray(Lexer *lx) {
 
 /* ---- the scanner ----------------------------------------------------------------------- */
 
+/* Intern an identifier through a small cache of recent ones: names repeat within a few
+ * lines (a resource and its references, property names), and the cache is in L1 while the
+ * interner's table of a large program is not. */
+static const Str *ident_str(Lexer *lx, const char *s, size_t n) {
+  uint32_t h = 2166136261u;
+  for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)s[i]) * 16777619u;
+  h ^= h >> 15;
+  const Str **slot = &lx->recent[h & (sizeof lx->recent / sizeof *lx->recent - 1)];
+  const Str *c = *slot;
+  if (c && c->len == n && memcmp(c->s, s, n) == 0) return c;
+  c = intern(lx->strs, s, n);
+  *slot = c;
+  return c;
+}
+
 #define TOKEN(k) do { *loc = span_make(lx->file, off(lx, lx->tok), off(lx, lx->cur)); return (k); } while (0)
 
 static int keyword(Lexer *lx, union PPSTYPE *val, Span *loc, int kind) {
@@ -500,7 +515,7 @@ static int scan(Lexer *lx, union PPSTYPE *val, Span *loc) {
 
       <code> ident {
         *loc = span_make(lx->file, off(lx, lx->tok), off(lx, lx->cur));
-        val->id.str = intern(lx->strs, lx->tok, (size_t)(lx->cur - lx->tok));
+        val->id.str = ident_str(lx, lx->tok, (size_t)(lx->cur - lx->tok));
         val->id.span = *loc;
         return T_IDENT;
       }
