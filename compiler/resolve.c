@@ -666,6 +666,9 @@ Sym *res_type_name(Checker *c, TypeExpr *te, bool report) {
                          "provider '%s' is not in scope", parts[0].str->s);
       diag_label(c->diags, d, parts[0].span, "not brought in by `use`");
       diag_help(c->diags, d, "add `use %s` at the top of the file", parts[0].str->s);
+      diag_fix(c->diags, d, span_make(parts[0].span.file, 0, 0),
+               arena_printf(c->arena, "use %s\n", parts[0].str->s),
+               arena_printf(c->arena, "add `use %s`", parts[0].str->s));
     } else {
       Diag *d = diag_add(c->diags, DIAG_E0204, whole, "unknown type '%s.%s'", parts[0].str->s,
                          parts[1].str ? parts[1].str->s : "");
