@@ -58,8 +58,8 @@ struct Parser {
   Expr **xs; uint32_t nxs, capxs;       /* list items, call and decorator arguments, ${ } */
   Field *fs; uint32_t nfs, capfs;       /* fields of bodies and record literals */
   Ident *ids; uint32_t nids, capids;    /* parts of dotted names */
-  int *yychar;          /* Bison's lookahead, to re-read after an error at the end */
   LexStr *ss; uint32_t nss, capss;      /* pieces of interpolated strings */
+  int *yychar;          /* Bison's lookahead, to re-read after an error at the end */
 };
 
 #define STACK_PUSH(P, ARR, N, CAP, LIST, ITEM)                                   \
@@ -84,8 +84,6 @@ static int pplex_rec(PPSTYPE *val, Span *loc, Parser *p, int errstatus, int *yyc
 }
 #define pplex(val, loc, p) pplex_rec(val, loc, p, yyerrstatus, &yychar)
 static void pperror(const Span *loc, Parser *p, const char *msg);
-
-static Span sp(Parser *p, uint32_t start, uint32_t end) { return span_make(p->lx.file, start, end); }
 
 /* ---- expression helpers ---- */
 

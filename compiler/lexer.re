@@ -55,7 +55,10 @@ void lex_free(Lexer *lx) {
 void lex_stop(Lexer *lx) { lx->stopped = true; }
 
 Diag *lex_error(Lexer *lx, DiagCode code, uint32_t start, uint32_t end, const char *fmt, ...) {
-  lx->err_here = true;
+  /* A syntax error at the token that had a lexical error is usually its consequence (a
+     skipped character, a broken number), so the parser stays quiet about it; a bad escape
+     leaves its string token whole, so a syntax error there is a mistake of its own. */
+  if (code != DIAG_E0004) lx->err_here = true;
   memset(&lx->sink, 0, sizeof lx->sink);
   if (lx->stopped) return &lx->sink;
   Span sp = span_make(lx->file, start, end);
