@@ -562,10 +562,16 @@ static uint32_t decl_start(const Decl *d) {
   return s;
 }
 
+/* An expression item's extent, without the parentheses of a call whose one argument it is. */
+static Extent item_extent(const Fmt *F, const Items *it, uint32_t i) {
+  uint32_t open = it->n == 1 ? it->single_open : UINT32_MAX;
+  return shrink_outer(F, extent(F, it->u.exprs[i]->span), open);
+}
+
 static uint32_t item_start(const Fmt *F, const Items *it, uint32_t i) {
   switch (it->kind) {
   case IT_EXPR:
-    return shrink_outer(F, extent(F, it->u.exprs[i]->span), it->n == 1 ? it->single_open : UINT32_MAX).outer_l;
+    return item_extent(F, it, i).outer_l;
   case IT_FIELD: return it->u.fields[i].span.start;
   case IT_TFIELD: {
     const TypeField *f = &it->u.tfields[i];
@@ -583,7 +589,7 @@ static uint32_t max_u32(uint32_t a, uint32_t b) { return a > b ? a : b; }
 static uint32_t item_end(const Fmt *F, const Items *it, uint32_t i) {
   switch (it->kind) {
   case IT_EXPR:
-    return shrink_outer(F, extent(F, it->u.exprs[i]->span), it->n == 1 ? it->single_open : UINT32_MAX).outer_r;
+    return item_extent(F, it, i).outer_r;
   case IT_FIELD: {
     const Field *f = &it->u.fields[i];
     return f->value ? max_u32(f->span.end, extent(F, f->value->span).outer_r) : f->span.end;
@@ -727,7 +733,8 @@ static Seq bracketed(Fmt *F, const char *open, const char *close, uint32_t open_
   Seq q = {0}, in = {0};
   text(F, &q, open);
   /* a comment between what comes before and the bracket goes after the bracket */
-  if (F->ci < F->ncs && F->cs[F->ci].span.start < open_pos) add(&q, comment_doc(F, &F->cs[F->ci++]));
+  if (F->ci < F->ncs && F->cs[F->ci].span.start < open_pos)
+    add(&q, comment_doc(F, &F->cs[F->ci++]));
   else trailing(F, &q, open_pos + 1);
   bool comments_inside = F->ci < F->ncs && F->cs[F->ci].span.start < close_pos;
   if (it->n == 0 && !comments_inside && !q.hard) {
@@ -1504,7 +1511,8 @@ static void format_file(Fmt *F, const AstFile *f) {
 
 /* ---- checking the result ----------------------------------------------------------------- */
 
-static bool same_comments(const AstFile *a, const char *atext, const AstFile *b, const char *btext) {
+static bool same_comments(const AstFile *a, const char *atext, const AstFile *b,
+                          const char *btext) {
   if (a->ncomments != b->ncomments) return false;
   for (uint32_t i = 0; i < a->ncomments; i++) {
     Span x = a->comments[i].span, y = b->comments[i].span;
