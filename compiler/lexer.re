@@ -7,6 +7,7 @@
 #include "compiler/lexer.h"
 
 #include <errno.h>
+#include <locale.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -283,8 +284,14 @@ static int floating(Lexer *lx, union PPSTYPE *val) {
   for (const char *p = lx->tok; p < lx->cur; p++)
     if (*p != '_') buf[k++] = *p;
   buf[k] = 0;
+  /* strtod reads the decimal point of the current locale: parse in the C locale, in case
+     a program embedding libplat (an editor) has called setlocale */
+  static locale_t c_locale;
+  if (!c_locale) c_locale = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
+  locale_t old = c_locale ? uselocale(c_locale) : (locale_t)0;
   errno = 0;
   double f = strtod(buf, NULL);
+  if (old) uselocale(old);
   if (buf != small) free(buf);
   memset(&val->num, 0, sizeof val->num);
   if (isinf(f)) {
