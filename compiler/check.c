@@ -371,7 +371,9 @@ static void chk_resource(Checker *c, Sym *s, Decl *d) {
 void chk_instance(Checker *c, Expr *e, Sym *as) {
   TypeExpr *te = e->u.inst.type;
   ResType *rt = res_type_of(c, te);
-  if (rt && !rt->is_component) {
+  if (rt && !rt->is_component && !(as && as->kind == SYM_TESTLET)) {
+    rt = NULL;   /* outside a test the parser reported E0103 for the whole instance */
+  } else if (rt && !rt->is_component) {
     Diag *d = diag_add(c->diags, DIAG_E0604, te->span,
                        "%s is a provider's resource type: only components are instantiated in a test",
                        rt->qual);

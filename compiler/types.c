@@ -553,7 +553,8 @@ static void show(TypeCtx *tc, Buf *b, const Type *t, int depth, bool in_union_or
     break;
   case TY_OPTIONAL: {
     const Type *e = ty_unalias(t->u.elem);
-    bool paren = e->kind == TY_UNION || e->kind == TY_REFINED || e->kind == TY_SECRET;
+    /* a union parenthesizes itself when [in_union_or_opt] */
+    bool paren = e->kind == TY_REFINED || e->kind == TY_SECRET;
     if (t->u.elem->kind == TY_ALIAS) paren = false;
     if (paren) buf_puts(b, "(");
     show(tc, b, t->u.elem, depth + 1, true);
