@@ -38,42 +38,50 @@ if [ ! -x "$TIME" ]; then
     echo "bench: could not install 'time'; peak memory is not measured" >&2
 fi
 
-# median_ms RUNS CMD...: run CMD RUNS times (hyperfine when installed, else a date loop);
-# print the median wall time in milliseconds.
-median_ms() {
+# measure RUNS CMD...: run CMD RUNS times and print "WALL_MS CPU_MS PEAK_KIB": the median
+# wall-clock time, the CPU time (user + system, which a busy machine inflates far less than
+# wall time) and the largest peak RSS.  With hyperfine installed, wall and CPU times are
+# its median and mean, and one more run under GNU time gives the memory; without it, each
+# run is timed with `date +%s%N` under GNU time, and CPU is the median.  "-": not measured.
+measure() {
   runs=$1; shift
-  if command -v hyperfine >/dev/null 2>&1; then
-    if hyperfine -N -i --runs "$runs" --warmup 1 --style none \
-         --export-csv "$tmp/hf.csv" -- "$*" >/dev/null 2>&1; then
-      awk -F, 'NR == 2 { printf "%.1f\n", $4 * 1000 }' "$tmp/hf.csv"
-      return
+  if command -v hyperfine >/dev/null 2>&1 &&
+     hyperfine -N -i --runs "$runs" --warmup 1 --style none \
+       --export-csv "$tmp/hf.csv" -- "$*" >/dev/null 2>&1; then
+    rss=-
+    if [ -x "$TIME" ]; then
+      "$TIME" -f '%M' -o "$tmp/t" "$@" >/dev/null 2>&1 || true
+      rss=$(tail -n 1 "$tmp/t")
     fi
+    # CSV columns: command,mean,stddev,median,user,system,min,max (seconds)
+    awk -F, -v rss="$rss" 'NR == 2 { printf "%.1f %.0f %s\n", $4 * 1000, ($5 + $6) * 1000, rss }' "$tmp/hf.csv"
+    return
   fi
-  : > "$tmp/times"
+  : > "$tmp/m"
   i=0
   while [ "$i" -lt "$runs" ]; do
     t0=$(date +%s%N)
-    "$@" >/dev/null 2>&1 || true
+    if [ -x "$TIME" ]; then
+      "$TIME" -f '%U %S %M' -o "$tmp/t" "$@" >/dev/null 2>&1 || true
+    else
+      "$@" >/dev/null 2>&1 || true
+      echo "- - -" > "$tmp/t"
+    fi
     t1=$(date +%s%N)
-    echo $((t1 - t0)) >> "$tmp/times"
+    echo "$((t1 - t0)) $(tail -n 1 "$tmp/t")" >> "$tmp/m"
     i=$((i + 1))
   done
-  sort -n "$tmp/times" | awk '{ a[NR] = $1 }
-    END { m = (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2; printf "%.1f\n", m / 1e6 }'
+  awk '
+    function median(a, n,   i, j, t) {
+      for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
+      return (n % 2) ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+    }
+    { w[NR] = $1 / 1e6; if ($2 == "-") nocpu = 1; else c[NR] = ($2 + $3) * 1000
+      if ($4 != "-" && $4 + 0 > rss) rss = $4 + 0 }
+    END { printf "%.1f %s %s\n", median(w, NR), nocpu ? "-" : sprintf("%.0f", median(c, NR)), rss ? rss : "-" }' "$tmp/m"
 }
 
-# peak_kib CMD...: the peak resident set size of one run of CMD, in KiB ("-" if unknown).
-peak_kib() {
-  if [ -x "$TIME" ] && "$TIME" -f %M -o "$tmp/rss" "$@" >/dev/null 2>&1; then
-    tail -n 1 "$tmp/rss"
-  elif [ -x "$TIME" ] && [ -s "$tmp/rss" ]; then
-    tail -n 1 "$tmp/rss"        # the command failed, but the figure is still right
-  else
-    echo -
-  fi
-}
-
-# Rows: tool form N resources lines ms kib status
+# Rows: tool form N resources lines wall_ms cpu_ms kib status
 rows=$tmp/rows
 : > "$rows"
 failed=0
@@ -92,10 +100,9 @@ for form in $FORMS; do
       echo "bench: platc check failed on $form N=$n; first lines:" >&2
       head -n 12 "$tmp/out" >&2
     fi
-    ms=$(median_ms "$RUNS" "$PLATC" check "$f")
-    kib=$(peak_kib "$PLATC" check "$f")
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' platc "$form" "$n" $((3 * n)) "$lines" "$ms" "$kib" "$status" >> "$rows"
-    printf '  %-8s N=%-7s %8s ms  %s KiB  %s\n' "$form" "$n" "$ms" "$kib" "$status"
+    set -- $(measure "$RUNS" "$PLATC" check "$f")
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' platc "$form" "$n" $((3 * n)) "$lines" "$1" "$2" "$3" "$status" >> "$rows"
+    printf '  %-9s N=%-7s %9s ms wall %9s ms cpu %9s KiB  %s\n' "$form" "$n" "$1" "$2" "$3" "$status"
     rm -f "$f"
   done
 done
@@ -115,10 +122,9 @@ if [ -n "$TF_SIZES" ] && command -v terraform >/dev/null 2>&1; then
       (cd "$d" && terraform validate -no-color > "$tmp/tfout" 2>&1) || {
         status=FAILED; echo "bench: terraform validate failed:" >&2; tail -n 5 "$tmp/tfout" >&2; }
     fi
-    ms=$(cd "$d" && median_ms "$TF_RUNS" terraform validate -no-color)
-    kib=$(cd "$d" && peak_kib terraform validate -no-color)
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' terraform unrolled "$n" $((3 * n)) "$lines" "$ms" "$kib" "$status" >> "$rows"
-    printf '  %-8s N=%-7s %8s ms  %s KiB  %s\n' terraform "$n" "$ms" "$kib" "$status"
+    set -- $(cd "$d" && measure "$TF_RUNS" terraform validate -no-color)
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' terraform unrolled "$n" $((3 * n)) "$lines" "$1" "$2" "$3" "$status" >> "$rows"
+    printf '  %-9s N=%-7s %9s ms wall %9s ms cpu %9s KiB  %s\n' terraform "$n" "$1" "$2" "$3" "$status"
     rm -rf "$d"
   done
 else
@@ -128,29 +134,33 @@ fi
 
 # The report: one table, then growth (ideal 10.0 for a tenfold N), the comparison with
 # terraform and the targets.  Written as Markdown; the terminal gets the same text.
+load1=$(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo 0)
 report=$tmp/report.md
-awk -F'\t' -v tfver="$tfver" '
+awk -F'\t' -v tfver="$tfver" -v load="$load1" -v cores="$(nproc)" '
 function human(x) { return x >= 1e6 ? sprintf("%.2fM", x / 1e6) : x >= 1e3 ? sprintf("%.1fk", x / 1e3) : sprintf("%.0f", x) }
 function mem(k) { return k == "-" ? "-" : k >= 1048576 ? sprintf("%.2f GiB", k / 1048576) : sprintf("%.1f MiB", k / 1024) }
-{ tool[NR] = $1; form[NR] = $2; n[NR] = $3; res[NR] = $4; lines[NR] = $5; ms[NR] = $6; kib[NR] = $7; st[NR] = $8
-  key = $1 "/" $2 "/" $3; T[key] = $6; M[key] = $7; rows = NR }
+function dur(m) { return m == "-" ? "-" : m < 1000 ? sprintf("%.1f ms", m) : sprintf("%.2f s", m / 1000) }
+function cpudur(m) { return (m != "-" && m + 0 < 10) ? "< 10 ms" : dur(m) }   # GNU time counts in 10 ms
+function ratio(a, b, fmt) { return (a == "-" || b == "-" || b <= 0) ? "-" : sprintf(fmt, a / b) }
+{ tool[NR] = $1; form[NR] = $2; n[NR] = $3; res[NR] = $4; lines[NR] = $5
+  ms[NR] = $6; cpu[NR] = $7; kib[NR] = $8; st[NR] = $9
+  key = $1 "/" $2 "/" $3; T[key] = $6; C[key] = $7; M[key] = $8; rows = NR }
 END {
-  print "| tool | form | N services | resources | lines | time | lines/s | resources/s | peak RSS | status |"
-  print "|---|---|--:|--:|--:|--:|--:|--:|--:|---|"
+  print "| tool | form | N services | resources | lines | wall time | CPU time | lines/s (wall) | resources/s (wall) | peak RSS | status |"
+  print "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|---|"
   for (i = 1; i <= rows; i++) {
     s = ms[i] / 1000
-    t = ms[i] < 1000 ? sprintf("%.1f ms", ms[i]) : sprintf("%.2f s", s)
-    printf "| %s | %s | %d | %d | %d | %s | %s | %s | %s | %s |\n", tool[i], form[i], n[i], res[i], lines[i],
-      t, (s > 0 ? human(lines[i] / s) : "-"), (s > 0 ? human(res[i] / s) : "-"), mem(kib[i]), st[i]
+    printf "| %s | %s | %d | %d | %d | %s | %s | %s | %s | %s | %s |\n", tool[i], form[i], n[i], res[i], lines[i],
+      dur(ms[i]), cpudur(cpu[i]), (s > 0 ? human(lines[i] / s) : "-"), (s > 0 ? human(res[i] / s) : "-"), mem(kib[i]), st[i]
   }
   print ""
-  print "Growth (time and memory ratios for a tenfold N; 10.0 is linear):"
+  print "Growth for a tenfold N (10.0 is linear; at small N, start-up dominates):"
   print ""
   for (i = 1; i <= rows; i++) {
     prev = tool[i] "/" form[i] "/" (n[i] / 10)
     if (!(prev in T) || T[prev] <= 0) continue
-    mr = (M[prev] != "-" && kib[i] != "-" && M[prev] > 0) ? sprintf("%.1f", kib[i] / M[prev]) : "-"
-    printf "- %s %s, N=%d / N=%d: time x%.1f, memory x%s\n", tool[i], form[i], n[i], n[i] / 10, ms[i] / T[prev], mr
+    printf "- %s %s, N=%d / N=%d: wall x%s, CPU x%s, memory x%s\n", tool[i], form[i], n[i], n[i] / 10,
+      ratio(ms[i], T[prev], "%.1f"), (C[prev] >= 50 ? ratio(cpu[i], C[prev], "%.1f") : "-"), ratio(kib[i], M[prev], "%.1f")
   }
   nt = 0
   for (i = 1; i <= rows; i++) {
@@ -158,14 +168,19 @@ END {
     key = "platc/unrolled/" n[i]
     if (!(key in T) || T[key] <= 0) continue
     if (!nt++) { print ""; print "Terraform (" tfver ") / platc, same configuration:"; print "" }
-    mr = (M[key] != "-" && kib[i] != "-" && M[key] > 0) ? sprintf("%.0f", kib[i] / M[key]) : "-"
-    printf "- N=%d: time x%.0f, memory x%s\n", n[i], ms[i] / T[key], mr
+    printf "- N=%d: wall x%s, CPU x%s, memory x%s\n", n[i], ratio(ms[i], T[key], "%.0f"),
+      (C[key] >= 50 ? ratio(cpu[i], C[key], "%.0f") : "-"), ratio(kib[i], M[key], "%.0f")
   }
   key = "platc/unrolled/100000"
   if (key in T) {
     print ""
-    printf "Target, N=100,000 unrolled (300,000 resources): under 2 s and 1 GiB. Measured: %.2f s, %s: %s.\n",
-      T[key] / 1000, mem(M[key]), ((T[key] < 2000 && M[key] != "-" && M[key] < 1048576) ? "met" : "missed")
+    printf "Target, N=100,000 unrolled (300,000 resources): under 2 s and 1 GiB. Measured: %s wall, %s CPU, %s: %s.\n",
+      dur(T[key]), dur(C[key]), mem(M[key]),
+      ((T[key] < 2000 && M[key] != "-" && M[key] < 1048576) ? "met" : "missed")
+  }
+  if (load + 0 > cores + 0) {
+    print ""
+    printf "Note: the load average was %s on %d cores at the end of the run: other work competed for the CPU, so wall times are inflated; CPU times are the steadier figure.\n", load, cores
   }
 }' "$rows" > "$report"
 
