@@ -7,15 +7,15 @@ set -eu
 PLATC=$1
 dir=examples/quickstart
 
-echo "==> $PLATC check $dir"
+echo "==> $PLATC check --werror $dir"
 status=0
-"$PLATC" check "$dir" || status=$?
+"$PLATC" check --werror "$dir" || status=$?
 if [ "$status" -ne 0 ]; then
-  echo "demo: '$PLATC check $dir' failed (exit $status)" >&2
+  echo "demo: '$PLATC check --werror $dir' failed (exit $status)" >&2
   exit "$status"
 fi
 echo
-echo "Checked $dir: $(ls "$dir"/*.plat | tr '\n' ' ')— no errors."
+echo "Checked $dir: $(ls "$dir"/*.plat | tr '\n' ' ')— no errors, no warnings."
 echo "It declares a random id, a directory and two files under $dir/out/, and an output."
 echo "Deploying it (platc deploy) comes with the deploy engine, in a later release;"
 echo "today platc checks, formats and explains.  Try:"
