@@ -327,5 +327,38 @@ if [ "$(id -u)" -ne 0 ]; then
   expect io no-permission "$T/noperm.plat"
 fi
 
+# ---- machine formats on the nastiest bytes ----------------------------------------------
+# JSON and SARIF must stay valid JSON whatever the source holds (invalid UTF-8, NULs,
+# control bytes, a 50 MB line); gcc lines must carry the location.
+if command -v jq >/dev/null 2>&1; then
+  json_ok() { jq -e . "$1" >/dev/null 2>&1; }
+elif command -v python3 >/dev/null 2>&1; then
+  json_ok() { python3 -c 'import json,sys; json.load(open(sys.argv[1], "rb"))' "$1" 2>/dev/null; }
+else
+  echo "bad: neither jq nor python3: JSON validity not checked"
+  json_ok() { true; }
+fi
+for name in random-42 binary utf8-in-string utf8-in-identifier nul-byte line-50mb-stray soup-43 many-syntax-errors; do
+  path=$T/$name.plat
+  for format in json sarif gcc; do
+    rc=0
+    NO_COLOR=1 timeout $LIMIT "$PLATC" check --format $format "$path" >"$OUT" 2>"$T/_err" </dev/null || rc=$?
+    want="exit 1 with valid $format output"
+    if crashed; then :
+    elif [ "$rc" -ne 1 ]; then why="exit $rc"
+    elif [ -s "$T/_err" ]; then why="stderr output: $(head -c 200 "$T/_err")"
+    elif [ "$format" = gcc ]; then has_loc "$path" || why="no location"
+    else json_ok "$OUT" || why="invalid JSON"
+    fi
+    if [ -n "$why" ]; then
+      echo "FAIL bad/$name (check --format $format): expected $want, got $why"
+      show
+      fail=$((fail + 1))
+    else
+      pass=$((pass + 1))
+    fi
+  done
+done
+
 echo "bad: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
