@@ -14,6 +14,7 @@
 #define TAB_WIDTH 4       /* a tab in a snippet is this many spaces, so carets line up */
 #define NEAR_LINES 8      /* labels this close to the primary share its snippet */
 #define MAX_LINE_COLS 200 /* longer source lines are cut around the annotations */
+#define SARIF_MAX_RESULTS 25000 /* GitHub code scanning rejects runs with more results */
 
 /* Where the reference lives online: SARIF rule help links and the tool's home page. */
 #define PLAT_HOME_URL "https://github.com/plat-lang/platc"
@@ -874,16 +875,26 @@ static void render_sarif(Plat *p, FILE *out) {
   fputs(",\"columnKind\":\"utf16CodeUnits\",\"results\":[", out);
 
   json_t *notifications = json_array();
-  uint32_t nresults = 0;
+  uint32_t nresults = 0, total = 0, dropped = 0;
   uint32_t *ordinals = sarif_ordinals(p);
   bool io_ok = true;
+  for (uint32_t i = 0; i < p->diags.n; i++) total += sarif_locatable(p, p->diags.items[i]->span);
+  /* Code scanning rejects a run of more than SARIF_MAX_RESULTS results; past that, errors
+   * go first (pass 0) and the rest fill what is left (pass 1), and a notification says
+   * how many were left out. */
+  bool over = total > SARIF_MAX_RESULTS;
+  for (int pass = 0; pass < (over ? 2 : 1); pass++)
   for (uint32_t i = 0; i < p->diags.n; i++) {
     const Diag *d = p->diags.items[i];
+    bool locatable = sarif_locatable(p, d->span);
+    if (pass == 1 && (!locatable || d->sev == SEV_ERROR)) continue;
+    if (over && pass == 0 && locatable && d->sev != SEV_ERROR) continue;
+    if (locatable && nresults == SARIF_MAX_RESULTS) { dropped++; continue; }
     const char *level = d->sev == SEV_ERROR ? "error" : d->sev == SEV_WARNING ? "warning" : "note";
     json_t *rule = json_object();
     json_object_set_new(rule, "id", json_string(diag_code_name(d->code)));
     json_object_set_new(rule, "index", json_integer(d->code));
-    if (!sarif_locatable(p, d->span)) {
+    if (!locatable) {
       /* no place in the tree (an unreadable path, an empty folder): a tool notification,
        * since code scanning drops results without a location */
       if (d->code == DIAG_E0505) io_ok = false;
@@ -952,6 +963,14 @@ static void render_sarif(Plat *p, FILE *out) {
   fputs(nresults ? "\n]," : "],", out);
 
   free(ordinals);
+  if (dropped) {
+    json_t *nt = json_object();
+    json_object_set_new(nt, "level", json_string("warning"));
+    json_object_set_new(nt, "message", text_obj(json_sprintf(
+        "%u more results were left out: code scanning accepts at most %u per run", dropped,
+        (unsigned)SARIF_MAX_RESULTS)));
+    json_array_append_new(notifications, nt);
+  }
   json_t *inv = json_object();
   json_object_set_new(inv, "executionSuccessful", json_boolean(io_ok));
   if (json_array_size(notifications))

@@ -584,6 +584,38 @@ static void test_sarif_fingerprint_is_stable_across_lines(void **state) {
   plat_free(p);
 }
 
+static void test_sarif_result_limit(void **state) {
+  (void)state;
+  /* 25,010 results: code scanning takes 25,000, so the 10 errors (last in the file) are
+   * kept, 10 warnings are left out, and a notification says so */
+  enum { N = 25010, ERRORS = 10 };
+  char *src = malloc((size_t)N * 8 + 1);
+  for (int i = 0; i < N; i++) memcpy(src + (size_t)i * 8, "let a=b\n", 8);
+  src[(size_t)N * 8] = 0;
+  uint32_t f;
+  Plat *p = with_source("t.plat", src, &f);
+  free(src);
+  for (uint32_t i = 0; i < N; i++) {
+    Span sp = span_make(f, i * 8 + 6, i * 8 + 7);
+    if (i >= N - ERRORS) diag_add(&p->diags, DIAG_E0200, sp, "undefined name 'b'");
+    else diag_add(&p->diags, DIAG_W0001, sp, "'b' is never used");
+  }
+  json_t *j = render_json(p, PLAT_FMT_SARIF);
+  json_t *run = json_array_get(json_object_get(j, "runs"), 0);
+  json_t *results = json_object_get(run, "results");
+  assert_int_equal(json_array_size(results), 25000);
+  int errors = 0;
+  for (size_t i = 0; i < json_array_size(results); i++)
+    errors += strcmp(jstrv(json_array_get(results, i), "level"), "error") == 0;
+  assert_int_equal(errors, ERRORS);
+  json_t *nt = json_array_get(
+      json_object_get(json_array_get(json_object_get(run, "invocations"), 0), "toolExecutionNotifications"), 0);
+  assert_non_null(nt);
+  assert_non_null(strstr(jstrv(json_object_get(nt, "message"), "text"), "10 more results were left out"));
+  json_decref(j);
+  plat_free(p);
+}
+
 /* ---- explain --------------------------------------------------------------------------- */
 
 static void test_explain_every_code(void **state) {
@@ -628,6 +660,7 @@ int main(void) {
       cmocka_unit_test(test_json),
       cmocka_unit_test(test_sarif),
       cmocka_unit_test(test_sarif_fingerprint_is_stable_across_lines),
+      cmocka_unit_test(test_sarif_result_limit),
       cmocka_unit_test(test_explain_every_code),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
