@@ -335,7 +335,7 @@ static void chk_resource(Checker *c, Sym *s, Decl *d) {
     if (v2) { v2->phase = PHASE_PLAN; v2->secret = false; }
   }
   if (cond) {
-    chk_cond(c, cond, each ? "the `if` of keyed copies" : "the condition of a resource", true);
+    chk_cond(c, cond, arena_printf(c->arena, "the condition of '%s'", name), true);
     if (cond->ty && !ty_is_error(cond->ty)) {
       if (cond->phase == PHASE_DEPLOY) {
         Diag *g = diag_add(c->diags, DIAG_E0401, cond->span,

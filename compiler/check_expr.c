@@ -466,6 +466,7 @@ static const Type *record_type(Checker *c, TypeExpr *te) {
     fs[k++] = (RecField){tf->name.str, ft, tf->deflt, tf->deflt != NULL, tf->doc, tf->name.span, NULL};
   }
   const Type *t = ty_record(c->tc, fs, k);
+  uint32_t kept = 0;
   for (uint32_t i = 0; i < k; i++) {
     const RecField *f = ty_field(t, t->u.rec.fields[i].name);
     if (f && f != &t->u.rec.fields[i]) {
@@ -474,9 +475,12 @@ static const Type *record_type(Checker *c, TypeExpr *te) {
       diag_label(c->diags, d, t->u.rec.fields[i].span, "declared again here");
       diag_label(c->diags, d, f->span, "first declared here");
       diag_help(c->diags, d, "remove one of them");
+      continue;
     }
+    fs[kept++] = t->u.rec.fields[i];
   }
-  return t;
+  /* the type keeps the first of each name, so the mistake is reported once */
+  return kept == k ? t : ty_record(c->tc, fs, kept);
 }
 
 static const Type *union_type(Checker *c, TypeExpr *te) {
@@ -605,10 +609,10 @@ static void union_error(Checker *c, Expr *e, const Value *cv, const Type *to, co
     diag_label(c->diags, d, e->span, "expected one of %s", members_text(c, uni));
     return;
   }
-  d = diag_add(c->diags, DIAG_E0303, e->span, "a string is not a %s unless it is one of its members",
-               tn);
+  d = diag_add(c->diags, DIAG_E0303, e->span, "a string is not %s unless it is one of its members",
+               a_type(c, to));
   diag_label(c->diags, d, e->span, "this string is not a constant, so it may be anything");
-  diag_note(c->diags, d, "%s is %s", tn, members_text(c, uni));
+  diag_note(c->diags, d, "%s is one of %s", tn, members_text(c, uni));
   diag_help(c->diags, d, "give it the type %s where its value is written, so it is checked there", tn);
 }
 
@@ -628,11 +632,18 @@ static void mismatch(Checker *c, Expr *e, const Value *cv, const Type *to, const
   if (ut->kind == TY_UNION && ty_is_stringish(bf)) { union_error(c, e, cv, to, ut); return; }
   const char *ts = show(c, to), *fs = show(c, e->ty);
   d = diag_add(c->diags, DIAG_E0300, e->span, "mismatched types: expected %s, found %s", ts, fs);
-  if (what) diag_label(c->diags, d, e->span, "%s is %s", what, ts);
+  if (what) diag_label(c->diags, d, e->span, "%s is %s", what, a_type(c, to));
   else diag_label(c->diags, d, e->span, "expected %s", ts);
   if (dest && dest->type_span.file != SPAN_NO_FILE && dest->type_span.end > dest->type_span.start)
     diag_label(c->diags, d, dest->type_span, "expected because of this type");
-  if (ut->kind == TY_STRING && (bf->kind == TY_INT || bf->kind == TY_FLOAT || bf->kind == TY_BOOL))
+  char *end = NULL;
+  if (cv && cv->kind == V_STRING && cv->n && (ut->kind == TY_INT || ut->kind == TY_FLOAT) &&
+      (strtod(cv->u.s, &end), end == cv->u.s + cv->n))
+    diag_help(c->diags, d, "write the number without quotes: `%s`", cv->u.s);
+  else if (cv && cv->kind == V_STRING && ut->kind == TY_BOOL &&
+           (strcmp(cv->u.s, "true") == 0 || strcmp(cv->u.s, "false") == 0))
+    diag_help(c->diags, d, "write `%s` without quotes", cv->u.s);
+  else if (ut->kind == TY_STRING && (bf->kind == TY_INT || bf->kind == TY_FLOAT || bf->kind == TY_BOOL))
     diag_help(c->diags, d, "convert it with `tostring(...)`, or interpolate it: \"${...}\"");
   else if (ut->kind == TY_INT && bf->kind == TY_STRING)
     diag_help(c->diags, d, "convert it with `parseint(..., 10)`");
@@ -640,8 +651,6 @@ static void mismatch(Checker *c, Expr *e, const Value *cv, const Type *to, const
     diag_help(c->diags, d, "round it with `floor(...)` or `ceil(...)`");
   else if (bf->kind == TY_NULL)
     diag_help(c->diags, d, "only optional types accept null: write `%s?`", ts);
-  else if (ut->kind == TY_BOOL && bf->kind == TY_STRING)
-    diag_help(c->diags, d, "write `true` or `false` without quotes");
 }
 
 bool chk_refinement(Checker *c, Expr *e, const Value *cv, const Type *ref, const Dest *dest,
@@ -719,13 +728,12 @@ const Type *chk_infer(Checker *c, Expr *e, const char *kw, const char *name) {
   const Type *b = ty_base(t);
   if (b->kind == TY_NULL || ty_contains_nothing(t)) {
     Diag *d = diag_add(c->diags, DIAG_E0308, e->span, "cannot infer the type of %s '%s'", kw, name);
-    if (b->kind == TY_NULL) {
-      diag_label(c->diags, d, e->span, "`null` alone has no type");
-      diag_help(c->diags, d, "write the type, an optional one: `: string? = null`");
-    } else {
-      diag_label(c->diags, d, e->span, "the element type of this empty collection is unknown");
-      diag_help(c->diags, d, "write the type: `: list<string> = []`");
-    }
+    bool fn = strncmp(kw, "the result", 10) == 0;
+    const char *eg = b->kind == TY_NULL ? "string?" : b->kind == TY_MAP ? "map<string>" : "list<string>";
+    if (b->kind == TY_NULL) diag_label(c->diags, d, e->span, "`null` alone has no type");
+    else diag_label(c->diags, d, e->span, "the element type of this empty collection is unknown");
+    if (fn) diag_help(c->diags, d, "write the result type: `fn %s(...): %s = ...`", name, eg);
+    else diag_help(c->diags, d, "write its type: `%s %s: %s = ...`", kw, name, eg);
     return TY_ERROR_T;
   }
   return t;
@@ -1051,11 +1059,16 @@ static const Value *ex_member(Checker *c, Expr *e) {
     set(e, TY_ERROR_T, obj->phase, obj->secret);
     return NULL;
   }
-  Diag *d = diag_add(c->diags, DIAG_E0209, sp, "%s has no member '%s'", show(c, obj->ty), name->s);
+  bool copies = b->kind == TY_MAP && ty_base(b->u.elem)->kind == TY_RESOURCE;
+  Diag *d;
+  if (copies)
+    d = diag_add(c->diags, DIAG_E0209, sp, "%s is keyed copies of %s, which have no member '%s'",
+                 quote(c, obj), show(c, b->u.elem), name->s);
+  else
+    d = diag_add(c->diags, DIAG_E0209, sp, "%s has no member '%s'", show(c, obj->ty), name->s);
   diag_label(c->diags, d, sp, "unknown member");
   if (b->kind == TY_MAP) {
     const char *s = chk_src(c, obj->span, 40);
-    bool copies = ty_base(b->u.elem)->kind == TY_RESOURCE;
     diag_help(c->diags, d, "%s read by key, not by member: `%s[\"%s\"]`",
               copies ? "keyed copies are" : "a map is", s ? s : "m", name->s);
   }
@@ -1809,7 +1822,7 @@ Field **chk_fields(Checker *c, Field *fields, uint32_t nfields, const FieldSpec 
     Diag *d = diag_add(c->diags, comp ? DIAG_E0603 : DIAG_E0207, sp->at, "missing %s%s %s of %s",
                        comp ? "" : "required ", nm == 1 ? word : comp ? "params" : rt ? "properties" : "fields",
                        names, sp->owner);
-    diag_label(c->diags, d, sp->at, "%s not given", nm == 1 ? "this one is" : "these are");
+    diag_label(c->diags, d, sp->at, "%s %s not given", names, nm == 1 ? "is" : "are");
     for (uint32_t j = 0; j < nm && j < 8; j++)
       if (miss[j]->span.file != SPAN_NO_FILE && (miss[j]->sym || !rt))
         diag_label(c->diags, d, miss[j]->span, "'%s' has no default", miss[j]->name->s);
