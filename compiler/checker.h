@@ -43,6 +43,8 @@ typedef struct Checker {
   PtrMap binders;
   /* resolver scope state */
   Local *locals; uint32_t nlocals, caplocals;
+  uint32_t *local_prev;   /* per local: 1 + index of the one of its name it hides, or 0 */
+  PtrMap local_top;       /* name -> 1 + index of its innermost local (0: none in scope) */
   Sym *comp;              /* the component whose body is being walked, or NULL */
   Sym *cur;               /* the node whose references become edges, or NULL */
   uint32_t depth;         /* recursion guard */

@@ -684,6 +684,7 @@ void chk_module(Program *prog, Module *m) {
   free(c.edges);
   free(c.others);
   free(c.locals);
+  free(c.local_prev);
   free(c.narrows);
   free(c.locsyms);
   m->state = MOD_CHECKED;

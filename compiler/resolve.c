@@ -172,6 +172,13 @@ static void note_use(Checker *c, Sym *s, Span at) {
   if (c->cur && s->node != NO_NODE && s->module == c->mod) add_edge(c, c->cur->node, s->node, at);
 }
 
+/* The innermost local named [name] (its index + 1), or 0: one hash probe, however many
+ * locals a test or a function declares. */
+static uint32_t local_index(const Checker *c, const Str *name) {
+  if (!c->nlocals) return 0;
+  return (uint32_t)(uintptr_t)pmap_get(&c->local_top, name);
+}
+
 /* ---- "did you mean" ----------------------------------------------------------------- */
 /* Suggestions cost an edit distance per candidate; a file with thousands of typos in a
  * module of a million names must not go quadratic, so the total work is capped. */
@@ -248,8 +255,8 @@ static const char *suggest_want(Checker *c, const Str *name, Sym *comp, int want
   if (best) {
     const Str *bs = intern_cstr(c->strs, best);
     Sym *s = NULL;
-    for (uint32_t i = c->nlocals; i-- > 0 && !s;)
-      if (c->locals[i].name == bs) s = c->locals[i].sym;
+    uint32_t li = local_index(c, bs);
+    if (li) s = c->locals[li - 1].sym;
     if (!s && comp && comp->members) s = symtab_get(comp->members, bs);
     if (!s) s = symtab_get(&c->mod->scope, bs);
     if (s) s->uses++;
@@ -414,8 +421,8 @@ void res_declare(Checker *c) {
 
 /* ---- scopes ---------------------------------------------------------------------------- */
 static Sym *lookup_value(Checker *c, const Str *name) {
-  for (uint32_t i = c->nlocals; i-- > 0;)
-    if (c->locals[i].name == name) return c->locals[i].sym;
+  uint32_t li = local_index(c, name);
+  if (li) return c->locals[li - 1].sym;
   Sym *s;
   if (c->comp && (s = symtab_get(c->comp->members, name))) return s;
   if ((s = symtab_get(&c->mod->scope, name))) return s;
@@ -426,8 +433,20 @@ static void push_local(Checker *c, const Str *name, Sym *s) {
   if (c->nlocals == c->caplocals) {
     c->caplocals = c->caplocals ? c->caplocals * 2 : 32;
     c->locals = plat_xrealloc(c->locals, c->caplocals * sizeof *c->locals);
+    c->local_prev = plat_xrealloc(c->local_prev, c->caplocals * sizeof *c->local_prev);
   }
+  c->local_prev[c->nlocals] = local_index(c, name);
   c->locals[c->nlocals++] = (Local){name, s};
+  pmap_put(c->arena, &c->local_top, name, (void *)(uintptr_t)c->nlocals);
+}
+
+/* Leave the scopes opened since [mark] (a value of c->nlocals). */
+static void pop_locals(Checker *c, uint32_t mark) {
+  while (c->nlocals > mark) {
+    c->nlocals--;
+    pmap_put(c->arena, &c->local_top, c->locals[c->nlocals].name,
+             (void *)(uintptr_t)c->local_prev[c->nlocals]);
+  }
 }
 
 /* W0004 when [s] hides a name of an enclosing scope (built-ins excepted). */
@@ -561,7 +580,7 @@ static void res_expr(Checker *c, Expr *e) {
     res_for(c, &e->u.lcomp.f, PHASE_COMPILE, SYM_VAR);
     res_expr(c, e->u.lcomp.filter);
     res_expr(c, e->u.lcomp.elem);
-    c->nlocals = mark;
+    pop_locals(c, mark);
     break;
   }
   case EX_MAP_COMP: {
@@ -571,7 +590,7 @@ static void res_expr(Checker *c, Expr *e) {
     res_expr(c, e->u.mcomp.filter);
     res_expr(c, e->u.mcomp.key);
     res_expr(c, e->u.mcomp.value);
-    c->nlocals = mark;
+    pop_locals(c, mark);
     break;
   }
   case EX_INSTANCE:
@@ -594,7 +613,7 @@ static void res_pred(Checker *c, Expr *pred, const void *key, const Str *param_n
   if (param_name) push_local(c, param_name, self);
   /* the predicate's reads of the param itself are not uses */
   res_expr(c, pred);
-  c->nlocals = mark;
+  pop_locals(c, mark);
 }
 
 static void res_type(Checker *c, TypeExpr *te, const Str *param_name) {
@@ -786,16 +805,16 @@ static void res_decl(Checker *c, Decl *d) {
     }
     for (uint32_t i = 0; i < d->u.fn.nparams; i++) {
       FnParam *fp = &d->u.fn.params[i];
-      bool dup = false;
-      for (uint32_t j = 0; j < i && !dup; j++)
-        if (fp->name.str && d->u.fn.params[j].name.str == fp->name.str) {
-          Diag *dg = diag_add(c->diags, DIAG_E0201, fp->name.span, "'%s' is declared twice",
-                              fp->name.str->s);
-          diag_label(c->diags, dg, fp->name.span, "'%s' redeclared here", fp->name.str->s);
-          diag_label(c->diags, dg, d->u.fn.params[j].name.span, "first declared here");
-          diag_help(c->diags, dg, "rename one of the parameters");
-          dup = true;
-        }
+      /* a local of this name bound since [mark] is an earlier parameter */
+      uint32_t li = fp->name.str ? local_index(c, fp->name.str) : 0;
+      bool dup = li > mark;
+      if (dup) {
+        Diag *dg = diag_add(c->diags, DIAG_E0201, fp->name.span, "'%s' is declared twice",
+                            fp->name.str->s);
+        diag_label(c->diags, dg, fp->name.span, "'%s' redeclared here", fp->name.str->s);
+        diag_label(c->diags, dg, c->locals[li - 1].sym->span, "first declared here");
+        diag_help(c->diags, dg, "rename one of the parameters");
+      }
       Sym *ps = bind_local_dup(c, SYM_FNPARAM, fp->name, fp, PHASE_COMPILE, dup);
       if (fn) fn->params[i] = ps;
     }
@@ -842,16 +861,15 @@ static void res_decl(Checker *c, Decl *d) {
         res_type(c, st->u.let.type, NULL);
         res_expr(c, st->u.let.value);
         if (!st->name.str) continue;
-        bool dup = false;
-        for (uint32_t j = mark; j < c->nlocals && !dup; j++)
-          if (c->locals[j].name == st->name.str) {
-            Diag *dg = diag_add(c->diags, DIAG_E0201, st->name.span, "'%s' is declared twice",
-                                st->name.str->s);
-            diag_label(c->diags, dg, st->name.span, "'%s' redeclared here", st->name.str->s);
-            diag_label(c->diags, dg, c->locals[j].sym->span, "first declared here");
-            diag_help(c->diags, dg, "rename one of them");
-            dup = true;
-          }
+        uint32_t li = local_index(c, st->name.str);
+        bool dup = li > mark;
+        if (dup) {
+          Diag *dg = diag_add(c->diags, DIAG_E0201, st->name.span, "'%s' is declared twice",
+                              st->name.str->s);
+          diag_label(c->diags, dg, st->name.span, "'%s' redeclared here", st->name.str->s);
+          diag_label(c->diags, dg, c->locals[li - 1].sym->span, "first declared here");
+          diag_help(c->diags, dg, "rename one of them");
+        }
         Sym *s = bind_local_dup(c, SYM_TESTLET, st->name, NULL, PHASE_PLAN, dup);
         if (s) { s->decl = st; s->state = SYMST_NEW; }
         st->sym = s;
@@ -861,7 +879,7 @@ static void res_decl(Checker *c, Decl *d) {
   case D_MOVED: res_expr(c, d->u.moved.to); break;   /* `from` names what no longer exists */
   default: break;
   }
-  c->nlocals = mark;
+  pop_locals(c, mark);
 }
 
 void res_resolve(Checker *c) {
@@ -874,7 +892,7 @@ void res_resolve(Checker *c) {
       if (!d || d->kind == D_USE || d->kind == D_IMPORT || d->kind == D_ERROR) continue;
       c->cur = (d->sym && d->sym->node != NO_NODE) ? d->sym : NULL;
       c->comp = NULL;
-      c->nlocals = 0;
+      pop_locals(c, 0);
       res_decl(c, d);
     }
   }

@@ -490,6 +490,7 @@ static void test_order_direct(void **state) {
   free(c.edges);
   free(c.others);
   free(c.locals);
+  free(c.local_prev);
   free(c.locsyms);
   plat_free(p);
 }
