@@ -576,6 +576,18 @@ static Module *open_import(Program *prog, Module *from, Decl *d, bool *fresh) {
     diag_label(dl, dg, at, "imported here");
     return NULL;
   }
+  if (!from->real || strcmp(from->real, real->s) != 0) {
+    /* a file checked alone (or an editor's buffer) importing the folder it is in */
+    const Str *own = real_key(prog, from->dir);
+    if (own == real) {
+      Diag *dg = diag_add(dl, DIAG_E0500, at, "import cycle: '%s' imports its own folder",
+                          from->path);
+      diag_label(dl, dg, at, "'%s' is the folder '%s' is in", shown, from->path);
+      diag_help(dl, dg, "check the folder instead of the file: all its .plat files are one "
+                "module, which sees its declarations without importing itself");
+      return NULL;
+    }
+  }
   Module *m = pmap_get(&L->byreal, real);
   if (m) {
     if (m->state == MOD_LOADING) {

@@ -294,6 +294,22 @@ static void test_check_source_imports_relative(void **state) {
   plat_free(p);
 }
 
+static void test_file_imports_own_folder(void **state) {
+  (void)state;
+  /* a file checked alone, or an editor's buffer, importing the folder it is in */
+  put("own/other.plat", "let y = 2\n");
+  Plat *p = plat_new();
+  char path[128];
+  snprintf(path, sizeof path, "%s/own/main.plat", root);
+  const char *text = "import \".\" as me\noutput o = me.y\n";
+  assert_true(plat_check_source(p, path, text, strlen(text)));
+  assert_int_equal(count_code(p, DIAG_E0500), 1);
+  assert_non_null(strstr(find_code(p, DIAG_E0500)->msg, "imports its own folder"));
+  assert_int_equal(count_code(p, DIAG_E0102), 0);   /* the folder was not loaded */
+  assert_int_equal(p->prog->nmods, 1);
+  plat_free(p);
+}
+
 static void test_check_source_any_bytes(void **state) {
   (void)state;
   /* NUL, invalid UTF-8, unbalanced brackets: diagnosed, never a crash */
@@ -584,6 +600,7 @@ int main(void) {
       cmocka_unit_test(test_import_missing_empty_file),
       cmocka_unit_test(test_imported_module_is_library),
       cmocka_unit_test(test_check_source_imports_relative),
+      cmocka_unit_test(test_file_imports_own_folder),
       cmocka_unit_test(test_check_source_any_bytes),
       cmocka_unit_test(test_unreadable_root),
       cmocka_unit_test(test_provider_embedded),
