@@ -60,6 +60,7 @@ struct Parser {
   Ident *ids; uint32_t nids, capids;    /* parts of dotted names */
   LexStr *ss; uint32_t nss, capss;      /* pieces of interpolated strings */
   int *yychar;          /* Bison's lookahead, to re-read after an error at the end */
+  Field field;          /* the field just parsed (see `fields`) */
 };
 
 #define STACK_PUSH(P, ARR, N, CAP, LIST, ITEM)                                   \
@@ -130,10 +131,7 @@ static bool is_cmp(const Expr *e) {
 static List xbegin(const Parser *p) { List l = {p->nxs, 0}; return l; }
 static List xpush(Parser *p, List l, Expr *e) { STACK_PUSH(p, xs, nxs, capxs, &l, e); return l; }
 static List fbegin(const Parser *p) { List l = {p->nfs, 0}; return l; }
-static List fpush(Parser *p, List l, Field f) {
-  if (f.name.str) STACK_PUSH(p, fs, nfs, capfs, &l, f);   /* a NULL name: recovered error */
-  return l;
-}
+static List fpush(Parser *p, List l, Field f) { STACK_PUSH(p, fs, nfs, capfs, &l, f); return l; }
 
 /* Copy a finished list into the arena and pop it; *depth grows to its deepest item. */
 static Expr **xfinish(Parser *p, List l, uint32_t *n, unsigned *depth) {
@@ -172,6 +170,13 @@ static Ident string_key(Parser *p, const LexStr *ls, Span s) {
   else id.str = intern(p->in->strs, e->u.str.parts[0].text, e->u.str.parts[0].len);
   id.span = s;
   return id;
+}
+
+static ForClause *for_vars(Parser *p, Ident v1, Ident v2) {
+  ForClause *f = arena_alloc(p->a, sizeof *f);
+  f->var1 = v1;
+  f->var2 = v2;
+  return f;
 }
 
 static ForClause for_clause(Ident v1, Ident v2, Expr *src, Span s) {
@@ -261,7 +266,6 @@ static void check_member(Parser *p, Decl *d, DeclKind container);
   Decl *decl;
   PtrVec vec;
   List lst;
-  Field fieldv;
   struct { List segs, xs; } sp;
   TypeField *tfield;
   FnParam *fparam;
@@ -269,7 +273,6 @@ static void check_member(Parser *p, Decl *d, DeclKind container);
   PolicyRule *rule;
   ForClause *forc;
   int op;
-  struct { Ident v1, v2; } vars;
 }
 
 /* No %destructor: every semantic value lives in the arena or on the parser's scratch
@@ -304,13 +307,13 @@ static void check_member(Parser *p, Decl *d, DeclKind container);
 %type <decl> output policy test assert moved
 %type <vec> decorators members fnparams fplist sfields tfields rules
 %type <lst> qualparts fields_opt fields items args arglist
-%type <fieldv> field field_item
+%type <op> field field_item
 %type <tfield> sfield sfield_item tfield tfield_item
 %type <fparam> fnparam
 %type <deco> decorator
 %type <rule> rule rule_item
 %type <forc> opt_for
-%type <vars> forvars
+%type <forc> forvars
 %type <type> type ptype utype otype primtype opt_type qualname opt_ptype
 
 %%
@@ -493,7 +496,7 @@ opt_for
   : %empty                  { $$ = NULL; }
   | FOR forvars IN expr     {
       $$ = arena_alloc(p->a, sizeof *$$);
-      *$$ = for_clause($2.v1, $2.v2, $4, @$);
+      *$$ = for_clause($2->var1, $2->var2, $4, @$);
     }
   ;
 
@@ -504,8 +507,8 @@ opt_if
 
 /* forvars = IDENT [ "," IDENT ] ; */
 forvars
-  : IDENT                   { $$.v1 = $1; $$.v2 = no_ident(); }
-  | IDENT COMMA IDENT       { $$.v1 = $1; $$.v2 = $3; }
+  : IDENT                   { $$ = for_vars(p, $1, no_ident()); }
+  | IDENT COMMA IDENT       { $$ = for_vars(p, $1, $3); }
   ;
 
 /* schema = "resource" IDENT "{" { [ "output" ] name ":" type [ "=" expr ] [ "," ] } "}" ;
@@ -929,7 +932,7 @@ primary
   | LBRACK expr FOR forvars IN expr opt_if RBRACK {
       $$ = leaf(p, EX_LIST_COMP, @$);
       $$->u.lcomp.elem = $2;
-      $$->u.lcomp.f = for_clause($4.v1, $4.v2, $6, span_join(@3, @6));
+      $$->u.lcomp.f = for_clause($4->var1, $4->var2, $6, span_join(@3, @6));
       $$->u.lcomp.filter = $7;
       $$ = deepen(p, $$, dmax(dmax(dmax(0, $2), $6), $7));
     }
@@ -942,7 +945,7 @@ primary
   | LBRACE expr ARROW expr FOR forvars IN expr opt_if RBRACE {
       $$ = leaf(p, EX_MAP_COMP, @$);
       $$->u.mcomp.key = $2; $$->u.mcomp.value = $4;
-      $$->u.mcomp.f = for_clause($6.v1, $6.v2, $8, span_join(@5, @8));
+      $$->u.mcomp.f = for_clause($6->var1, $6->var2, $8, span_join(@5, @8));
       $$->u.mcomp.filter = $9;
       $$ = deepen(p, $$, dmax(dmax(dmax(dmax(0, $2), $4), $8), $9));
     }
@@ -963,20 +966,22 @@ fields_opt
   | fields                  { $$ = $1; }
   ;
 
+/* A finished field waits in p->field until `fields` takes it: nothing is parsed in
+   between (only a ',' may be read), and it keeps the semantic values small. */
 fields
-  : field_item              { $$ = fpush(p, fbegin(p), $1); }
-  | fields field_item       { $$ = fpush(p, $1, $2); }
+  : field_item              { $$ = fbegin(p); if ($1) $$ = fpush(p, $$, p->field); }
+  | fields field_item       { $$ = $1; if ($2) $$ = fpush(p, $$, p->field); }
   ;
 
 field_item
-  : field                   { $$ = $1; }
-  | field COMMA             { $$ = $1; }
-  | error                   { memset(&$$, 0, sizeof $$); }
+  : field                   { $$ = 1; }
+  | field COMMA             { $$ = 1; }
+  | error                   { $$ = 0; }
   ;
 
 field
-  : name ASSIGN expr        { $$ = field($1, false, $3, @$); }
-  | STRING ASSIGN expr      { $$ = field(string_key(p, &$1, @1), true, $3, @$); }
+  : name ASSIGN expr        { p->field = field($1, false, $3, @$); $$ = 1; }
+  | STRING ASSIGN expr      { p->field = field(string_key(p, &$1, @1), true, $3, @$); $$ = 1; }
   ;
 
 /* A string literal: one STRING token, or STR_HEAD expr { STR_MID expr } STR_TAIL. */
