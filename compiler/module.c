@@ -83,7 +83,7 @@ static char *path_clean(Arena *a, const char *dir, const char *rel) {
         if (o > base) o--;   /* the slash before it */
         keep--;
       } else if (!abs) {
-        if (o > base) out[o++] = '/';
+        if (o > 0) out[o++] = '/';
         out[o++] = '.';
         out[o++] = '.';
         base = o;            /* a leading `..` is never removed */

@@ -38,6 +38,19 @@ static void put(const char *rel, const char *text) {
   fclose(f);
 }
 
+static void mkdir_p_rel(const char *rel) {
+  char path[512];
+  snprintf(path, sizeof path, "%s/%s", root, rel);
+  for (char *s = path + strlen(root) + 1;; s++)
+    if (*s == '/' || !*s) {
+      char c = *s;
+      *s = 0;
+      mkdir(path, 0755);
+      if (!c) break;
+      *s = c;
+    }
+}
+
 static void rm_tree(const char *dir) {
   char cmd[128];
   snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
@@ -307,6 +320,30 @@ static void test_file_imports_own_folder(void **state) {
   assert_non_null(strstr(find_code(p, DIAG_E0500)->msg, "imports its own folder"));
   assert_int_equal(count_code(p, DIAG_E0102), 0);   /* the folder was not loaded */
   assert_int_equal(p->prog->nmods, 1);
+  plat_free(p);
+}
+
+static void test_relative_paths_shown_clean(void **state) {
+  (void)state;
+  /* run from inside the tree: `../../shared/./net` is `../../shared/net`, `./x/../y` is `y` */
+  put("rel/shared/net/net.plat", "let cidr = \"10.0.0.0/16\"\n");
+  put("rel/app/svc/y/y.plat", "let name = \"y\"\n");
+  put("rel/app/svc/main.plat", "import \"../../shared/./net\" as net\nimport \"./x/../y\" as y\n"
+                               "output o = \"${net.cidr} ${y.name}\"\n");
+  mkdir_p_rel("rel/app/svc/x");
+  char cwd[512], dir[256];
+  assert_non_null(getcwd(cwd, sizeof cwd));
+  snprintf(dir, sizeof dir, "%s/rel/app/svc", root);
+  assert_int_equal(chdir(dir), 0);
+  Plat *p = plat_new();
+  const char *paths[] = {"."};
+  plat_check_paths(p, paths, 1);
+  assert_int_equal(chdir(cwd), 0);
+  assert_int_equal(p->diags.n, 0);
+  Module *m = p->prog->roots[0];
+  assert_int_equal(m->nimports, 2);
+  assert_string_equal(m->imports[0].mod->path, "../../shared/net");
+  assert_string_equal(m->imports[1].mod->path, "y");
   plat_free(p);
 }
 
@@ -601,6 +638,7 @@ int main(void) {
       cmocka_unit_test(test_imported_module_is_library),
       cmocka_unit_test(test_check_source_imports_relative),
       cmocka_unit_test(test_file_imports_own_folder),
+      cmocka_unit_test(test_relative_paths_shown_clean),
       cmocka_unit_test(test_check_source_any_bytes),
       cmocka_unit_test(test_unreadable_root),
       cmocka_unit_test(test_provider_embedded),
