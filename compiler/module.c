@@ -181,8 +181,17 @@ static Module *new_module(Program *prog, const char *path, const Str *real, cons
   return m;
 }
 
+/* Room for one more in an arena array of [n] pointers whose capacity is implied: 4, then
+ * doubled whenever [n] reaches a power of two, so a folder of 10,000 files costs no more
+ * than twice its size. */
+static void *room_for_one(Arena *a, void *v, uint32_t n) {
+  if (n == 0 || (n >= 4 && (n & (n - 1)) == 0))
+    return arena_grow(a, v, n, n ? (size_t)n * 2 : 4, sizeof(void *));
+  return v;
+}
+
 static void add_file(Program *prog, Module *m, AstFile *f) {
-  m->files = arena_grow(arena_of(prog), m->files, m->nfiles, m->nfiles + 1, sizeof *m->files);
+  m->files = room_for_one(arena_of(prog), m->files, m->nfiles);
   m->files[m->nfiles++] = f;
 }
 
@@ -412,7 +421,7 @@ static void not_found(Program *prog, Span at, const char *rel, const char *shown
     if (e->d_name[0] == '.') continue;
     struct stat st;
     if (stat(path_join(a, parent, e->d_name), &st) != 0 || !S_ISDIR(st.st_mode)) continue;
-    cands = arena_grow(a, cands, nc, nc + 1, sizeof *cands);
+    cands = room_for_one(a, cands, nc);
     cands[nc++] = arena_strdup(a, e->d_name);
   }
   closedir(dir);
