@@ -1205,7 +1205,9 @@ static void expected_text(Parser *p, const yypcontext_t *ctx, char *buf, size_t 
                  has[YYSYMBOL_OUTPUT] && has[YYSYMBOL_PARAM];
   bool field_ok = name_ok && has[YYSYMBOL_STRING];   /* a field: a name or a quoted key */
   bool ops_ok = has[YYSYMBOL_PLUS] && has[YYSYMBOL_STAR];
+  bool type_ok = !expr_ok && !name_ok && has[YYSYMBOL_IDENT] && has[YYSYMBOL_SECRET] && has[YYSYMBOL_LPAREN];
   if (decl_ok) items[ni++] = "a declaration";
+  if (type_ok) items[ni++] = "a type";
   if (field_ok) items[ni++] = "a field";
   else if (name_ok) items[ni++] = "a name";
   else if (expr_ok) items[ni++] = "an expression";
@@ -1218,6 +1220,10 @@ static void expected_text(Parser *p, const yypcontext_t *ctx, char *buf, size_t 
     if (name_ok && (tok_is_keyword(t) || t == YYSYMBOL_IDENT)) continue;
     if (field_ok && t == YYSYMBOL_STRING) continue;
     if (expr_ok && tok_is_expr_start(t)) continue;
+    if (type_ok && (t == YYSYMBOL_IDENT || t == YYSYMBOL_STRING || t == YYSYMBOL_STR_HEAD ||
+                    t == YYSYMBOL_SECRET ||
+                    t == YYSYMBOL_LBRACE || t == YYSYMBOL_LPAREN))
+      continue;
     if (ops_ok && tok_is_operator(t)) continue;
     if (t == YYSYMBOL_STRING || t == YYSYMBOL_STR_HEAD) {
       if (seen_string) continue;
@@ -1254,6 +1260,14 @@ static bool starts_line(const Parser *p, uint32_t at) {
   const char *s = p->lx.src;
   while (at > 0 && (s[at - 1] == ' ' || s[at - 1] == '\t')) at--;
   return at == 0 || s[at - 1] == '\n';
+}
+
+/* Is the token at [at] preceded by a '.' (whitespace and comments aside, roughly)? */
+static bool after_dot(const Parser *p, uint32_t at) {
+  const char *s = p->lx.src;
+  while (at > 0 && (s[at - 1] == ' ' || s[at - 1] == '\t' || s[at - 1] == '\n' || s[at - 1] == '\r'))
+    at--;
+  return at > 0 && s[at - 1] == '.';
 }
 
 static bool is_decl_keyword_token(int k) {
@@ -1335,6 +1349,12 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, Parser *p) {
     label_unclosed(p, d);
     diag_help(p->lx.diags, d, "is a %s missing before this declaration?",
               closer_of(p->lx.open_kind[p->lx.depth - 1]));
+  } else if (is_decl_keyword_token(p->lx.prev) && starts_line(p, p->lx.prev_start) &&
+             after_dot(p, p->lx.prev_start)) {
+    /* `a.` at the end of a line, then `let y = 1`: `let` became the property name */
+    diag_label(p->lx.diags, d, span_make(p->lx.file, p->lx.prev_start, p->lx.prev_end),
+               "read as a property name after '.'");
+    diag_help(p->lx.diags, d, "a name is missing after the '.' before it");
   } else if (is_decl_keyword_token(p->lx.prev) && starts_line(p, p->lx.prev_start) &&
              p->lx.depth > 0 && p->lx.open_kind[p->lx.depth - 1] == '{') {
     /* `resource` read as a field name: a body was probably not closed */

@@ -295,6 +295,12 @@ static void test_syntax_messages(void **state) {
   r = expect_errors("let x = 1 / 99999999999999999999\n", DIAG_E0006, 1, 1);
   assert_string_equal(r.dump, "(file\n  (let x (/ 1 (error)))\n)\n");
   plat_free(r.p);
+  r = expect_errors("let x: = 1\n", DIAG_E0100, 1, 1);
+  assert_string_equal(first(&r, DIAG_E0100)->msg, "unexpected '=', expected a type");
+  plat_free(r.p);
+  r = expect_errors("let x = a.\nlet y = 1\n", DIAG_E0100, 1, 1);
+  assert_string_equal(first(&r, DIAG_E0100)->help, "a name is missing after the '.' before it");
+  plat_free(r.p);
   r = expect_errors("let x = (a < b) < c\n", DIAG_E0100, 0, 0);
   plat_free(r.p);
 }
