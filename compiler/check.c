@@ -611,17 +611,6 @@ static void chk_test(Checker *c, Decl *d) {
   }
 }
 
-/* Was E0200 already reported for [sp] (by resolve.c)? */
-static bool reported_undefined(Checker *c, Span sp) {
-  for (uint32_t i = c->diags->n; i-- > 0;) {
-    const Diag *d = c->diags->items[i];
-    if (d->code == DIAG_E0200 && d->span.file == sp.file && d->span.start == sp.start &&
-        d->span.end == sp.end)
-      return true;
-  }
-  return false;
-}
-
 static void bad_address(Checker *c, Expr *e, const char *why) {
   Diag *d = diag_add(c->diags, DIAG_E0606, e->span, "`moved` needs a resource address: %s", why);
   diag_label(c->diags, d, e->span, "not an address");
@@ -642,20 +631,7 @@ static const Type *address(Checker *c, Expr *e, bool resolve, int depth) {
     e->ty = TY_ERROR_T;
     if (!resolve) return NULL;
     Sym *s = e->u.name.sym;
-    const Str *n = e->u.name.id.str;
-    if (!s && n) s = chk_lookup(c->mod, n);
-    if (!s) {
-      if (n && !reported_undefined(c, e->span)) {
-        Diag *d = diag_add(c->diags, DIAG_E0606, e->span, "'%s' is not a resource of this program", n->s);
-        diag_label(c->diags, d, e->span, "no such resource");
-        const char *best = res_suggest_tab(c, n, &c->mod->scope);
-        if (best) {
-          diag_help(c->diags, d, "did you mean '%s'?", best);
-          diag_fix(c->diags, d, e->span, best, arena_printf(c->arena, "replace with '%s'", best));
-        }
-      }
-      return NULL;
-    }
+    if (!s) return NULL;   /* resolve.c reported the undefined name (E0200) */
     if (s->kind != SYM_RESOURCE || s->owner) {
       Diag *d = diag_add(c->diags, DIAG_E0606, e->span, "'%s' is a %s, not a resource", s->name->s,
                          chk_kind_word(s));

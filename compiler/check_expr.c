@@ -981,6 +981,7 @@ static const Value *res_member(Checker *c, Expr *e, Expr *obj, ResType *rt, bool
   const Type *t = f->type ? f->type : TY_ERROR_T;
   switch (part) {
   case RP_INPUT: {
+    if (f->sym) f->sym->uses++;   /* a component param read through an instance is used */
     Field **given = given_for(res_sym_of(obj, 0), rt);
     Field *g = given ? given[idx] : NULL;
     if (g && g->value) {
@@ -1740,7 +1741,7 @@ Field **chk_fields(Checker *c, Field *fields, uint32_t nfields, const FieldSpec 
                            name->s, sp->owner, use);
         diag_label(c->diags, d, v->span, "known only after deploy");
         chk_explain(c, d, v, false, PHASE_DEPLOY);
-        diag_label(c->diags, d, ps->plan_use_span, "'%s' is used here", name->s);
+        diag_label(c->diags, d, ps->plan_use_span, "needed when planning, here");
       }
       /* a param of an enclosing component passed on inherits the need */
       if (ps && ps->plan_use && v->phase < PHASE_DEPLOY)
