@@ -1249,13 +1249,14 @@ static const Value *call_builtin(Checker *c, Expr *e, const Builtin *b) {
     Diag *d;
     if (opt) {
       const char *s = chk_src(c, a->span, 40);
-      d = diag_add(c->diags, DIAG_E0307, a->span, "%s may be null, but argument %u of %s is not optional",
-                   quote(c, a), bad + 1, b->name);
+      d = diag_add(c->diags, DIAG_E0307, a->span, "%s may be null, but argument '%s' of %s is not optional",
+                   quote(c, a), b->params[bad < b->nparams ? bad : b->nparams - 1].name, b->name);
       diag_label(c->diags, d, a->span, "this is %s", a_type(c, a->ty));
       diag_help(c->diags, d, "say what to use when it is null: `%s ?? ...`", s ? s : "x");
     } else {
+      const BiParam *bp = &b->params[bad < b->nparams ? bad : b->nparams - 1];
       d = diag_add(c->diags, DIAG_E0300, a->span,
-                   "mismatched types: argument %u of %s must be %s, found %s", bad + 1, b->name,
+                   "mismatched types: argument '%s' of %s must be %s, found %s", bp->name, b->name,
                    want, show(c, a->ty));
       diag_label(c->diags, d, a->span, "expected %s", want);
     }
