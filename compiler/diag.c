@@ -50,8 +50,6 @@ static char *vfmt(Arena *a, const char *fmt, va_list ap) {
   return s;
 }
 
-/* A sink for diagnostics past the error limit, so callers can always attach to the result. */
-static Diag dropped;
 
 Diag *diag_add(DiagList *dl, DiagCode code, Span span, const char *fmt, ...) {
   Severity sev = diag_code_severity(code);
@@ -63,8 +61,8 @@ Diag *diag_add(DiagList *dl, DiagCode code, Span span, const char *fmt, ...) {
       diag_add(dl, DIAG_E0105, span, "too many errors (limit is %u); stopping here", limit);
       dl->max_errors = limit;
     }
-    memset(&dropped, 0, sizeof dropped);
-    return &dropped;
+    memset(&dl->dropped, 0, sizeof dl->dropped);
+    return &dl->dropped;
   }
   Diag *d = arena_alloc(dl->arena, sizeof *d);
   d->sev = sev;
@@ -85,7 +83,7 @@ Diag *diag_add(DiagList *dl, DiagCode code, Span span, const char *fmt, ...) {
 }
 
 void diag_label(DiagList *dl, Diag *d, Span span, const char *fmt, ...) {
-  if (d == &dropped) return;
+  if (d == &dl->dropped) return;
   d->labels = arena_grow(dl->arena, d->labels, d->nlabels, d->nlabels + 1, sizeof *d->labels);
   DiagLabel *l = &d->labels[d->nlabels++];
   l->span = span;
@@ -98,7 +96,7 @@ void diag_label(DiagList *dl, Diag *d, Span span, const char *fmt, ...) {
 }
 
 void diag_note(DiagList *dl, Diag *d, const char *fmt, ...) {
-  if (d == &dropped) return;
+  if (d == &dl->dropped) return;
   d->notes = arena_grow(dl->arena, d->notes, d->nnotes, d->nnotes + 1, sizeof *d->notes);
   va_list ap;
   va_start(ap, fmt);
@@ -107,7 +105,7 @@ void diag_note(DiagList *dl, Diag *d, const char *fmt, ...) {
 }
 
 void diag_help(DiagList *dl, Diag *d, const char *fmt, ...) {
-  if (d == &dropped) return;
+  if (d == &dl->dropped) return;
   va_list ap;
   va_start(ap, fmt);
   d->help = vfmt(dl->arena, fmt, ap);
@@ -115,7 +113,7 @@ void diag_help(DiagList *dl, Diag *d, const char *fmt, ...) {
 }
 
 void diag_fix(DiagList *dl, Diag *d, Span span, const char *text, const char *title) {
-  if (d == &dropped) return;
+  if (d == &dl->dropped) return;
   d->fixes = arena_grow(dl->arena, d->fixes, d->nfixes, d->nfixes + 1, sizeof *d->fixes);
   DiagFix *f = &d->fixes[d->nfixes++];
   f->span = span;

@@ -52,6 +52,8 @@ typedef struct DiagList {
   Diag **items; uint32_t n, cap;
   uint32_t nerrors, nwarnings;
   uint32_t max_errors;  /* 0: unlimited; else further errors are dropped after one E0105 */
+  Diag dropped;         /* what diag_add returns past the limit, so callers can still
+                           attach to it; per list, so compilations never share it */
 } DiagList;
 
 void diag_init(DiagList *dl, Arena *arena);

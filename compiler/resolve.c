@@ -1072,9 +1072,22 @@ static void unused(Checker *c, Sym *s, DiagCode code, const char *what) {
     diag_help(c->diags, d, "remove it, or start its name with '_' to keep it");
 }
 
+/* Recovery after a syntax error drops text, so a name used only there would be called
+ * unused for nothing: a module with lexical or syntax errors gets no unused warnings. */
+static bool has_syntax_errors(Checker *c) {
+  const DiagList *dl = c->diags;
+  for (uint32_t i = 0; i < dl->n; i++) {
+    const Diag *d = dl->items[i];
+    if (d->code > DIAG_E0105 || d->sev != SEV_ERROR) continue;
+    for (uint32_t f = 0; f < c->mod->nfiles; f++)
+      if (c->mod->files[f] && c->mod->files[f]->file == d->span.file) return true;
+  }
+  return false;
+}
+
 void res_unused(Checker *c) {
   Module *m = c->mod;
-  if (m->provider) return;
+  if (m->provider || has_syntax_errors(c)) return;
   for (uint32_t i = 0; i < c->nnodes; i++) {
     Sym *s = c->nodes[i];
     if (s->uses || quiet_name(s)) continue;
