@@ -278,7 +278,7 @@ static int cmp_values(const void *a, const void *b) {
 /* Two copies with the same constant key (E0309). */
 static void duplicate_keys(Checker *c, Sym *s, Expr *src, const Value *v) {
   if (!v || v->kind != V_LIST || v->n < 2) return;
-  const Value **keys = plat_xmalloc(v->n * sizeof *keys);
+  const Value **keys = arena_calloc(c->arena, v->n, sizeof *keys);
   uint32_t n = 0;
   for (uint32_t i = 0; i < v->n; i++)
     if (v->u.items[i]->kind == V_STRING) keys[n++] = v->u.items[i];
@@ -292,7 +292,6 @@ static void duplicate_keys(Checker *c, Sym *s, Expr *src, const Value *v) {
                 cv_show(c->arena, keys[i], 60));
       break;
     }
-  free(keys);
 }
 
 static void decorators(Checker *c, Decl *d, ResType *rt);

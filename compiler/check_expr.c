@@ -1848,7 +1848,6 @@ static const Value *ex_record(Checker *c, Expr *e, const Type *expect) {
   uint8_t ph = PHASE_COMPILE;
   bool sec = false;
   bool known = n <= CV_MAX_ITEMS;
-  ValField *vf = known ? arena_calloc(c->arena, n ? n : 1, sizeof *vf) : NULL;
   if (b && b->kind == TY_RECORD) {
     const char *owner = lt->kind == TY_ALIAS ? lt->u.alias.name->s : "this record type";
     FieldSpec spec = {lt, NULL, owner, e->span, e->span};
@@ -1868,6 +1867,7 @@ static const Value *ex_record(Checker *c, Expr *e, const Type *expect) {
     }
     return cv_record(c->arena, rf, nt);
   }
+  ValField *vf = known ? arena_calloc(c->arena, n ? n : 1, sizeof *vf) : NULL;
   bool small[SMALL];
   bool *repeat = n <= SMALL ? small : arena_calloc(c->arena, n, sizeof *repeat);
   dup_fields(c, fs, n, repeat);
