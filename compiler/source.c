@@ -2,10 +2,12 @@
 #include "compiler/source.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 void source_init(SourceMap *sm) { memset(sm, 0, sizeof *sm); }
 
@@ -19,50 +21,58 @@ void source_free(SourceMap *sm) {
   memset(sm, 0, sizeof *sm);
 }
 
-uint32_t source_add(SourceMap *sm, const char *path, const char *text, size_t len) {
+/* Register [text] ([len] bytes, NUL at text[len], malloc'd) under [path]; takes the text. */
+static uint32_t adopt(SourceMap *sm, const char *path, char *text, size_t len) {
   if (sm->nfiles == sm->cap) {
     sm->cap = sm->cap ? sm->cap * 2 : 8;
     sm->files = plat_xrealloc(sm->files, sm->cap * sizeof *sm->files);
   }
-  if (len > SOURCE_MAX_BYTES) len = 0;
   SourceFile *f = &sm->files[sm->nfiles];
   memset(f, 0, sizeof *f);
   f->path = plat_xstrdup(path);
-  f->text = plat_xmalloc(len + 1);
-  if (len) memcpy(f->text, text, len);
-  f->text[len] = 0;
+  f->text = text;
   f->len = (uint32_t)len;
   return sm->nfiles++;
 }
 
+uint32_t source_add(SourceMap *sm, const char *path, const char *text, size_t len) {
+  if (len > SOURCE_MAX_BYTES) len = 0;
+  char *copy = plat_xmalloc(len + 1);
+  if (len) memcpy(copy, text, len);
+  copy[len] = 0;
+  return adopt(sm, path, copy, len);
+}
+
 uint32_t source_read(SourceMap *sm, const char *path) {
-  FILE *fp = fopen(path, "rb");
-  if (!fp) return UINT32_MAX;
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return UINT32_MAX;
   struct stat st;
-  if (fstat(fileno(fp), &st) != 0) { int e = errno; fclose(fp); errno = e; return UINT32_MAX; }
-  if (S_ISDIR(st.st_mode)) { fclose(fp); errno = EISDIR; return UINT32_MAX; }
+  if (fstat(fd, &st) != 0) { int e = errno; close(fd); errno = e; return UINT32_MAX; }
+  if (S_ISDIR(st.st_mode)) { close(fd); errno = EISDIR; return UINT32_MAX; }
   /* Refuse an oversized regular file before allocating for it (a sparse file can claim
    * any size); files that grow while read are caught by the loop below. */
-  if (st.st_size > (off_t)SOURCE_MAX_BYTES) { fclose(fp); errno = EFBIG; return UINT32_MAX; }
-  size_t cap = st.st_size > 0 ? (size_t)st.st_size + 1 : 4096, len = 0;
+  if (st.st_size > (off_t)SOURCE_MAX_BYTES) { close(fd); errno = EFBIG; return UINT32_MAX; }
+  /* Read straight into the buffer the SourceFile keeps, sized from the stat plus the NUL
+   * sentinel (and one byte more, so that a file of the size stat said ends at the first
+   * read that returns 0 without growing the buffer): one copy of the text, not two. */
+  size_t cap = st.st_size > 0 ? (size_t)st.st_size + 2 : 4096, len = 0;
   char *buf = plat_xmalloc(cap);
   for (;;) {
-    if (len == cap) {
-      if (cap > SOURCE_MAX_BYTES) { free(buf); fclose(fp); errno = EFBIG; return UINT32_MAX; }
+    if (len + 1 == cap) {   /* keep room for the NUL */
+      if (cap > SOURCE_MAX_BYTES) { free(buf); close(fd); errno = EFBIG; return UINT32_MAX; }
       cap *= 2;
       buf = plat_xrealloc(buf, cap);
     }
-    size_t n = fread(buf + len, 1, cap - len, fp);
-    len += n;
+    ssize_t n = read(fd, buf + len, cap - 1 - len);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) { free(buf); close(fd); errno = EIO; return UINT32_MAX; }
     if (n == 0) break;
+    len += (size_t)n;
   }
-  int err = ferror(fp);
-  fclose(fp);
-  if (err) { free(buf); errno = EIO; return UINT32_MAX; }
+  close(fd);
   if (len > SOURCE_MAX_BYTES) { free(buf); errno = EFBIG; return UINT32_MAX; }
-  uint32_t id = source_add(sm, path, buf, len);
-  free(buf);
-  return id;
+  buf[len] = 0;
+  return adopt(sm, path, buf, len);
 }
 
 const SourceFile *source_file(const SourceMap *sm, uint32_t file) {
