@@ -223,7 +223,11 @@ void ast_attach_docs(Arena *a, AstFile *f, const char *text) {
   Targets t = {0};
   for (uint32_t i = 0; i < f->ndecls; i++) decl_targets(&t, f->decls[i]);
   if (t.n == 0) { free(t.items); return; }
-  qsort(t.items, t.n, sizeof *t.items, cmp_target);
+  /* Declarations come in source order, so the targets almost always do too: sort only
+     when they do not (a sorted run of 400,000 targets cost a tenth of the parse) */
+  bool sorted = true;
+  for (uint32_t i = 1; i < t.n && sorted; i++) sorted = t.items[i - 1].start <= t.items[i].start;
+  if (!sorted) qsort(t.items, t.n, sizeof *t.items, cmp_target);
   uint32_t ti = 0;
   for (uint32_t i = 0; i < f->ncomments;) {
     if (f->comments[i].kind != COMMENT_DOC) { i++; continue; }
