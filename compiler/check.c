@@ -349,10 +349,11 @@ static void chk_resource(Checker *c, Sym *s, Decl *d) {
   }
   uint8_t ph = PHASE_PLAN;
   bool sec = false;
-  Field **given = NULL;
+  Given *given = NULL;
+  uint32_t ngiven = 0;
   if (rt) {
     FieldSpec spec = {NULL, rt, rt->qual, d->u.res.body_span, d->u.res.type->span};
-    given = chk_fields(c, d->u.res.fields, d->u.res.nfields, &spec, NULL, &ph, &sec);
+    given = chk_fields(c, d->u.res.fields, d->u.res.nfields, &spec, &ngiven, &ph, &sec);
   } else {
     for (uint32_t i = 0; i < d->u.res.nfields; i++) chk_expr(c, d->u.res.fields[i].value, NULL);
   }
@@ -362,6 +363,7 @@ static void chk_resource(Checker *c, Sym *s, Decl *d) {
   else if (rt && cond) t = ty_optional(c->tc, t);
   s->type = t;
   s->given = given;
+  s->ngiven = ngiven;
   s->args_phase = ph;
   s->phase = rt && rt->is_component ? maxp(PHASE_PLAN, ph) : PHASE_PLAN;
   s->secret = false;
@@ -395,12 +397,14 @@ void chk_instance(Checker *c, Expr *e, Sym *as) {
   FieldSpec spec = {NULL, rt, rt->qual, body, te->span};
   uint8_t ph;
   bool sec;
-  Field **given = chk_fields(c, e->u.inst.fields, e->u.inst.nfields, &spec, NULL, &ph, &sec);
+  uint32_t ngiven;
+  Given *given = chk_fields(c, e->u.inst.fields, e->u.inst.nfields, &spec, &ngiven, &ph, &sec);
   e->ty = rt->type;
   e->phase = maxp(PHASE_PLAN, ph);
   e->secret = false;
   if (as) {
     as->given = given;
+    as->ngiven = ngiven;
     as->args_phase = ph;
   }
 }
@@ -441,11 +445,9 @@ static void property_args(Checker *c, Decorator *k, ResType *rt) {
     }
     d = diag_add(c->diags, DIAG_E0601, a->span, "%s has no property '%s'", rt->qual, n->s);
     diag_label(c->diags, d, a->span, "unknown property");
-    const char **cands = arena_calloc(c->arena, rt->ninputs ? rt->ninputs : 1, sizeof *cands);
-    for (uint32_t i = 0; i < rt->ninputs; i++) cands[i] = rt->inputs[i].name->s;
-    const char *best = c->prog->nsuggest + rt->ninputs <= 4000000u
-                       ? (c->prog->nsuggest += rt->ninputs, diag_suggest(n->s, cands, rt->ninputs))
-                       : NULL;
+    const char **cands = chk_cands(c, rt->ninputs);
+    for (uint32_t i = 0; cands && i < rt->ninputs; i++) cands[i] = rt->inputs[i].name->s;
+    const char *best = chk_suggest(c, n->s, cands, rt->ninputs);
     if (best) {
       diag_help(c->diags, d, "did you mean '%s'?", best);
       diag_fix(c->diags, d, a->span, best, arena_printf(c->arena, "replace with '%s'", best));
@@ -477,19 +479,23 @@ static void dependency_args(Checker *c, Decorator *k) {
 }
 
 static void decorators(Checker *c, Decl *d, ResType *rt) {
+  const Str *known[5] = {c->s_protect, c->s_create_before_destroy, c->s_depends_on,
+                         c->s_ignore_changes, c->s_replace_on_change};
+  uint32_t seen[5] = {UINT32_MAX, UINT32_MAX, UINT32_MAX, UINT32_MAX, UINT32_MAX};
   for (uint32_t i = 0; i < d->ndecos; i++) {
     Decorator *k = &d->decos[i];
     const Str *n = k->name.str;
     if (!n) continue;
-    bool noargs = n == c->s_protect || n == c->s_create_before_destroy;
-    bool props = n == c->s_ignore_changes || n == c->s_replace_on_change;
-    if (!noargs && !props && n != c->s_depends_on) {   /* unknown: E0104 from the parser */
+    int which = 0;
+    while (which < 5 && known[which] != n) which++;
+    if (which == 5) {   /* unknown: E0104 from the parser */
       option_args_typed(c, k);
       continue;
     }
-    uint32_t first = UINT32_MAX;
-    for (uint32_t j = 0; j < i && first == UINT32_MAX; j++)
-      if (d->decos[j].name.str == n) first = j;
+    bool noargs = n == c->s_protect || n == c->s_create_before_destroy;
+    bool props = n == c->s_ignore_changes || n == c->s_replace_on_change;
+    uint32_t first = seen[which];
+    if (first == UINT32_MAX) seen[which] = i;
     if (first != UINT32_MAX) {
       Diag *g = diag_add(c->diags, DIAG_E0602, k->span, "'@%s' is given twice", n->s);
       diag_label(c->diags, g, k->span, "given again here");

@@ -40,6 +40,16 @@ typedef struct SymTab {
 
 struct Module;
 
+/* A field of a body or record literal that sets input (or record field) [input]; kept
+ * sorted by [input] so that an instance's inputs are found by binary search, in memory
+ * proportional to what was written (a component of 10,000 params costs nothing per
+ * instance that gives two of them). */
+typedef struct Given {
+  uint32_t input;             /* index in ResType.inputs, or in the record type's fields */
+  Field *field;
+  const struct Value *cv;     /* its constant value, or NULL */
+} Given;
+
 /* What a name resolved to.  Every EX_NAME's u.name.sym and every named Decl's sym points
  * to one. */
 typedef struct Sym {
@@ -70,8 +80,8 @@ typedef struct Sym {
   uint8_t fn_phase;           /* SYM_FN: the latest phase its body reads from outside */
   bool fn_secret;             /* SYM_FN: its body reads a secret from outside */
   /* check.c: resources and component instances (SYM_RESOURCE, and test lets of a component) */
-  Field **given;              /* the field given for each input of its ResType (indexed like
-                                 ResType.inputs; NULL entries: the default), or NULL */
+  struct Given *given;        /* the inputs of its ResType given a value, by input index */
+  uint32_t ngiven;
   uint8_t args_phase;         /* the latest phase of those fields' values */
   /* check.c: a component's param or let used where a plan-known value is required, so a
    * deploy-time argument is reported where it is passed (E0400, E0401, E0402) */

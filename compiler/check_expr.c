@@ -71,8 +71,13 @@ const char *chk_kind_word(const Sym *s) {
   return "name";
 }
 
-static const char *suggest(Checker *c, const char *name, const char *const *cands, uint32_t n) {
+const char **chk_cands(Checker *c, uint32_t n) {
   if (c->prog->nsuggest + n > SUGGEST_BUDGET) return NULL;
+  return arena_calloc(c->arena, n ? n : 1, sizeof(const char *));
+}
+
+const char *chk_suggest(Checker *c, const char *name, const char *const *cands, uint32_t n) {
+  if (!cands || c->prog->nsuggest + n > SUGGEST_BUDGET) return NULL;
   c->prog->nsuggest += n;
   return diag_suggest(name, cands, n);
 }
@@ -138,7 +143,7 @@ static const char *owner_text(Checker *c, Expr *e) {
 }
 
 static Sym *res_sym_of(Expr *e, int depth);
-static Field **given_for(const Sym *inst, const ResType *rt);
+static const Given *given_for(const Sym *inst, const ResType *rt, uint32_t input);
 
 static bool is_output_read(const Expr *e) {
   if (e->kind != EX_MEMBER || !e->u.member.obj->ty) return false;
@@ -205,10 +210,11 @@ void chk_explain(Checker *c, Diag *d, Expr *e, bool secret, uint8_t phase) {
       if (b->kind == TY_OPTIONAL) b = ty_base(b->u.elem);
       ResPart part;
       uint32_t idx;
-      Field **given = b->kind == TY_RESOURCE ? given_for(res_sym_of(obj, 0), b->u.res) : NULL;
-      if (given && ty_res_find(b->u.res, x->u.member.name.str, &part, &idx) && part == RP_INPUT &&
-          given[idx] && given[idx]->value) {
-        Expr *why = culprit(c, given[idx]->value, secret, phase);
+      const Given *given = b->kind == TY_RESOURCE &&
+                           ty_res_find(b->u.res, x->u.member.name.str, &part, &idx) && part == RP_INPUT
+                           ? given_for(res_sym_of(obj, 0), b->u.res, idx) : NULL;
+      if (given && given->field->value) {
+        Expr *why = culprit(c, given->field->value, secret, phase);
         if (why) {
           diag_note(c->diags, d, "%s is set from %s", q, quote(c, why));
           x = why;
@@ -587,9 +593,9 @@ static void union_error(Checker *c, Expr *e, const Value *cv, const Type *to, co
     d = diag_add(c->diags, DIAG_E0303, e->span, "%s is not a member of %s", v, tn);
     diag_label(c->diags, d, e->span, "expected one of %s", members_text(c, uni));
     uint32_t n = uni->u.uni.nmembers;
-    const char **cands = arena_calloc(c->arena, n ? n : 1, sizeof *cands);
-    for (uint32_t i = 0; i < n; i++) cands[i] = uni->u.uni.members[i]->s;
-    const char *best = suggest(c, cv->u.s, cands, n);
+    const char **cands = chk_cands(c, n);
+    for (uint32_t i = 0; cands && i < n; i++) cands[i] = uni->u.uni.members[i]->s;
+    const char *best = chk_suggest(c, cv->u.s, cands, n);
     if (best) {
       diag_help(c->diags, d, "did you mean \"%s\"?", best);
       if (e->kind == EX_STRING)
@@ -904,13 +910,13 @@ static Sym *module_member(Checker *c, Expr *e) {
   return NULL;
 }
 
-/* The fields given to [inst] when its type is [rt] (directly, as keyed copies or as an
- * optional), else NULL. */
-static Field **given_for(const Sym *inst, const ResType *rt) {
+/* The field given to input [input] of [inst] when its type is [rt] (directly, as keyed
+ * copies or as an optional), else NULL. */
+static const Given *given_for(const Sym *inst, const ResType *rt, uint32_t input) {
   if (!inst || !inst->given || !inst->type) return NULL;
   const Type *b = ty_base(inst->type);
   if (b->kind == TY_MAP || b->kind == TY_OPTIONAL) b = ty_base(b->u.elem);
-  return b->kind == TY_RESOURCE && b->u.res == rt ? inst->given : NULL;
+  return b->kind == TY_RESOURCE && b->u.res == rt ? chk_given(inst->given, inst->ngiven, input) : NULL;
 }
 
 /* The resource symbol an expression reads, when its given inputs are known: `r`,
@@ -956,11 +962,11 @@ static void unknown_res_member(Checker *c, Expr *e, ResType *rt) {
     d = diag_add(c->diags, DIAG_E0209, sp, "%s has no property '%s'", rt->qual, name->s);
   diag_label(c->diags, d, sp, "unknown member");
   uint32_t n = rt->ninputs + rt->noutputs + rt->nmembers, k = 0;
-  const char **cands = arena_calloc(c->arena, n ? n : 1, sizeof *cands);
-  for (uint32_t i = 0; i < rt->ninputs; i++) cands[k++] = rt->inputs[i].name->s;
-  for (uint32_t i = 0; i < rt->noutputs; i++) cands[k++] = rt->outputs[i].name->s;
-  for (uint32_t i = 0; i < rt->nmembers; i++) cands[k++] = rt->members[i].name->s;
-  const char *best = suggest(c, name->s, cands, k);
+  const char **cands = chk_cands(c, n);
+  for (uint32_t i = 0; cands && i < rt->ninputs; i++) cands[k++] = rt->inputs[i].name->s;
+  for (uint32_t i = 0; cands && i < rt->noutputs; i++) cands[k++] = rt->outputs[i].name->s;
+  for (uint32_t i = 0; cands && i < rt->nmembers; i++) cands[k++] = rt->members[i].name->s;
+  const char *best = chk_suggest(c, name->s, cands, k);
   if (best) {
     diag_help(c->diags, d, "did you mean '%s'?", best);
     diag_fix(c->diags, d, sp, best, arena_printf(c->arena, "replace with '%s'", best));
@@ -982,8 +988,8 @@ static const Value *res_member(Checker *c, Expr *e, Expr *obj, ResType *rt, bool
   switch (part) {
   case RP_INPUT: {
     if (f->sym) f->sym->uses++;   /* a component param read through an instance is used */
-    Field **given = given_for(res_sym_of(obj, 0), rt);
-    Field *g = given ? given[idx] : NULL;
+    const Given *given = given_for(res_sym_of(obj, 0), rt, idx);
+    Field *g = given ? given->field : NULL;
     if (g && g->value) {
       ph = maxp(ph, g->value->phase);
       sec = g->value->secret;
@@ -1050,9 +1056,9 @@ static const Value *ex_member(Checker *c, Expr *e) {
     Diag *d = diag_add(c->diags, DIAG_E0209, sp, "%s has no field '%s'", show(c, obj->ty), name->s);
     diag_label(c->diags, d, sp, "unknown field");
     uint32_t n = b->u.rec.nfields;
-    const char **cands = arena_calloc(c->arena, n ? n : 1, sizeof *cands);
-    for (uint32_t i = 0; i < n; i++) cands[i] = b->u.rec.fields[i].name->s;
-    const char *best = suggest(c, name->s, cands, n);
+    const char **cands = chk_cands(c, n);
+    for (uint32_t i = 0; cands && i < n; i++) cands[i] = b->u.rec.fields[i].name->s;
+    const char *best = chk_suggest(c, name->s, cands, n);
     if (best) {
       diag_help(c->diags, d, "did you mean '%s'?", best);
       diag_fix(c->diags, d, sp, best, arena_printf(c->arena, "replace with '%s'", best));
@@ -1141,9 +1147,9 @@ static const Value *ex_index(Checker *c, Expr *e) {
         Diag *d = diag_add(c->diags, DIAG_E0309, ix->span, "key %s is not in the map",
                            cv_show(c->arena, iv, 60));
         diag_label(c->diags, d, ix->span, "no such key");
-        const char **cands = arena_calloc(c->arena, ov->n ? ov->n : 1, sizeof *cands);
-        for (uint32_t i = 0; i < ov->n; i++) cands[i] = ov->u.fields[i].key;
-        const char *best = suggest(c, iv->u.s, cands, ov->n);
+        const char **cands = chk_cands(c, ov->n);
+        for (uint32_t i = 0; cands && i < ov->n; i++) cands[i] = ov->u.fields[i].key;
+        const char *best = chk_suggest(c, iv->u.s, cands, ov->n);
         if (best) diag_help(c->diags, d, "did you mean \"%s\"?", best);
       }
     }
@@ -1691,15 +1697,156 @@ static void missing_fix(Checker *c, Diag *d, Span body, const RecField **miss, u
            nm == 1 ? arena_printf(c->arena, "add '%s'", miss[0]->name->s) : "add the missing fields");
 }
 
-Field **chk_fields(Checker *c, Field *fields, uint32_t nfields, const FieldSpec *sp,
-                   const Value **vals, uint8_t *phase, bool *secret) {
+/* Most bodies are a handful of fields: sorted in place; large ones by qsort. */
+static int cmp_given(const void *a, const void *b) {
+  const Given *x = a, *y = b;
+  if (x->input != y->input) return x->input < y->input ? -1 : 1;
+  return x->field < y->field ? -1 : x->field > y->field;   /* source order among repeats */
+}
+
+static void sort_given(Given *g, uint32_t n) {
+  if (n > SMALL) { qsort(g, n, sizeof *g, cmp_given); return; }
+  for (uint32_t i = 1; i < n; i++)
+    for (uint32_t j = i; j > 0 && cmp_given(&g[j - 1], &g[j]) > 0; j--) {
+      Given t = g[j];
+      g[j] = g[j - 1];
+      g[j - 1] = t;
+    }
+}
+
+const Given *chk_given(const Given *g, uint32_t n, uint32_t input) {
+  uint32_t lo = 0, hi = n;
+  while (lo < hi) {
+    uint32_t mid = lo + (hi - lo) / 2;
+    if (g[mid].input < input) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < n && g[lo].input == input ? &g[lo] : NULL;
+}
+
+/* The checks of a value given to a component's param [ps] of type [pt]. */
+static void component_arg(Checker *c, Expr *v, const Str *name, const Type *pt, Sym *ps,
+                          const FieldSpec *sp) {
+  if (!v->ty || ty_is_error(v->ty)) return;
+  if (v->secret && !ty_is_secret(pt)) {
+    Diag *d = diag_add(c->diags, DIAG_E0403, v->span,
+                       "secret value passed to the param '%s' of %s, which is not secret",
+                       name->s, sp->owner);
+    diag_label(c->diags, d, v->span, "this value is secret");
+    chk_explain(c, d, v, true, 0);
+    if (ps && ps->span.file != SPAN_NO_FILE) diag_label(c->diags, d, ps->span, "declared here without `secret`");
+    diag_help(c->diags, d, "declare the param secret in %s: `param %s: secret %s`", sp->owner,
+              name->s, show(c, pt));
+    return;
+  }
+  if (!ps || !ps->plan_use) return;
+  DiagCode code = (DiagCode)(ps->plan_use - 1);
+  if (v->phase == PHASE_DEPLOY) {
+    const char *use = code == DIAG_E0400 ? "a `for` source" : code == DIAG_E0401
+                      ? "a resource condition" : "a key";
+    Diag *d = diag_add(c->diags, code, v->span,
+                       "'%s' is used in %s as %s, but this value is not known at plan time",
+                       name->s, sp->owner, use);
+    diag_label(c->diags, d, v->span, "known only after deploy");
+    chk_explain(c, d, v, false, PHASE_DEPLOY);
+    diag_label(c->diags, d, ps->plan_use_span, "needed when planning, here");
+    return;
+  }
+  /* a param of an enclosing component passed on inherits the need */
+  chk_plan_use(c, v, code, ps->plan_use_span);
+}
+
+/* E0206 for a field that names no input of [sp] (or an output or a member). */
+static void unknown_field(Checker *c, Field *f, const FieldSpec *sp, const RecField *rf, ResPart part) {
+  ResType *rt = sp->rt;
+  bool comp = rt && rt->is_component;
+  const Str *name = f->name.str;
+  Span nsp = f->name.span;
+  const char *word = comp ? "param" : rt ? "property" : "field";
+  Diag *d;
+  if (rf && part == RP_OUTPUT && !comp) {
+    d = diag_add(c->diags, DIAG_E0206, nsp, "'%s' is an output of %s: the provider sets it",
+                 name->s, sp->owner);
+    diag_label(c->diags, d, nsp, "cannot be set");
+    diag_help(c->diags, d, "remove it; read it as `name.%s` after deploy", name->s);
+    return;
+  }
+  if (rf && part == RP_OUTPUT)
+    d = diag_add(c->diags, DIAG_E0206, nsp, "'%s' is an output of %s, not a param", name->s, sp->owner);
+  else if (rf)
+    d = diag_add(c->diags, DIAG_E0206, nsp, "'%s' is a resource of %s, not a param", name->s, sp->owner);
+  else if (comp)
+    d = diag_add(c->diags, DIAG_E0206, nsp, "%s has no param '%s'", sp->owner, name->s);
+  else if (rt)
+    d = diag_add(c->diags, DIAG_E0206, nsp, "unknown property '%s' of %s", name->s, sp->owner);
+  else
+    d = diag_add(c->diags, DIAG_E0206, nsp, "unknown field '%s' of %s", name->s, sp->owner);
+  diag_label(c->diags, d, nsp, "unknown %s", word);
+  uint32_t nfs = rt ? rt->ninputs : ty_base(sp->rec)->u.rec.nfields;
+  const RecField *fs = rt ? rt->inputs : ty_base(sp->rec)->u.rec.fields;
+  const char *best = NULL;
+  const char **cands = chk_cands(c, nfs);
+  if (cands) {
+    for (uint32_t j = 0; j < nfs; j++) cands[j] = fs[j].name->s;
+    best = chk_suggest(c, name->s, cands, nfs);
+  }
+  if (best) {
+    diag_help(c->diags, d, "did you mean '%s'?", best);
+    diag_fix(c->diags, d, nsp, best, arena_printf(c->arena, "replace with '%s'", best));
+  } else if (nfs) {
+    const char *list = "";
+    uint32_t shown = nfs > 12 ? 12 : nfs;
+    for (uint32_t j = 0; j < shown; j++)
+      list = arena_printf(c->arena, "%s%s%s", list, j ? ", " : "", fs[j].name->s);
+    diag_note(c->diags, d, "%s %s: %s%s", sp->owner, comp ? "takes" : "has", list,
+              shown < nfs ? ", ..." : "");
+  }
+}
+
+/* E0207/E0603 naming what [g] (sorted, [ng]) leaves out of [sp]'s required fields. */
+#define MISSING_SHOWN 64
+static void missing_fields(Checker *c, const FieldSpec *sp, const Given *g, uint32_t ng, uint32_t nm) {
+  ResType *rt = sp->rt;
+  bool comp = rt && rt->is_component;
+  uint32_t nfs = rt ? rt->ninputs : ty_base(sp->rec)->u.rec.nfields;
+  const RecField *fs = rt ? rt->inputs : ty_base(sp->rec)->u.rec.fields;
+  const char *word = comp ? "param" : rt ? "property" : "field";
+  const RecField *miss[MISSING_SHOWN];
+  uint32_t k = 0, gi = 0;
+  for (uint32_t j = 0; j < nfs && k < MISSING_SHOWN && k < nm; j++) {
+    while (gi < ng && g[gi].input < j) gi++;
+    if (gi < ng && g[gi].input == j) continue;
+    if (!fs[j].has_default && fs[j].name) miss[k++] = &fs[j];
+  }
+  if (!k) return;
+  const char *names = "";
+  for (uint32_t j = 0; j < k && j < 8; j++)
+    names = arena_printf(c->arena, "%s%s'%s'", names, !j ? "" : j + 1 == nm ? " and " : ", ",
+                         miss[j]->name->s);
+  if (nm > 8) names = arena_printf(c->arena, "%s and %u more", names, nm - 8);
+  Diag *d = diag_add(c->diags, comp ? DIAG_E0603 : DIAG_E0207, sp->at, "missing %s%s %s of %s",
+                     comp ? "" : "required ",
+                     nm == 1 ? word : comp ? "params" : rt ? "properties" : "fields", names, sp->owner);
+  diag_label(c->diags, d, sp->at, "%s %s not given", names, nm == 1 ? "is" : "are");
+  for (uint32_t j = 0; j < k && j < 3; j++)
+    if (miss[j]->span.file != SPAN_NO_FILE && (miss[j]->sym || !rt))
+      diag_label(c->diags, d, miss[j]->span, "'%s' has no default", miss[j]->name->s);
+  const char *add = "";
+  for (uint32_t j = 0; j < k && j < 4; j++)
+    add = arena_printf(c->arena, "%s%s%s = %s", add, j ? ", " : "", miss[j]->name->s,
+                       placeholder(c, miss[j]->type));
+  diag_help(c->diags, d, "add %s: `%s%s`", nm == 1 ? "it" : "them", add, nm > 4 ? ", ..." : "");
+  if (k == nm) missing_fix(c, d, sp->body, miss, k);
+}
+
+Given *chk_fields(Checker *c, Field *fields, uint32_t nfields, const FieldSpec *sp,
+                  uint32_t *ngiven, uint8_t *phase, bool *secret) {
   ResType *rt = sp->rt;
   const Type *rec = rt ? NULL : ty_base(sp->rec);
   bool comp = rt && rt->is_component;
-  uint32_t nfs = rt ? rt->ninputs : rec->u.rec.nfields;
   const RecField *fs = rt ? rt->inputs : rec->u.rec.fields;
-  Field **given = arena_calloc(c->arena, nfs ? nfs : 1, sizeof *given);
-  const char *word = comp ? "param" : rt ? "property" : "field";
+  Given *g = arena_calloc(c->arena, nfields ? nfields : 1, sizeof *g);
+  uint32_t ng = 0;
   uint8_t ph = PHASE_COMPILE;
   bool sec = false;
   for (uint32_t i = 0; i < nfields; i++) {
@@ -1712,132 +1859,45 @@ Field **chk_fields(Checker *c, Field *fields, uint32_t nfields, const FieldSpec 
       if (rt) rf = ty_res_find(rt, name, &part, &idx);
       else if ((rf = ty_field(rec, name))) idx = (uint32_t)(rf - fs);
     }
-    if (rf && part == RP_INPUT && !given[idx]) {
-      given[idx] = f;
-      Dest dst = {comp ? "param '%s' of %s" : rt ? "property '%s' of %s" : "field '%s' of %s",
-                  name->s, sp->owner, span_make(SPAN_NO_FILE, 0, 0), comp};
-      const Value *cv = chk_value(c, f->value, rf->type, &dst);
-      if (vals) vals[idx] = cv;
-      Expr *v = f->value;
-      if (!v) continue;
-      ph = maxp(ph, v->phase);
-      sec = sec || v->secret;
-      if (!comp || !v->ty || ty_is_error(v->ty)) continue;
-      Sym *ps = rf->sym;
-      if (v->secret && !ty_is_secret(rf->type)) {
-        Diag *d = diag_add(c->diags, DIAG_E0403, v->span,
-                           "secret value passed to the param '%s' of %s, which is not secret",
-                           name->s, sp->owner);
-        diag_label(c->diags, d, v->span, "this value is secret");
-        chk_explain(c, d, v, true, 0);
-        if (ps && ps->span.file != SPAN_NO_FILE) diag_label(c->diags, d, ps->span, "declared here without `secret`");
-        diag_help(c->diags, d, "declare the param secret in %s: `param %s: secret %s`", sp->owner,
-                  name->s, show(c, rf->type));
-      } else if (ps && ps->plan_use && v->phase == PHASE_DEPLOY) {
-        DiagCode code = (DiagCode)(ps->plan_use - 1);
-        const char *use = code == DIAG_E0400 ? "a `for` source" : code == DIAG_E0401
-                          ? "a resource condition" : "a key";
-        Diag *d = diag_add(c->diags, code, v->span,
-                           "'%s' is used in %s as %s, but this value is not known at plan time",
-                           name->s, sp->owner, use);
-        diag_label(c->diags, d, v->span, "known only after deploy");
-        chk_explain(c, d, v, false, PHASE_DEPLOY);
-        diag_label(c->diags, d, ps->plan_use_span, "needed when planning, here");
-      }
-      /* a param of an enclosing component passed on inherits the need */
-      if (ps && ps->plan_use && v->phase < PHASE_DEPLOY)
-        chk_plan_use(c, v, (DiagCode)(ps->plan_use - 1), ps->plan_use_span);
+    if (!rf || part != RP_INPUT) {
+      chk_expr(c, f->value, NULL);
+      if (f->value) { ph = maxp(ph, f->value->phase); sec = sec || f->value->secret; }
+      if (name) unknown_field(c, f, sp, rf, part);
       continue;
     }
-    /* not an input: checked on its own, then reported */
-    chk_expr(c, f->value, NULL);
-    if (f->value) { ph = maxp(ph, f->value->phase); sec = sec || f->value->secret; }
-    if (!name) continue;
-    Span nsp = f->name.span;
-    Diag *d;
-    if (rf && part == RP_INPUT) {
-      Field *first = given[idx];
-      d = diag_add(c->diags, DIAG_E0208, nsp, "%s '%s' is given twice", word, name->s);
-      diag_label(c->diags, d, nsp, "given again here");
+    Dest dst = {comp ? "param '%s' of %s" : rt ? "property '%s' of %s" : "field '%s' of %s",
+                name->s, sp->owner, span_make(SPAN_NO_FILE, 0, 0), comp};
+    const Value *cv = chk_value(c, f->value, rf->type, &dst);
+    g[ng++] = (Given){idx, f, cv};
+    Expr *v = f->value;
+    if (!v) continue;
+    ph = maxp(ph, v->phase);
+    sec = sec || v->secret;
+    if (comp) component_arg(c, v, name, rf->type, rf->sym, sp);
+  }
+  /* repeats are adjacent once sorted; the first in the source stays */
+  sort_given(g, ng);
+  uint32_t k = 0, required = 0;
+  for (uint32_t i = 0; i < ng; i++) {
+    if (k && g[k - 1].input == g[i].input) {
+      Field *first = g[k - 1].field, *again = g[i].field;
+      const char *word = comp ? "param" : rt ? "property" : "field";
+      Diag *d = diag_add(c->diags, DIAG_E0208, again->name.span, "%s '%s' is given twice", word,
+                         again->name.str->s);
+      diag_label(c->diags, d, again->name.span, "given again here");
       diag_label(c->diags, d, first->name.span, "first given here");
       diag_help(c->diags, d, "remove one of them");
       continue;
     }
-    if (rf && part == RP_OUTPUT && !comp) {
-      d = diag_add(c->diags, DIAG_E0206, nsp, "'%s' is an output of %s: the provider sets it",
-                   name->s, sp->owner);
-      diag_label(c->diags, d, nsp, "cannot be set");
-      diag_help(c->diags, d, "remove it; read it as `name.%s` after deploy", name->s);
-      continue;
-    }
-    if (rf && part == RP_OUTPUT)
-      d = diag_add(c->diags, DIAG_E0206, nsp, "'%s' is an output of %s, not a param", name->s, sp->owner);
-    else if (rf)
-      d = diag_add(c->diags, DIAG_E0206, nsp, "'%s' is a resource of %s, not a param", name->s, sp->owner);
-    else if (comp)
-      d = diag_add(c->diags, DIAG_E0206, nsp, "%s has no param '%s'", sp->owner, name->s);
-    else if (rt)
-      d = diag_add(c->diags, DIAG_E0206, nsp, "unknown property '%s' of %s", name->s, sp->owner);
-    else
-      d = diag_add(c->diags, DIAG_E0206, nsp, "unknown field '%s' of %s", name->s, sp->owner);
-    diag_label(c->diags, d, nsp, "unknown %s", word);
-    const char **cands = arena_calloc(c->arena, nfs ? nfs : 1, sizeof *cands);
-    uint32_t k = 0;
-    for (uint32_t j = 0; j < nfs; j++)
-      if (!given[j]) cands[k++] = fs[j].name->s;
-    const char *best = suggest(c, name->s, cands, k);
-    if (best) {
-      diag_help(c->diags, d, "did you mean '%s'?", best);
-      diag_fix(c->diags, d, nsp, best, arena_printf(c->arena, "replace with '%s'", best));
-    } else if (nfs) {
-      size_t len = 0;
-      uint32_t shown = nfs > 12 ? 12 : nfs;
-      for (uint32_t j = 0; j < shown; j++) len += fs[j].name->len + 2;
-      char *list = arena_alloc(c->arena, len + 8);
-      list[0] = 0;
-      for (uint32_t j = 0; j < shown; j++) {
-        if (j) strcat(list, ", ");
-        strcat(list, fs[j].name->s);
-      }
-      if (shown < nfs) strcat(list, ", ...");
-      diag_note(c->diags, d, "%s %s: %s", sp->owner, comp ? "takes" : "has", list);
-    }
+    g[k++] = g[i];
+    if (!fs[g[i].input].has_default) required++;
   }
-  /* missing required fields, all in one diagnostic */
-  uint32_t nm = 0;
-  for (uint32_t j = 0; j < nfs; j++)
-    if (!given[j] && !fs[j].has_default && fs[j].name) nm++;
-  if (nm) {
-    const RecField **miss = arena_calloc(c->arena, nm, sizeof *miss);
-    uint32_t k = 0;
-    for (uint32_t j = 0; j < nfs; j++)
-      if (!given[j] && !fs[j].has_default && fs[j].name) miss[k++] = &fs[j];
-    size_t len = 16;
-    for (uint32_t j = 0; j < nm; j++) len += miss[j]->name->len + 8;
-    char *names = arena_alloc(c->arena, len);
-    size_t o = 0;
-    for (uint32_t j = 0; j < nm && j < 8; j++) {
-      if (j) o += (size_t)sprintf(names + o, j + 1 == nm ? " and " : ", ");
-      o += (size_t)sprintf(names + o, "'%s'", miss[j]->name->s);
-    }
-    if (nm > 8) names = arena_printf(c->arena, "%s and %u more", names, nm - 8);
-    Diag *d = diag_add(c->diags, comp ? DIAG_E0603 : DIAG_E0207, sp->at, "missing %s%s %s of %s",
-                       comp ? "" : "required ", nm == 1 ? word : comp ? "params" : rt ? "properties" : "fields",
-                       names, sp->owner);
-    diag_label(c->diags, d, sp->at, "%s %s not given", names, nm == 1 ? "is" : "are");
-    for (uint32_t j = 0; j < nm && j < 8; j++)
-      if (miss[j]->span.file != SPAN_NO_FILE && (miss[j]->sym || !rt))
-        diag_label(c->diags, d, miss[j]->span, "'%s' has no default", miss[j]->name->s);
-    const char *add = "";
-    for (uint32_t j = 0; j < nm && j < 4; j++)
-      add = arena_printf(c->arena, "%s%s%s = %s", add, j ? ", " : "", miss[j]->name->s,
-                         placeholder(c, miss[j]->type));
-    diag_help(c->diags, d, "add %s: `%s%s`", nm == 1 ? "it" : "them", add, nm > 4 ? ", ..." : "");
-    missing_fix(c, d, sp->body, miss, nm);
-  }
+  uint32_t nreq = rt ? rt->nrequired : rec->u.rec.nrequired;
+  if (required < nreq) missing_fields(c, sp, g, k, nreq - required);
+  *ngiven = k;
   *phase = ph;
   *secret = sec;
-  return given;
+  return g;
 }
 
 static const Value *ex_record(Checker *c, Expr *e, const Type *expect) {
@@ -1851,17 +1911,18 @@ static const Value *ex_record(Checker *c, Expr *e, const Type *expect) {
   if (b && b->kind == TY_RECORD) {
     const char *owner = lt->kind == TY_ALIAS ? lt->u.alias.name->s : "this record type";
     FieldSpec spec = {lt, NULL, owner, e->span, e->span};
-    uint32_t nt = b->u.rec.nfields;
-    const Value **tv = arena_calloc(c->arena, nt ? nt : 1, sizeof *tv);
-    Field **given = chk_fields(c, fs, n, &spec, tv, &ph, &sec);
+    uint32_t nt = b->u.rec.nfields, ng;
+    Given *g = chk_fields(c, fs, n, &spec, &ng, &ph, &sec);
     set(e, lt, ph, sec);
-    /* the value, in the type's field order, when every field is a constant or defaulted */
-    if (nt > CV_MAX_ITEMS) return NULL;
+    /* the value, in the type's field order, when every field is a constant or defaulted;
+     * not for wide types, where filling in defaults would cost more than the literal */
+    if (nt > 256 || (nt > 4 * (uint64_t)n + 16)) return NULL;
     ValField *rf = arena_calloc(c->arena, nt ? nt : 1, sizeof *rf);
-    for (uint32_t j = 0; j < nt; j++) {
+    for (uint32_t j = 0, gi = 0; j < nt; j++) {
       const RecField *f = &b->u.rec.fields[j];
-      const Value *v = given[j] ? tv[j] : NULL;
-      if (!given[j] && (!f->deflt || eval(c, f->deflt, NULL, NULL, &v, 0) != CV_OK)) return NULL;
+      const Value *v = NULL;
+      if (gi < ng && g[gi].input == j) v = g[gi++].cv;
+      else if (!f->deflt || eval(c, f->deflt, NULL, NULL, &v, 0) != CV_OK) return NULL;
       if (!v) return NULL;
       rf[j] = (ValField){f->name->s, f->name->len, v};
     }

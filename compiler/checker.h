@@ -126,11 +126,14 @@ bool chk_assign(Checker *c, Expr *e, const Value *cv, const Type *to, const Dest
  * twice (E0208), missing (E0207, or E0603 for component params, listing all with a fix
  * that inserts them), values assigned to the field types; for component params also
  * secrets (E0403) and deploy-time values where the component needs plan-time ones.
- * Returns the field given for each input or record field (arena; NULL entries for
- * defaults), fills [vals] (NULL, or as many entries) with their constant values, and sets
- * [phase] and [secret] to the latest phase and taint of the values. */
-Field **chk_fields(Checker *c, Field *fields, uint32_t nfields, const FieldSpec *spec,
-                   const Value **vals, uint8_t *phase, bool *secret);
+ * Returns the fields given, sorted by input (arena; *ngiven of them, the first of
+ * repeats only), with their constant values, and sets [phase] and [secret] to the latest
+ * phase and taint of the values.  Work and memory are proportional to [nfields], plus a
+ * scan of the type's fields only when some are missing. */
+Given *chk_fields(Checker *c, Field *fields, uint32_t nfields, const FieldSpec *spec,
+                  uint32_t *ngiven, uint8_t *phase, bool *secret);
+/* The field given for input [input] of [g] ([n] entries, sorted), or NULL (the default). */
+const Given *chk_given(const Given *g, uint32_t n, uint32_t input);
 /* The refinement `base where pred` ([self] is the predicate's value): E0312 unless pred is
  * a bool, E0405 unless it uses only constants; returns [base] itself when reported. */
 const Type *chk_refine(Checker *c, const Type *base, Expr *pred, Sym *self, Span span);
@@ -159,6 +162,11 @@ void chk_plan_use(Checker *c, Expr *e, DiagCode code, Span use);
 /* Source text of [sp] if short and on one line, else NULL (for messages). */
 const char *chk_src(Checker *c, Span sp, uint32_t max);
 const char *chk_kind_word(const Sym *s);
+/* "Did you mean" among [cands] ([n]), within the program's budget of suggestion work
+ * (as res_suggest), so a file of typos against huge types stays linear. */
+const char *chk_suggest(Checker *c, const char *name, const char *const *cands, uint32_t n);
+/* An array for [n] candidates, or NULL when the budget would not allow the search. */
+const char **chk_cands(Checker *c, uint32_t n);
 /* [t] as a message shows it after "this is": "an int", "a list<string>", "{ a: int }". */
 const char *chk_a_type(Checker *c, const Type *t);
 

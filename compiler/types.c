@@ -127,6 +127,7 @@ const Type *ty_record(TypeCtx *tc, const RecField *fields, uint32_t n) {
   for (uint32_t i = 0; i < n; i++) {
     uint16_t d = depth_of(fs[i].type);
     if (d > t->depth) t->depth = d;
+    if (!fs[i].has_default) t->u.rec.nrequired++;
   }
   if (n > INDEX_MIN) {
     t->u.rec.idxcap = index_cap(n);
@@ -155,6 +156,9 @@ const Type *ty_union(TypeCtx *tc, const Str *const *members, uint32_t n) {
 
 void ty_res_index(TypeCtx *tc, ResType *rt) {
   uint32_t n = rt->ninputs + rt->noutputs + rt->nmembers;
+  rt->nrequired = 0;
+  for (uint32_t i = 0; i < rt->ninputs; i++)
+    if (!rt->inputs[i].has_default) rt->nrequired++;
   rt->idx = NULL;
   rt->idxcap = 0;
   if (n <= INDEX_MIN) return;

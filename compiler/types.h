@@ -64,6 +64,7 @@ typedef struct ResType {
   struct Module *module; /* where it is declared */
   const Type *type;      /* the TY_RESOURCE of this ResType */
   uint32_t *idx; uint32_t idxcap;         /* name index over all three lists (ty_res_index) */
+  uint32_t nrequired;    /* inputs without a default (ty_res_index) */
 } ResType;
 
 /* Which list of a ResType a name was found in. */
@@ -91,6 +92,7 @@ struct Type {
     struct {                                                 /* RECORD */
       RecField *fields; uint32_t nfields;
       uint32_t *idx; uint32_t idxcap;  /* name -> field + 1, for records of many fields */
+      uint32_t nrequired;              /* fields without a default */
     } rec;
     struct {                                                 /* UNION, in written order */
       const Str **members; uint32_t nmembers;
