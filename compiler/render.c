@@ -289,14 +289,28 @@ static void put_annot_rows(TextCtx *c, Annot **as, int n) {
   }
   if (width > MAX_LINE_COLS + 8) width = MAX_LINE_COLS + 8;
   char *kind = plat_xcalloc(width + 1, 1);
-  for (int pass = 0; pass < 2; pass++)  /* secondary first, so the primary wins overlaps */
-    for (int i = 0; i < n; i++) {
-      if (as[i]->primary != (pass == 1)) continue;
-      uint32_t s = screen_col(c, as[i]->dstart), e = screen_col(c, as[i]->dend);
-      if (e > width) e = width;
-      if (e <= s && s < width) e = s + 1;
-      for (uint32_t k = s; k < e; k++) kind[k] = as[i]->primary ? '^' : '-';
+  /* Widest first, so a span nested in another (an argument inside the call underlined as
+   * primary) stays visible over it; between equal widths the primary is drawn last and
+   * wins.  Insertion sort of indices: a handful of annotations at most. */
+  int *order = plat_xmalloc((size_t)n * sizeof *order);
+  for (int i = 0; i < n; i++) {
+    int j = i;
+    for (; j > 0; j--) {
+      const Annot *a = as[order[j - 1]], *b = as[i];
+      uint32_t wa = a->dend - a->dstart, wb = b->dend - b->dstart;
+      if (wa > wb || (wa == wb && (!a->primary || b->primary))) break;
+      order[j] = order[j - 1];
     }
+    order[j] = i;
+  }
+  for (int o = 0; o < n; o++) {
+    const Annot *a = as[order[o]];
+    uint32_t s = screen_col(c, a->dstart), e = screen_col(c, a->dend);
+    if (e > width) e = width;
+    if (e <= s && s < width) e = s + 1;
+    for (uint32_t k = s; k < e; k++) kind[k] = a->primary ? '^' : '-';
+  }
+  free(order);
   /* which label goes inline: the one starting rightmost, if nothing reaches past it */
   int inl = -1;
   for (int i = 0; i < n; i++)
