@@ -273,38 +273,38 @@ bool ty_is_secret(const Type *t) {
   }
 }
 
-static bool contains_secret(const Type *t, int depth) {
-  if (depth > TY_MAX_DEPTH) return false;
+static bool contains_secret(const Type *t, int depth, uint32_t *steps) {
+  if (depth > TY_MAX_DEPTH || ++*steps > TY_MAX_STEPS) return false;
   t = ty_unalias(t);
   switch (t->kind) {
   case TY_SECRET: return true;
-  case TY_REFINED: return contains_secret(t->u.ref.base, depth + 1);
-  case TY_LIST: case TY_MAP: case TY_OPTIONAL: return contains_secret(t->u.elem, depth + 1);
+  case TY_REFINED: return contains_secret(t->u.ref.base, depth + 1, steps);
+  case TY_LIST: case TY_MAP: case TY_OPTIONAL: return contains_secret(t->u.elem, depth + 1, steps);
   case TY_RECORD:
     for (uint32_t i = 0; i < t->u.rec.nfields; i++)
-      if (contains_secret(t->u.rec.fields[i].type, depth + 1)) return true;
+      if (contains_secret(t->u.rec.fields[i].type, depth + 1, steps)) return true;
     return false;
   default: return false;
   }
 }
-bool ty_contains_secret(const Type *t) { return contains_secret(t, 0); }
+bool ty_contains_secret(const Type *t) { uint32_t steps = 0; return contains_secret(t, 0, &steps); }
 
 bool ty_is_error(const Type *t) { return ty_base(t)->kind == TY_ERROR; }
 
-static bool contains_nothing(const Type *t, int depth) {
-  if (depth > TY_MAX_DEPTH) return false;
+static bool contains_nothing(const Type *t, int depth, uint32_t *steps) {
+  if (depth > TY_MAX_DEPTH || ++*steps > TY_MAX_STEPS) return false;
   t = ty_base(t);
   switch (t->kind) {
   case TY_NOTHING: return true;
-  case TY_LIST: case TY_MAP: case TY_OPTIONAL: return contains_nothing(t->u.elem, depth + 1);
+  case TY_LIST: case TY_MAP: case TY_OPTIONAL: return contains_nothing(t->u.elem, depth + 1, steps);
   case TY_RECORD:
     for (uint32_t i = 0; i < t->u.rec.nfields; i++)
-      if (contains_nothing(t->u.rec.fields[i].type, depth + 1)) return true;
+      if (contains_nothing(t->u.rec.fields[i].type, depth + 1, steps)) return true;
     return false;
   default: return false;
   }
 }
-bool ty_contains_nothing(const Type *t) { return contains_nothing(t, 0); }
+bool ty_contains_nothing(const Type *t) { uint32_t steps = 0; return contains_nothing(t, 0, &steps); }
 
 bool ty_is_numeric(const Type *t) {
   t = ty_base(t);
@@ -369,9 +369,9 @@ static bool union_subset(const Type *a, const Type *b) {
   return true;
 }
 
-static bool equal(const Type *a, const Type *b, int depth) {
+static bool equal(const Type *a, const Type *b, int depth, uint32_t *steps) {
   if (a == b) return true;
-  if (depth > TY_MAX_DEPTH) return false;
+  if (depth > TY_MAX_DEPTH || ++*steps > TY_MAX_STEPS) return false;
   /* secret is part of the type for equality; aliases and refinements are not */
   while (a->kind == TY_ALIAS || a->kind == TY_REFINED)
     a = a->kind == TY_ALIAS ? a->u.alias.target : a->u.ref.base;
@@ -381,13 +381,13 @@ static bool equal(const Type *a, const Type *b, int depth) {
   if (a->kind != b->kind) return false;
   switch (a->kind) {
   case TY_LIST: case TY_MAP: case TY_OPTIONAL: case TY_SECRET:
-    return equal(a->u.elem, b->u.elem, depth + 1);
+    return equal(a->u.elem, b->u.elem, depth + 1, steps);
   case TY_RECORD:
     if (a->u.rec.nfields != b->u.rec.nfields) return false;
     for (uint32_t i = 0; i < a->u.rec.nfields; i++) {
       const RecField *fa = &a->u.rec.fields[i];
       const RecField *fb = ty_field(b, fa->name);
-      if (!fb || fa->has_default != fb->has_default || !equal(fa->type, fb->type, depth + 1))
+      if (!fb || fa->has_default != fb->has_default || !equal(fa->type, fb->type, depth + 1, steps))
         return false;
     }
     return true;
@@ -399,31 +399,31 @@ static bool equal(const Type *a, const Type *b, int depth) {
   default: return true;   /* primitives of the same kind */
   }
 }
-bool ty_equal(const Type *a, const Type *b) { return equal(a, b, 0); }
+bool ty_equal(const Type *a, const Type *b) { uint32_t steps = 0; return equal(a, b, 0, &steps); }
 
-static bool assignable(const Type *from, const Type *to, int depth) {
+static bool assignable(const Type *from, const Type *to, int depth, uint32_t *steps) {
   if (from == to) return true;
-  if (depth > TY_MAX_DEPTH) return false;
+  if (depth > TY_MAX_DEPTH || ++*steps > TY_MAX_STEPS) return false;
   from = ty_base(from);
   to = ty_base(to);
   if (from == to) return true;
   if (from->kind == TY_ERROR || to->kind == TY_ERROR || from->kind == TY_NOTHING) return true;
   if (to->kind == TY_OPTIONAL) {
     if (from->kind == TY_NULL) return true;
-    if (from->kind == TY_OPTIONAL) return assignable(from->u.elem, to->u.elem, depth + 1);
-    return assignable(from, to->u.elem, depth + 1);
+    if (from->kind == TY_OPTIONAL) return assignable(from->u.elem, to->u.elem, depth + 1, steps);
+    return assignable(from, to->u.elem, depth + 1, steps);
   }
   switch (to->kind) {
   case TY_FLOAT: return from->kind == TY_FLOAT || from->kind == TY_INT;
   case TY_INT: case TY_BOOL: case TY_NULL: return from->kind == to->kind;
   case TY_STRING: return from->kind == TY_STRING || from->kind == TY_UNION;
   case TY_UNION: return from->kind == TY_UNION && union_subset(from, to);
-  case TY_LIST: return from->kind == TY_LIST && assignable(from->u.elem, to->u.elem, depth + 1);
+  case TY_LIST: return from->kind == TY_LIST && assignable(from->u.elem, to->u.elem, depth + 1, steps);
   case TY_MAP:
-    if (from->kind == TY_MAP) return assignable(from->u.elem, to->u.elem, depth + 1);
+    if (from->kind == TY_MAP) return assignable(from->u.elem, to->u.elem, depth + 1, steps);
     if (from->kind == TY_RECORD) {
       for (uint32_t i = 0; i < from->u.rec.nfields; i++)
-        if (!assignable(from->u.rec.fields[i].type, to->u.elem, depth + 1)) return false;
+        if (!assignable(from->u.rec.fields[i].type, to->u.elem, depth + 1, steps)) return false;
       return true;
     }
     return false;
@@ -436,7 +436,7 @@ static bool assignable(const Type *from, const Type *to, int depth) {
       const RecField *ff = ty_field(from, tf->name);
       if (!ff) {
         if (!tf->has_default) return false;
-      } else if (!assignable(ff->type, tf->type, depth + 1)) {
+      } else if (!assignable(ff->type, tf->type, depth + 1, steps)) {
         return false;
       }
     }
@@ -446,25 +446,25 @@ static bool assignable(const Type *from, const Type *to, int depth) {
   default: return false;
   }
 }
-bool ty_assignable(const Type *from, const Type *to) { return assignable(from, to, 0); }
+bool ty_assignable(const Type *from, const Type *to) { uint32_t steps = 0; return assignable(from, to, 0, &steps); }
 
-static const Type *join(TypeCtx *tc, const Type *a, const Type *b, int depth) {
-  if (depth > TY_MAX_DEPTH) return NULL;
-  if (a == b || ty_equal(a, b)) return a;
+static const Type *join(TypeCtx *tc, const Type *a, const Type *b, int depth, uint32_t *steps) {
+  if (depth > TY_MAX_DEPTH || ++*steps > TY_MAX_STEPS) return NULL;
+  if (a == b || equal(a, b, depth, steps)) return a;
   if (ty_is_secret(a) || ty_is_secret(b)) {
-    const Type *j = join(tc, ty_base(a), ty_base(b), depth + 1);
+    const Type *j = join(tc, ty_base(a), ty_base(b), depth + 1, steps);
     return j ? ty_secret(tc, j) : NULL;
   }
   const Type *ua = ty_base(a), *ub = ty_base(b);
   if (ua->kind == TY_ERROR || ub->kind == TY_NOTHING) return a;
   if (ub->kind == TY_ERROR || ua->kind == TY_NOTHING) return b;
-  if (ty_equal(ua, ub)) return ua;
+  if (equal(ua, ub, depth, steps)) return ua;
   if (ua->kind == TY_NULL) return ty_optional(tc, b);
   if (ub->kind == TY_NULL) return ty_optional(tc, a);
   if (ua->kind == TY_OPTIONAL || ub->kind == TY_OPTIONAL) {
     const Type *ea = ua->kind == TY_OPTIONAL ? ua->u.elem : a;
     const Type *eb = ub->kind == TY_OPTIONAL ? ub->u.elem : b;
-    const Type *j = join(tc, ea, eb, depth + 1);
+    const Type *j = join(tc, ea, eb, depth + 1, steps);
     return j ? ty_optional(tc, j) : NULL;
   }
   if (ty_is_numeric(ua) && ty_is_numeric(ub)) return TY_FLOAT_T;
@@ -478,7 +478,7 @@ static const Type *join(TypeCtx *tc, const Type *a, const Type *b, int depth) {
   if (ua->kind != ub->kind) return NULL;
   switch (ua->kind) {
   case TY_LIST: case TY_MAP: {
-    const Type *j = join(tc, ua->u.elem, ub->u.elem, depth + 1);
+    const Type *j = join(tc, ua->u.elem, ub->u.elem, depth + 1, steps);
     if (!j) return NULL;
     return ua->kind == TY_LIST ? ty_list(tc, j) : ty_map(tc, j);
   }
@@ -489,7 +489,7 @@ static const Type *join(TypeCtx *tc, const Type *a, const Type *b, int depth) {
       const RecField *fb = ty_field(ub, ua->u.rec.fields[i].name);
       if (!fb) return NULL;
       fs[i] = ua->u.rec.fields[i];
-      fs[i].type = join(tc, ua->u.rec.fields[i].type, fb->type, depth + 1);
+      fs[i].type = join(tc, ua->u.rec.fields[i].type, fb->type, depth + 1, steps);
       if (!fs[i].type) return NULL;
     }
     return ty_record(tc, fs, ua->u.rec.nfields);
@@ -497,7 +497,7 @@ static const Type *join(TypeCtx *tc, const Type *a, const Type *b, int depth) {
   default: return NULL;
   }
 }
-const Type *ty_join(TypeCtx *tc, const Type *a, const Type *b) { return join(tc, a, b, 0); }
+const Type *ty_join(TypeCtx *tc, const Type *a, const Type *b) { uint32_t steps = 0; return join(tc, a, b, 0, &steps); }
 
 /* ---- printing ------------------------------------------------------------------------ */
 typedef struct Buf { char *s; size_t n, cap; } Buf;
@@ -523,7 +523,7 @@ static const char *span_text(TypeCtx *tc, Span sp, size_t *len) {
 }
 
 static void show(TypeCtx *tc, Buf *b, const Type *t, int depth, bool in_union_or_opt) {
-  if (depth > TY_MAX_DEPTH) { buf_puts(b, "..."); return; }
+  if (depth > TY_MAX_DEPTH || b->n > TY_SHOW_MAX) { buf_puts(b, "..."); return; }
   switch (t->kind) {
   case TY_ERROR: buf_puts(b, "{error}"); break;
   case TY_NOTHING: buf_puts(b, "unknown"); break;
@@ -540,7 +540,7 @@ static void show(TypeCtx *tc, Buf *b, const Type *t, int depth, bool in_union_or
   case TY_RECORD:
     if (t->u.rec.nfields == 0) { buf_puts(b, "{}"); break; }
     buf_puts(b, "{ ");
-    for (uint32_t i = 0; i < t->u.rec.nfields; i++) {
+    for (uint32_t i = 0; i < t->u.rec.nfields && b->n <= TY_SHOW_MAX; i++) {
       const RecField *f = &t->u.rec.fields[i];
       if (i) buf_puts(b, ", ");
       buf_put(b, f->name->s, f->name->len);
@@ -568,7 +568,7 @@ static void show(TypeCtx *tc, Buf *b, const Type *t, int depth, bool in_union_or
   }
   case TY_UNION:
     if (in_union_or_opt && t->u.uni.nmembers > 1) buf_puts(b, "(");
-    for (uint32_t i = 0; i < t->u.uni.nmembers; i++) {
+    for (uint32_t i = 0; i < t->u.uni.nmembers && b->n <= TY_SHOW_MAX; i++) {
       if (i) buf_puts(b, " | ");
       buf_puts(b, "\"");
       buf_put(b, t->u.uni.members[i]->s, t->u.uni.members[i]->len);
@@ -618,6 +618,12 @@ static void show(TypeCtx *tc, Buf *b, const Type *t, int depth, bool in_union_or
 const char *ty_show(TypeCtx *tc, const Type *t) {
   Buf b = {0};
   show(tc, &b, t, 0, false);
+  if (b.n > TY_SHOW_MAX + 3) {
+    size_t n = TY_SHOW_MAX;
+    while (n > 0 && ((unsigned char)b.s[n] & 0xC0) == 0x80) n--;   /* a whole UTF-8 char */
+    b.n = n;
+    buf_puts(&b, "...");
+  }
   char *s = arena_strndup(tc->arena, b.s ? b.s : "", b.n);
   free(b.s);
   return s;

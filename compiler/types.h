@@ -82,6 +82,11 @@ struct Builtin;          /* compiler/builtins.h */
 /* Deeper types (through aliases: `type A = list<B>`, `type B = list<C>`, ...) are refused
  * by the checker (E0101), so every recursive function here is bounded. */
 #define TY_MAX_DEPTH 200
+/* Types share parts (an inferred record holding another twice), so a type of depth 40 can
+ * stand for 2^40 nodes: every walk over types stops after this many steps, answering
+ * conservatively (not equal, not assignable, no join), and printing stops at a length. */
+#define TY_MAX_STEPS 100000u
+#define TY_SHOW_MAX 400
 
 struct Type {
   TypeKind kind;
