@@ -350,6 +350,34 @@ static void test_refinements_outermost_first(void **state) {
   assert_true(ty_is_numeric(outer));
 }
 
+/* Records holding another twice share it: a tower of 60 levels stands for 2^60 nodes. */
+static const Type *tower(int levels) {
+  RecField leaf[1] = {field("a", TY_INT_T, false)};
+  const Type *t = ty_record(&tc, leaf, 1);
+  for (int i = 0; i < levels; i++) {
+    RecField two[2] = {field("x", t, false), field("y", t, false)};
+    t = ty_record(&tc, two, 2);
+  }
+  return t;
+}
+
+static void test_shared_types_stay_bounded(void **state) {
+  (void)state;
+  /* small towers compare structurally */
+  assert_true(ty_equal(tower(10), tower(10)));
+  assert_true(ty_assignable(tower(10), tower(10)));
+  assert_non_null(ty_join(&tc, tower(10), tower(10)));
+  /* huge ones end within the step budget, conservatively, and print within the cap */
+  const Type *a = tower(60), *b = tower(60);
+  assert_false(ty_equal(a, b));
+  assert_false(ty_assignable(a, b));
+  assert_null(ty_join(&tc, a, b));
+  assert_true(ty_equal(a, a));                 /* the same type is found at once */
+  const char *s = ty_show(&tc, a);
+  assert_true(strlen(s) <= TY_SHOW_MAX + 3);
+  assert_string_equal(s + strlen(s) - 3, "...");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_hash_consing_gives_one_pointer_per_type, setup, teardown),
@@ -367,6 +395,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_large_union_index, setup, teardown),
       cmocka_unit_test_setup_teardown(test_resource_index, setup, teardown),
       cmocka_unit_test_setup_teardown(test_refinements_outermost_first, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_shared_types_stay_bounded, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
