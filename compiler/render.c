@@ -212,6 +212,21 @@ typedef struct TextCtx {
   uint32_t cut;           /* display columns cut from the left of the current line */
 } TextCtx;
 
+/* Line [line] of [file] as shown: a byte-order mark opening the file is not part of the
+ * text (the lexer skips it, editors hide it), so it is neither printed nor counted.
+ * Sets *len, and *start to the byte offset where the shown text begins. */
+static const char *shown_line(Plat *p, uint32_t file, uint32_t line, uint32_t *len,
+                              uint32_t *start) {
+  const char *text = source_line(&p->sources, file, line, len);
+  *start = source_line_start(&p->sources, file, line);
+  if (text && line == 1 && *len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) {
+    text += 3;
+    *len -= 3;
+    *start += 3;
+  }
+  return text;
+}
+
 static Annot make_annot(Plat *p, Span s, bool primary, const char *msg) {
   Annot a = {0};
   s = span_norm(p, s);
@@ -221,10 +236,10 @@ static Annot make_annot(Plat *p, Span s, bool primary, const char *msg) {
   a.offset = s.start;
   LineCol lc = source_linecol(&p->sources, s.file, s.start);
   a.line = lc.line;
-  uint32_t ls = source_line_start(&p->sources, s.file, lc.line), llen = 0;
-  const char *text = source_line(&p->sources, s.file, lc.line, &llen);
+  uint32_t ls = 0, llen = 0;
+  const char *text = shown_line(p, s.file, lc.line, &llen, &ls);
   if (!text) { text = ""; llen = 0; }
-  uint32_t bs = s.start - ls, be = s.end - ls;
+  uint32_t bs = s.start > ls ? s.start - ls : 0, be = s.end > ls ? s.end - ls : 0;
   if (bs > llen) bs = llen;
   if (be > llen) {  /* runs past this line: carets to its end, then `...` */
     uint32_t last = s.end > s.start ? s.end - 1 : s.end;
@@ -247,8 +262,8 @@ static void put_source_line(TextCtx *c, uint32_t file, uint32_t line) {
   char num[16];
   snprintf(num, sizeof num, "%u", line);
   gutter(c, num);
-  uint32_t len = 0;
-  const char *text = source_line(&c->p->sources, file, line, &len);
+  uint32_t len = 0, start = 0;
+  const char *text = shown_line(c->p, file, line, &len, &start);
   if (!text || len == 0) { fputc('\n', c->out); return; }
   fputc(' ', c->out);
   if (c->cut) fputs("...", c->out);
