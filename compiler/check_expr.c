@@ -12,6 +12,11 @@
 #define SUGGEST_BUDGET 4000000u
 /* Small arrays live on the stack; larger ones in the arena. */
 #define SMALL 16
+/* Constant records are searched linearly and built-ins fold in linear time or worse, so
+ * reading a field, or calling a built-in, on a bigger constant is left to the VM: a
+ * program that does it a million times must not cost a million times that. */
+#define FOLD_MEMBER_MAX 256u
+#define FOLD_CALL_MAX 1024u
 
 static uint8_t maxp(uint8_t a, uint8_t b) { return a > b ? a : b; }
 
@@ -1051,7 +1056,7 @@ static const Value *ex_member(Checker *c, Expr *e) {
     const RecField *f = ty_field(b, name);
     if (f) {
       set(e, f->type, obj->phase, obj->secret || ty_is_secret(f->type));
-      return ov ? cv_member(ov, name->s, name->len) : NULL;
+      return ov && ov->n <= FOLD_MEMBER_MAX ? cv_member(ov, name->s, name->len) : NULL;
     }
     Diag *d = diag_add(c->diags, DIAG_E0209, sp, "%s has no field '%s'", show(c, obj->ty), name->s);
     diag_label(c->diags, d, sp, "unknown field");
@@ -1141,7 +1146,7 @@ static const Value *ex_index(Checker *c, Expr *e) {
         chk_plan_use(c, ix, DIAG_E0402, ix->span);
       }
     }
-    if (ov && iv && ov->kind == V_RECORD && iv->kind == V_STRING) {
+    if (ov && iv && ov->kind == V_RECORD && iv->kind == V_STRING && ov->n <= FOLD_MEMBER_MAX) {
       out = cv_member(ov, iv->u.s, iv->n);
       if (!out) {
         Diag *d = diag_add(c->diags, DIAG_E0309, ix->span, "key %s is not in the map",
@@ -1232,7 +1237,7 @@ static const Value *call_builtin(Checker *c, Expr *e, const Builtin *b) {
     if (!a) { known = false; continue; }
     ph = maxp(ph, a->phase);
     sec = sec || a->secret;
-    known = known && vals[i];
+    known = known && vals[i] && vals[i]->n <= FOLD_CALL_MAX;
   }
   if (n < b->min_args || (!b->variadic && n > b->nparams)) {
     arity_error(c, e, b->name, b->min_args, b->nparams, b->variadic, b->sig);

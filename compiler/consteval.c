@@ -69,30 +69,49 @@ const Value *cv_member(const Value *rec, const char *key, uint32_t klen) {
 static bool is_num(const Value *v) { return v->kind == V_INT || v->kind == V_FLOAT; }
 static double num(const Value *v) { return v->kind == V_INT ? (double)v->u.i : v->u.f; }
 
-bool cv_equal(const Value *a, const Value *b) {
+/* Values share parts (a record holding another twice), so one of depth 40 can stand for
+ * 2^40 nodes, and a list of 65,536 items compared with each other is 2^31 comparisons:
+ * comparisons within one fold share this many steps, after which the fold is unknown. */
+#define CV_MAX_STEPS (1u << 22)
+
+/* 1 equal, 0 not, -1 unknown (the step budget is spent). */
+static int equal_steps(const Value *a, const Value *b, uint32_t *steps) {
+  if (a == b) return 1;
+  if (++*steps > CV_MAX_STEPS) return -1;
   if (is_num(a) && is_num(b)) {
     if (a->kind == V_INT && b->kind == V_INT) return a->u.i == b->u.i;
     return num(a) == num(b);
   }
-  if (a->kind != b->kind) return false;
+  if (a->kind != b->kind) return 0;
   switch (a->kind) {
-  case V_NULL: return true;
+  case V_NULL: return 1;
   case V_BOOL: return a->u.b == b->u.b;
   case V_STRING: return a->n == b->n && memcmp(a->u.s, b->u.s, a->n) == 0;
   case V_LIST:
-    if (a->n != b->n) return false;
-    for (uint32_t i = 0; i < a->n; i++)
-      if (!cv_equal(a->u.items[i], b->u.items[i])) return false;
-    return true;
-  case V_RECORD:
-    if (a->n != b->n) return false;
+    if (a->n != b->n) return 0;
     for (uint32_t i = 0; i < a->n; i++) {
-      const Value *o = cv_member(b, a->u.fields[i].key, a->u.fields[i].klen);
-      if (!o || !cv_equal(a->u.fields[i].val, o)) return false;
+      int r = equal_steps(a->u.items[i], b->u.items[i], steps);
+      if (r != 1) return r;
     }
-    return true;
-  default: return false;
+    return 1;
+  case V_RECORD:
+    if (a->n != b->n) return 0;
+    for (uint32_t i = 0; i < a->n; i++) {
+      *steps += b->n;   /* cv_member scans */
+      if (*steps > CV_MAX_STEPS) return -1;
+      const Value *o = cv_member(b, a->u.fields[i].key, a->u.fields[i].klen);
+      if (!o) return 0;
+      int r = equal_steps(a->u.fields[i].val, o, steps);
+      if (r != 1) return r;
+    }
+    return 1;
+  default: return 0;
   }
+}
+
+bool cv_equal(const Value *a, const Value *b) {
+  uint32_t steps = 0;
+  return equal_steps(a, b, &steps) == 1;
 }
 
 /* ---- text ------------------------------------------------------------------------------- */
@@ -229,8 +248,13 @@ CvStatus cv_binary(Arena *a, BinaryOp op, const Value *l, const Value *r, const 
   case BIN_COALESCE:
     *out = l->kind == V_NULL ? r : l;
     return CV_OK;
-  case BIN_EQ: *out = cv_bool(cv_equal(l, r)); return CV_OK;
-  case BIN_NE: *out = cv_bool(!cv_equal(l, r)); return CV_OK;
+  case BIN_EQ: case BIN_NE: {
+    uint32_t steps = 0;
+    int eq = equal_steps(l, r, &steps);
+    if (eq < 0) return CV_UNKNOWN;
+    *out = cv_bool((eq == 1) == (op == BIN_EQ));
+    return CV_OK;
+  }
   case BIN_LT: case BIN_LE: case BIN_GT: case BIN_GE: {
     int c;
     if (l->kind == V_INT && r->kind == V_INT) c = (l->u.i > r->u.i) - (l->u.i < r->u.i);
@@ -346,10 +370,14 @@ static ValField *sorted_fields(Arena *a, const Value *rec) {
   return fs;
 }
 
-static bool list_has(const Value *list, const Value *v) {
-  for (uint32_t i = 0; i < list->n; i++)
-    if (cv_equal(list->u.items[i], v)) return true;
-  return false;
+/* The position of [v] in [list]: -1 absent, -2 unknown (budget spent). */
+static int64_t list_find(const Value *list, const Value *v, uint32_t *steps) {
+  for (uint32_t i = 0; i < list->n; i++) {
+    int r = equal_steps(list->u.items[i], v, steps);
+    if (r < 0) return -2;
+    if (r == 1) return i;
+  }
+  return -1;
 }
 
 /* Builds a string in a malloc'd buffer capped at CV_MAX_STRING. */
@@ -580,12 +608,16 @@ CvStatus cv_call(Arena *a, BuiltinId id, const Value *const *args, uint32_t n,
     *out = v ? v : z;
     return CV_OK;
   }
-  case BI_contains: NEED(LIST(x) && y); *out = cv_bool(list_has(x, y)); return CV_OK;
-  case BI_index:
+  case BI_contains: case BI_index: {
     NEED(LIST(x) && y);
-    for (uint32_t i = 0; i < x->n; i++)
-      if (cv_equal(x->u.items[i], y)) { *out = cv_int(a, i); return CV_OK; }
-    return fault(f, "index: the value is not in the list");
+    uint32_t steps = 0;
+    int64_t at = list_find(x, y, &steps);
+    NEED(at != -2);
+    if (id == BI_contains) { *out = cv_bool(at >= 0); return CV_OK; }
+    if (at < 0) return fault(f, "index: the value is not in the list");
+    *out = cv_int(a, at);
+    return CV_OK;
+  }
   case BI_element:
     NEED(LIST(x) && y && y->kind == V_INT);
     if (x->n == 0) return fault(f, "element: the list is empty");
@@ -609,11 +641,12 @@ CvStatus cv_call(Arena *a, BuiltinId id, const Value *const *args, uint32_t n,
   case BI_distinct: case BI_reverse: {
     NEED(LIST(x));
     const Value **items = arena_calloc(a, x->n ? x->n : 1, sizeof *items);
-    uint32_t k = 0;
+    uint32_t k = 0, steps = 0;
     for (uint32_t i = 0; i < x->n; i++) {
       if (id == BI_reverse) { items[k++] = x->u.items[x->n - 1 - i]; continue; }
-      bool seen = false;
-      for (uint32_t j = 0; j < k && !seen; j++) seen = cv_equal(items[j], x->u.items[i]);
+      int seen = 0;
+      for (uint32_t j = 0; j < k && !seen; j++) seen = equal_steps(items[j], x->u.items[i], &steps);
+      NEED(seen >= 0);
       if (!seen) items[k++] = x->u.items[i];
     }
     *out = cv_list(a, items, k);
@@ -671,10 +704,13 @@ CvStatus cv_call(Arena *a, BuiltinId id, const Value *const *args, uint32_t n,
     NEED(total <= CV_MAX_ITEMS);
     ValField *fs = arena_calloc(a, total ? total : 1, sizeof *fs);
     uint32_t k = 0;
+    uint64_t steps = 0;
     for (uint32_t i = 0; i < n; i++)
       for (uint32_t j = 0; j < args[i]->n; j++) {
         const ValField *src = &args[i]->u.fields[j];
         uint32_t m = 0;
+        steps += k;
+        NEED(steps <= CV_MAX_STEPS);
         while (m < k && !(fs[m].klen == src->klen && memcmp(fs[m].key, src->key, src->klen) == 0)) m++;
         fs[m] = *src;
         if (m == k) k++;
