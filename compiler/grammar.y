@@ -128,6 +128,22 @@ static bool is_cmp(const Expr *e) {
   return e->kind == EX_BINARY && e->u.binary.op >= BIN_EQ && e->u.binary.op <= BIN_GE;
 }
 
+/* [l] op [r] for a comparison; when [l] is itself a comparison not in parentheses (its
+ * span is all of [ls]), `a < b < c` is an error, read as meant, `a < b && ? < c`, with an
+ * error node for the shared operand: the checker then types both sides and reports
+ * nothing more. */
+static Expr *cmp_chain(Parser *p, BinaryOp op, Expr *l, Expr *r, Span s, Span ls, Span ops) {
+  if (!is_cmp(l) || l->span.start != ls.start || l->span.end != ls.end)
+    return binary(p, op, l, r, s, ops);
+  Diag *d = lex_error(&p->lx, DIAG_E0100, ops.start, ops.end, "comparison operators cannot be chained");
+  diag_label(p->lx.diags, d, d->span, "second comparison");
+  diag_label(p->lx.diags, d, l->u.binary.op_span, "first comparison");
+  diag_help(p->lx.diags, d, "compare twice and join with '&&': `a < b && b < c`");
+  Expr *mid = leaf(p, EX_ERROR, l->u.binary.rhs->span);
+  Expr *second = binary(p, op, mid, r, span_join(mid->span, r->span), ops);
+  return binary(p, BIN_AND, l, second, s, ops);
+}
+
 static List xbegin(const Parser *p) { List l = {p->nxs, 0}; return l; }
 static List xpush(Parser *p, List l, Expr *e) { STACK_PUSH(p, xs, nxs, capxs, &l, e); return l; }
 static List fbegin(const Parser *p) { List l = {p->nfs, 0}; return l; }
@@ -255,6 +271,13 @@ static Span keyword_span(const Decl *d) {
 
 static void check_decorators(Parser *p, Decl *d);
 static void check_member(Parser *p, Decl *d, DeclKind container);
+
+/* A declaration at the top level of the file. */
+static void top_decl(Parser *p, Decl *d) {
+  if (!d) return;
+  check_member(p, d, D_ERROR);
+  ptrvec_push(p->a, &p->decls, d);
+}
 }
 
 %union {
@@ -298,16 +321,25 @@ static void check_member(Parser *p, Decl *d, DeclKind container);
 %token PERCENT "'%'" BANG "'!'" EQ "'=='" NE "'!='" LT "'<'" LE "'<='" GT "'>'" GE "'>='"
 %token ANDAND "'&&'" OROR "'||'"
 
+/* Binary operators, loosest first, all left-associative; then the prefix operators.
+   They resolve the conflicts of `operand` only (docs/language.md §2 has the levels). */
+%left COALESCE
+%left OROR
+%left ANDAND
+%left EQ NE LT LE GT GE
+%left PLUS MINUS
+%left STAR SLASH PERCENT
+%precedence UNARY
+
 %type <id> name tname
-%type <expr> expr coalesce or and cmp add mul unary postfix primary string opt_default
-%type <expr> opt_where opt_if item arg
-%type <op> cmpop
+%type <expr> expr operand postfix string opt_default
+%type <expr> opt_where opt_if
 %type <sp> strparts
 %type <decl> decl decl_core use import param let typedecl fn resource schema component
 %type <decl> output policy test assert moved
 %type <vec> decorators members fnparams fplist sfields tfields rules
 %type <lst> qualparts fields_opt fields items args arglist
-%type <op> field field_item
+%type <op> field
 %type <tfield> sfield sfield_item tfield tfield_item
 %type <fparam> fnparam
 %type <deco> decorator
@@ -324,19 +356,20 @@ file
   | top_items
   ;
 
+/* The recovery is spelled out here rather than in a `top_item` rule: one reduction less
+   per declaration (as for decl_core below). */
 top_items
-  : top_item
-  | top_items top_item
+  : decl                    { top_decl(p, $1); }
+  | error                   { }
+  | top_items decl          { top_decl(p, $2); }
+  | top_items error         { }
   ;
 
-top_item
-  : decl     { if ($1) { check_member(p, $1, D_ERROR); ptrvec_push(p->a, &p->decls, $1); } }
-  | error    { }
-  ;
-
-/* decl = { decorator } decl_core ; decorators are valid only before `resource` (E0102). */
+/* decl = { decorator } decl_core ; decorators are valid only before `resource` (E0102).
+   decl_core's alternatives are repeated for the undecorated case: one reduction less. */
 decl
-  : decl_core               { $$ = $1; }
+  : use | import | param | let | typedecl | fn | resource | schema | component | output
+  | policy | test | assert | moved
   | decorators decl_core    {
       $$ = $2;
       uint32_t n = $1.n;
@@ -778,78 +811,42 @@ qualparts
 
 /* ---- expressions ---- */
 
-/* expr = "if" expr "then" expr "else" expr | coalesce ; */
+/* expr = "if" expr "then" expr "else" expr | coalesce ;
+   coalesce = or { "??" or } ;   or = and { "||" and } ;   and = cmp { "&&" cmp } ;
+   cmp = add [ cmpop add ] ;     add = mul { ( "+" | "-" ) mul } ;
+   mul = unary { ( "*" | "/" | "%" ) unary } ;   unary = ( "-" | "!" ) unary | postfix ;
+   The levels from coalesce to unary are one nonterminal, `operand`, with the precedence
+   declarations below: the same language as a rule per level, but a name or a literal
+   becomes an expression in three reductions instead of nine (reductions, and the LAC
+   checks that simulate them, were two thirds of the parse of a large file). */
 expr
   : IF expr THEN expr ELSE expr {
       $$ = ast_expr(p->a, EX_IF, @$);
       $$->u.cond.cond = $2; $$->u.cond.then = $4; $$->u.cond.els = $6;
       $$ = deepen(p, $$, dmax(dmax(dmax(0, $2), $4), $6));
     }
-  | coalesce                { $$ = $1; }
+  | operand                 { $$ = $1; }
   ;
 
-/* coalesce = or { "??" or } ; */
-coalesce
-  : or                      { $$ = $1; }
-  | coalesce COALESCE or    { $$ = binary(p, BIN_COALESCE, $1, $3, @$, @2); }
-  ;
-
-/* or = and { "||" and } ; */
-or
-  : and                     { $$ = $1; }
-  | or OROR and             { $$ = binary(p, BIN_OR, $1, $3, @$, @2); }
-  ;
-
-/* and = cmp { "&&" cmp } ; */
-and
-  : cmp                     { $$ = $1; }
-  | and ANDAND cmp          { $$ = binary(p, BIN_AND, $1, $3, @$, @2); }
-  ;
-
-/* cmp = add [ cmpop add ] ;  parsed as a chain so that `a < b < c` gets a clear error */
-cmp
-  : add                     { $$ = $1; }
-  | cmp cmpop add           {
-      if (is_cmp($1) && $1->span.start == @1.start && $1->span.end == @1.end) {
-        Diag *d = lex_error(&p->lx, DIAG_E0100, @2.start, @2.end,
-                            "comparison operators cannot be chained");
-        diag_label(p->lx.diags, d, d->span, "second comparison");
-        diag_label(p->lx.diags, d, $1->u.binary.op_span, "first comparison");
-        diag_help(p->lx.diags, d, "compare twice and join with '&&': `a < b && b < c`");
-        /* Read it as meant, `a < b && ? < c`, with an error in place of the shared
-           operand: the checker then types both sides and reports nothing more. */
-        Expr *mid = leaf(p, EX_ERROR, $1->u.binary.rhs->span);
-        Expr *second = binary(p, (BinaryOp)$2, mid, $3, span_join(mid->span, $3->span), @2);
-        $$ = binary(p, BIN_AND, $1, second, @$, @2);
-      } else {
-        $$ = binary(p, (BinaryOp)$2, $1, $3, @$, @2);
-      }
-    }
-  ;
-
-cmpop
-  : EQ { $$ = BIN_EQ; } | NE { $$ = BIN_NE; } | LT { $$ = BIN_LT; }
-  | LE { $$ = BIN_LE; } | GT { $$ = BIN_GT; } | GE { $$ = BIN_GE; }
-  ;
-
-/* add = mul { ( "+" | "-" ) mul } ; */
-add
-  : mul                     { $$ = $1; }
-  | add PLUS mul            { $$ = binary(p, BIN_ADD, $1, $3, @$, @2); }
-  | add MINUS mul           { $$ = binary(p, BIN_SUB, $1, $3, @$, @2); }
-  ;
-
-/* mul = unary { ( "*" | "/" | "%" ) unary } ; */
-mul
-  : unary                   { $$ = $1; }
-  | mul STAR unary          { $$ = binary(p, BIN_MUL, $1, $3, @$, @2); }
-  | mul SLASH unary         { $$ = binary(p, BIN_DIV, $1, $3, @$, @2); }
-  | mul PERCENT unary       { $$ = binary(p, BIN_MOD, $1, $3, @$, @2); }
-  ;
-
-/* unary = ( "-" | "!" ) unary | postfix ;  -9223372036854775808 folds into one literal */
-unary
-  : MINUS unary             {
+/* Comparisons are one level, parsed as a left-associative chain so that `a < b < c`
+   gets a clear error (cmp_chain). */
+operand
+  : operand COALESCE operand { $$ = binary(p, BIN_COALESCE, $1, $3, @$, @2); }
+  | operand OROR operand    { $$ = binary(p, BIN_OR, $1, $3, @$, @2); }
+  | operand ANDAND operand  { $$ = binary(p, BIN_AND, $1, $3, @$, @2); }
+  | operand EQ operand      { $$ = cmp_chain(p, BIN_EQ, $1, $3, @$, @1, @2); }
+  | operand NE operand      { $$ = cmp_chain(p, BIN_NE, $1, $3, @$, @1, @2); }
+  | operand LT operand      { $$ = cmp_chain(p, BIN_LT, $1, $3, @$, @1, @2); }
+  | operand LE operand      { $$ = cmp_chain(p, BIN_LE, $1, $3, @$, @1, @2); }
+  | operand GT operand      { $$ = cmp_chain(p, BIN_GT, $1, $3, @$, @1, @2); }
+  | operand GE operand      { $$ = cmp_chain(p, BIN_GE, $1, $3, @$, @1, @2); }
+  | operand PLUS operand    { $$ = binary(p, BIN_ADD, $1, $3, @$, @2); }
+  | operand MINUS operand   { $$ = binary(p, BIN_SUB, $1, $3, @$, @2); }
+  | operand STAR operand    { $$ = binary(p, BIN_MUL, $1, $3, @$, @2); }
+  | operand SLASH operand   { $$ = binary(p, BIN_DIV, $1, $3, @$, @2); }
+  | operand PERCENT operand { $$ = binary(p, BIN_MOD, $1, $3, @$, @2); }
+  /* -9223372036854775808 folds into one literal */
+  | MINUS operand %prec UNARY {
       Expr *x = $2;
       if (x->kind == EX_INT && x->span.start == @2.start && x->span.end == @2.end && min_take(p, x)) {
         x->span = @$;
@@ -858,14 +855,16 @@ unary
         $$ = unary(p, UN_NEG, x, @$);
       }
     }
-  | BANG unary              { $$ = unary(p, UN_NOT, $2, @$); }
+  | BANG operand %prec UNARY { $$ = unary(p, UN_NOT, $2, @$); }
   | postfix                 { $$ = $1; }
   ;
 
-/* postfix = primary { "." name | "[" expr "]" | "(" [ expr { "," expr } [ "," ] ] ")" } ; */
+/* postfix = primary { "." name | "[" expr "]" | "(" [ expr { "," expr } [ "," ] ] ")" } ;
+   primary = INT | FLOAT | STRING | "true" | "false" | "null" | "self" | IDENT
+           | "(" expr ")" | list | list comprehension | record | map comprehension ;
+   primary's alternatives are written here, one reduction less for each operand. */
 postfix
-  : primary                 { $$ = $1; }
-  | postfix DOT name        {
+  : postfix DOT name        {
       $$ = ast_expr(p->a, EX_MEMBER, @$); $$->u.member.obj = $1; $$->u.member.name = $3;
       $$ = deepen(p, $$, $1->depth);
     }
@@ -879,27 +878,7 @@ postfix
       $$->u.call.args = xfinish(p, $3, &$$->u.call.nargs, &d);
       $$ = deepen(p, $$, d);
     }
-  ;
-
-args
-  : %empty                  { $$ = xbegin(p); }
-  | arglist                 { $$ = $1; }
-  | arglist COMMA           { $$ = $1; }
-  ;
-
-arglist
-  : arg                     { $$ = xpush(p, xbegin(p), $1); }
-  | arglist COMMA arg       { $$ = xpush(p, $1, $3); }
-  ;
-
-arg
-  : expr                    { $$ = $1; }
-  ;
-
-/* primary = INT | FLOAT | STRING | "true" | "false" | "null" | "self" | IDENT
-           | "(" expr ")" | list | list comprehension | record | map comprehension ; */
-primary
-  : INT                     {
+  | INT                     {
       /* a literal the lexer rejected is an error node, so nothing computes with it */
       if ($1.bad) { $$ = leaf(p, EX_ERROR, @$); }
       else {
@@ -951,13 +930,20 @@ primary
     }
   ;
 
-items
-  : item                    { $$ = xpush(p, xbegin(p), $1); }
-  | items COMMA item        { $$ = xpush(p, $1, $3); }
+args
+  : %empty                  { $$ = xbegin(p); }
+  | arglist                 { $$ = $1; }
+  | arglist COMMA           { $$ = $1; }
   ;
 
-item
-  : expr                    { $$ = $1; }
+arglist
+  : expr                    { $$ = xpush(p, xbegin(p), $1); }
+  | arglist COMMA expr      { $$ = xpush(p, $1, $3); }
+  ;
+
+items
+  : expr                    { $$ = xpush(p, xbegin(p), $1); }
+  | items COMMA expr        { $$ = xpush(p, $1, $3); }
   ;
 
 /* body = "{" { field [ "," ] } "}" ;  field = ( name | STRING ) "=" expr ; */
@@ -967,16 +953,16 @@ fields_opt
   ;
 
 /* A finished field waits in p->field until `fields` takes it: nothing is parsed in
-   between (only a ',' may be read), and it keeps the semantic values small. */
+   between (only a ',' may be read), and it keeps the semantic values small.  The
+   optional ',' and the recovery are spelled out here rather than in a `field_item`
+   rule: one reduction less per field. */
 fields
-  : field_item              { $$ = fbegin(p); if ($1) $$ = fpush(p, $$, p->field); }
-  | fields field_item       { $$ = $1; if ($2) $$ = fpush(p, $$, p->field); }
-  ;
-
-field_item
-  : field                   { $$ = 1; }
-  | field COMMA             { $$ = 1; }
-  | error                   { $$ = 0; }
+  : field                   { $$ = fpush(p, fbegin(p), p->field); }
+  | field COMMA             { $$ = fpush(p, fbegin(p), p->field); }
+  | error                   { $$ = fbegin(p); }
+  | fields field            { $$ = fpush(p, $1, p->field); }
+  | fields field COMMA      { $$ = fpush(p, $1, p->field); }
+  | fields error            { $$ = $1; }
   ;
 
 field
@@ -1021,9 +1007,12 @@ strparts
   ;
 
 
-/* name = IDENT | keyword ;  (keywords are property names after '.' and as field keys) */
+/* name = IDENT | keyword ;  (keywords are property names after '.' and as field keys)
+   The list is tname's and `where`, written out: one reduction less per name. */
 name
-  : tname | WHERE
+  : IDENT | USE | IMPORT | AS | PARAM | LET | TYPE | FN | RESOURCE | COMPONENT | OUTPUT
+  | POLICY | FOR | IN | IF | THEN | ELSE | TEST | ASSERT | DENY | WARN | MOVED
+  | SECRET | TRUE | FALSE | NULL | SELF | WHERE
   ;
 
 /* The field names of record types and schemas: any name but `where`, which there would
