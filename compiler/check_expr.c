@@ -17,6 +17,20 @@
  * program that does it a million times must not cost a million times that. */
 #define FOLD_MEMBER_MAX 256u
 #define FOLD_CALL_MAX 1024u
+/* Folding copies: `"${big}!"` written a hundred thousand times must not make a hundred
+ * thousand copies of a megabyte.  Past this many bytes of folded values in a module,
+ * nothing more is folded (its checks happen at plan time instead). */
+#define FOLD_BUDGET ((uint64_t)64 << 20)
+
+static bool can_fold(const Checker *c) { return c->folded <= FOLD_BUDGET; }
+
+/* Account for a value folding made; NULL once the budget is spent. */
+static const Value *folded(Checker *c, const Value *v) {
+  if (!v) return NULL;
+  if (v->kind == V_STRING) c->folded += v->n;
+  else if (v->kind == V_LIST || v->kind == V_RECORD) c->folded += (uint64_t)v->n * 16;
+  return v;
+}
 
 static uint8_t maxp(uint8_t a, uint8_t b) { return a > b ? a : b; }
 
@@ -1279,11 +1293,11 @@ static const Value *call_builtin(Checker *c, Expr *e, const Builtin *b) {
   if (b->flags & BF_SENSITIVE) sec = true;
   if (b->flags & BF_NONSENSITIVE) sec = false;
   set(e, rt, ph, sec);
-  if (!known || (b->flags & BF_PLAN)) return NULL;
+  if (!known || (b->flags & BF_PLAN) || !can_fold(c)) return NULL;
   const Value *out;
   const char *fault = NULL;
   CvStatus st = cv_call(c->arena, b->id, vals, n, &out, &fault);
-  if (st == CV_OK) return out;
+  if (st == CV_OK) return folded(c, out);
   if (st == CV_FAULT) {
     Diag *d = diag_add(c->diags, DIAG_E0309, e->span, "this call always fails: %s", fault);
     diag_label(c->diags, d, e->span, "all its arguments are constants");
@@ -1520,11 +1534,11 @@ static const Value *ex_binary(Checker *c, Expr *e, const Type *expect) {
   set(e, t, ph, sec);
   if ((op == BIN_AND || op == BIN_OR) && lv && lv->kind == V_BOOL && lv->u.b == (op == BIN_OR))
     return lv;   /* short-circuit: the right side does not matter */
-  if (!lv || !rv) return NULL;
+  if (!lv || !rv || !can_fold(c)) return NULL;
   const Value *out;
   const char *fault;
   CvStatus st = cv_binary(c->arena, op, lv, rv, &out, &fault);
-  if (st == CV_OK) return out;
+  if (st == CV_OK) return folded(c, out);
   if (st == CV_FAULT) {
     constant_fault(c, e, fault, lv, rv);
   }
@@ -1605,7 +1619,8 @@ static const Value *ex_list(Checker *c, Expr *e, const Type *expect) {
     elem = j;
   }
   set(e, want ? lt : ty_list(c->tc, elem), ph, sec);
-  if (!known) return NULL;
+  if (!known || !can_fold(c)) return NULL;
+  c->folded += (uint64_t)n * 16;
   Value *v = arena_alloc(c->arena, sizeof *v);
   v->kind = V_LIST;
   v->n = n;
@@ -1921,7 +1936,7 @@ static const Value *ex_record(Checker *c, Expr *e, const Type *expect) {
     set(e, lt, ph, sec);
     /* the value, in the type's field order, when every field is a constant or defaulted;
      * not for wide types, where filling in defaults would cost more than the literal */
-    if (nt > 256 || (nt > 4 * (uint64_t)n + 16)) return NULL;
+    if (nt > 256 || (nt > 4 * (uint64_t)n + 16) || !can_fold(c)) return NULL;
     ValField *rf = arena_calloc(c->arena, nt ? nt : 1, sizeof *rf);
     for (uint32_t j = 0, gi = 0; j < nt; j++) {
       const RecField *f = &b->u.rec.fields[j];
@@ -1931,7 +1946,7 @@ static const Value *ex_record(Checker *c, Expr *e, const Type *expect) {
       if (!v) return NULL;
       rf[j] = (ValField){f->name->s, f->name->len, v};
     }
-    return cv_record(c->arena, rf, nt);
+    return folded(c, cv_record(c->arena, rf, nt));
   }
   ValField *vf = known ? arena_calloc(c->arena, n ? n : 1, sizeof *vf) : NULL;
   bool small[SMALL];
@@ -1948,7 +1963,7 @@ static const Value *ex_record(Checker *c, Expr *e, const Type *expect) {
       else known = false;
     }
     set(e, lt, ph, sec);
-    return known ? cv_record(c->arena, vf, n) : NULL;
+    return known && can_fold(c) ? folded(c, cv_record(c->arena, vf, n)) : NULL;
   }
   RecField *rfs = arena_calloc(c->arena, n ? n : 1, sizeof *rfs);
   uint32_t k = 0;
@@ -1964,7 +1979,7 @@ static const Value *ex_record(Checker *c, Expr *e, const Type *expect) {
     else known = false;
   }
   set(e, ty_record(c->tc, rfs, k), ph, sec);
-  return known ? cv_record(c->arena, vf, n) : NULL;
+  return known && can_fold(c) ? folded(c, cv_record(c->arena, vf, n)) : NULL;
 }
 
 bool chk_iter(Checker *c, ForClause *f, Expr *src, bool keyed) {
@@ -2132,7 +2147,7 @@ static const Value *ex_string(Checker *c, Expr *e) {
     known = known && vals[i];
   }
   set(e, TY_STRING_T, ph, sec);
-  return known && !sec ? concat(c, e, vals) : NULL;
+  return known && !sec && can_fold(c) ? folded(c, concat(c, e, vals)) : NULL;
 }
 
 /* ---- the dispatcher ---------------------------------------------------------------------------- */

@@ -56,6 +56,7 @@ typedef struct Checker {
   Sym **locsyms; uint32_t nlocsyms, caplocsyms;   /* every local made, for W0001/W0003 */
   const Str *s_self, *s_protect, *s_create_before_destroy, *s_depends_on,
             *s_ignore_changes, *s_replace_on_change;
+  uint64_t folded;        /* bytes of constant values made by folding (check_expr.c caps it) */
 } Checker;
 
 /* resolve.c */
