@@ -104,6 +104,9 @@ LineCol source_linecol(SourceMap *sm, uint32_t file, uint32_t offset) {
   }
   lc.line = lo + 1;
   uint32_t start = f->lines[lo], col = 1;
+  /* A byte-order mark opening the file is not text (the lexer skips it, editors hide
+     it, render.c does not show it), so columns on line 1 count from after it. */
+  if (lo == 0 && offset >= 3 && f->len >= 3 && memcmp(f->text, "\xEF\xBB\xBF", 3) == 0) start = 3;
   for (uint32_t i = start; i < offset;) {
     int n;
     if (utf8_decode(f->text + i, offset - i, &n) < 0) n = 1;

@@ -58,7 +58,8 @@ typedef struct LineCol {
   uint32_t col;     /* 1-based, in Unicode code points (bytes of invalid UTF-8 count one each) */
   uint32_t byte_col;/* 1-based, in bytes */
 } LineCol;
-/* Line and column of byte [offset] in [file]; offsets past the end clamp to the end. */
+/* Line and column of byte [offset] in [file]; offsets past the end clamp to the end.  A
+ * UTF-8 byte-order mark opening the file is not counted in line 1's columns. */
 LineCol source_linecol(SourceMap *sm, uint32_t file, uint32_t offset);
 /* The text of line [line] (1-based) without its newline: *len set. NULL if out of range. */
 const char *source_line(SourceMap *sm, uint32_t file, uint32_t line, uint32_t *len);
