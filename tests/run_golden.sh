@@ -79,7 +79,7 @@ while IFS='	' read -r name path; do
   else
     failed "$path: expected the output in $exp ($(tail -n 1 "$exp")), got (exit: $rc):"
   fi
-  diff -u --label "$exp" --label "actual" "$exp" "$act" | head -n 60 || true
+  diff -u --label "$exp" --label "actual" "$exp" "$act" | head -n 100 || true
 done <"$tmp/cases"
 
 # ---- stale expectations ---------------------------------------------------------------
