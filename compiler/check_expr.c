@@ -747,21 +747,74 @@ void chk_untyped(Checker *c, Expr *e) {
   if (e) untyped(c, e, &depth);
 }
 
+/* What keeps a type from being inferred: 1 a bare `null` in it, 2 an empty collection's
+ * unknown element type, 0 nothing. */
+static int hole(const Type *t, int depth) {
+  if (depth > TY_MAX_DEPTH) return 0;
+  t = ty_base(t);
+  switch (t->kind) {
+  case TY_NULL: return 1;
+  case TY_NOTHING: return 2;
+  case TY_LIST: case TY_MAP: case TY_OPTIONAL: return hole(t->u.elem, depth + 1);
+  case TY_RECORD:
+    for (uint32_t i = 0; i < t->u.rec.nfields; i++) {
+      int h = hole(t->u.rec.fields[i].type, depth + 1);
+      if (h) return h;
+    }
+    return 0;
+  default: return 0;
+  }
+}
+
+/* [t] with its holes filled as a user might write it: null as `string?`, an unknown
+ * element as `string`, for the help of E0308. */
+static const Type *filled(Checker *c, const Type *t, int depth) {
+  if (depth > TY_MAX_DEPTH || !hole(t, depth)) return t;
+  const Type *b = ty_base(t);
+  switch (b->kind) {
+  case TY_NULL: return ty_optional(c->tc, TY_STRING_T);
+  case TY_NOTHING: return TY_STRING_T;
+  case TY_LIST: return ty_list(c->tc, filled(c, b->u.elem, depth + 1));
+  case TY_MAP: return ty_map(c->tc, filled(c, b->u.elem, depth + 1));
+  case TY_OPTIONAL: return ty_optional(c->tc, filled(c, b->u.elem, depth + 1));
+  case TY_RECORD: {
+    RecField *fs = arena_calloc(c->arena, b->u.rec.nfields ? b->u.rec.nfields : 1, sizeof *fs);
+    for (uint32_t i = 0; i < b->u.rec.nfields; i++) {
+      fs[i] = b->u.rec.fields[i];
+      fs[i].type = filled(c, fs[i].type, depth + 1);
+    }
+    return ty_record(c->tc, fs, b->u.rec.nfields);
+  }
+  default: return t;
+  }
+}
+
 const Type *chk_infer(Checker *c, Expr *e, const char *kw, const char *name) {
   const Type *t = e->ty;
   if (!t || ty_is_error(t)) return TY_ERROR_T;
-  const Type *b = ty_base(t);
-  if (b->kind == TY_NULL || ty_contains_nothing(t)) {
-    Diag *d = diag_add(c->diags, DIAG_E0308, e->span, "cannot infer the type of %s '%s'", kw, name);
-    bool fn = strncmp(kw, "the result", 10) == 0;
-    const char *eg = b->kind == TY_NULL ? "string?" : b->kind == TY_MAP ? "map<string>" : "list<string>";
-    if (b->kind == TY_NULL) diag_label(c->diags, d, e->span, "`null` alone has no type");
-    else diag_label(c->diags, d, e->span, "the element type of this empty collection is unknown");
-    if (fn) diag_help(c->diags, d, "write the result type: `fn %s(...): %s = ...`", name, eg);
-    else diag_help(c->diags, d, "write its type: `%s %s: %s = ...`", kw, name, eg);
-    return TY_ERROR_T;
+  int h = hole(t, 0);
+  if (!h) return t;
+  /* point at the field of a record literal that has no type, else at the whole value */
+  Expr *at = e;
+  for (int steps = 0; at->kind == EX_RECORD && steps < PARSE_MAX_DEPTH; steps++) {
+    Expr *next = NULL;
+    for (uint32_t i = 0; i < at->u.record.nfields && !next; i++) {
+      Expr *v = at->u.record.fields[i].value;
+      if (v && v->ty && hole(v->ty, 0)) next = v;
+    }
+    if (!next) break;
+    at = next;
   }
-  return t;
+  h = at->ty ? hole(at->ty, 0) : h;
+  Diag *d = diag_add(c->diags, DIAG_E0308, at->span, "cannot infer the type of %s '%s'", kw, name);
+  if (h == 1) diag_label(c->diags, d, at->span, "`null` alone has no type");
+  else diag_label(c->diags, d, at->span, "the element type of this empty collection is unknown");
+  const char *eg = show(c, filled(c, t, 0));
+  if (strncmp(kw, "the result", 10) == 0)
+    diag_help(c->diags, d, "write the result type: `fn %s(...): %s = ...`", name, eg);
+  else
+    diag_help(c->diags, d, "write its type: `%s %s: %s = ...`", kw, name, eg);
+  return TY_ERROR_T;
 }
 
 const Value *chk_cond(Checker *c, Expr *e, const char *what, bool warn) {
@@ -1141,9 +1194,25 @@ static const Value *ex_index(Checker *c, Expr *e) {
     break;
   case TY_MAP: {
     dst.fmt = "a map key";
-    iv = chk_value(c, ix, TY_STRING_T, &dst);
     t = b->u.elem;
     bool copies = ty_base(b->u.elem)->kind == TY_RESOURCE;
+    if (copies) {
+      /* copies are keyed by name: an index by position is the likely slip */
+      iv = chk_expr(c, ix, NULL);
+      const Type *kb = ty_base(ix->ty);
+      if (!ty_is_error(ix->ty) && kb->kind != TY_NOTHING && !ty_is_stringish(kb)) {
+        const char *o = chk_src(c, obj->span, 40);
+        Diag *d = diag_add(c->diags, DIAG_E0300, ix->span, "mismatched types: expected string, found %s",
+                           show(c, ix->ty));
+        diag_label(c->diags, d, ix->span, "keyed copies are read by their string key");
+        diag_help(c->diags, d, "copies are keyed by the elements of their `for` source, not by "
+                  "position: `%s[\"...\"]`", o ? o : "name");
+        break;
+      }
+      chk_assign(c, ix, iv, TY_STRING_T, &dst);
+    } else {
+      iv = chk_value(c, ix, TY_STRING_T, &dst);
+    }
     if (copies && ix->ty && !ty_is_error(ix->ty)) {
       if (ix->phase == PHASE_DEPLOY) {
         Diag *d = diag_add(c->diags, DIAG_E0402, ix->span,
@@ -1776,8 +1845,10 @@ static void component_arg(Checker *c, Expr *v, const Str *name, const Type *pt, 
   chk_plan_use(c, v, code, ps->plan_use_span);
 }
 
-/* E0206 for a field that names no input of [sp] (or an output or a member). */
-static void unknown_field(Checker *c, Field *f, const FieldSpec *sp, const RecField *rf, ResPart part) {
+/* E0206 for a field that names no input of [sp] (or an output or a member).  Returns the
+ * input it suggests instead, or UINT32_MAX. */
+static uint32_t unknown_field(Checker *c, Field *f, const FieldSpec *sp, const RecField *rf,
+                              ResPart part) {
   ResType *rt = sp->rt;
   bool comp = rt && rt->is_component;
   const Str *name = f->name.str;
@@ -1789,7 +1860,7 @@ static void unknown_field(Checker *c, Field *f, const FieldSpec *sp, const RecFi
                  name->s, sp->owner);
     diag_label(c->diags, d, nsp, "cannot be set");
     diag_help(c->diags, d, "remove it; read it as `name.%s` after deploy", name->s);
-    return;
+    return UINT32_MAX;
   }
   if (rf && part == RP_OUTPUT)
     d = diag_add(c->diags, DIAG_E0206, nsp, "'%s' is an output of %s, not a param", name->s, sp->owner);
@@ -1805,10 +1876,13 @@ static void unknown_field(Checker *c, Field *f, const FieldSpec *sp, const RecFi
   uint32_t nfs = rt ? rt->ninputs : ty_base(sp->rec)->u.rec.nfields;
   const RecField *fs = rt ? rt->inputs : ty_base(sp->rec)->u.rec.fields;
   const char *best = NULL;
+  uint32_t meant = UINT32_MAX;
   const char **cands = chk_cands(c, nfs);
   if (cands) {
     for (uint32_t j = 0; j < nfs; j++) cands[j] = fs[j].name->s;
     best = chk_suggest(c, name->s, cands, nfs);
+    for (uint32_t j = 0; best && j < nfs && meant == UINT32_MAX; j++)
+      if (cands[j] == best) meant = j;
   }
   if (best) {
     diag_help(c->diags, d, "did you mean '%s'?", best);
@@ -1821,21 +1895,64 @@ static void unknown_field(Checker *c, Field *f, const FieldSpec *sp, const RecFi
     diag_note(c->diags, d, "%s %s: %s%s", sp->owner, comp ? "takes" : "has", list,
               shown < nfs ? ", ..." : "");
   }
+  return meant;
+}
+
+static int cmp_u32(const void *a, const void *b) {
+  uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+  return (x > y) - (x < y);
+}
+
+static int cmp_span(const void *a, const void *b) {
+  const Span *x = a, *y = b;
+  if (x->file != y->file) return x->file < y->file ? -1 : 1;
+  return (x->start > y->start) - (x->start < y->start);
+}
+
+/* Was a lexical or syntax error reported inside [body]?  The parser's recovery may then
+ * have dropped a field (`path: "x"`), which must not be reported missing on top of it. */
+static bool syntax_error_in(Checker *c, Span body) {
+  if (!c->syntax_scanned) {
+    c->syntax_scanned = true;
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < c->diags->n; i++) {
+      DiagCode k = c->diags->items[i]->code;
+      if (k <= DIAG_E0101 || k == DIAG_E0105) n++;
+    }
+    if (!n) return false;
+    c->syntax = arena_calloc(c->arena, n, sizeof *c->syntax);
+    for (uint32_t i = 0; i < c->diags->n; i++) {
+      DiagCode k = c->diags->items[i]->code;
+      if (k <= DIAG_E0101 || k == DIAG_E0105) c->syntax[c->nsyntax++] = c->diags->items[i]->span;
+    }
+    qsort(c->syntax, c->nsyntax, sizeof *c->syntax, cmp_span);
+  }
+  uint32_t lo = 0, hi = c->nsyntax;
+  Span key = span_make(body.file, body.start, body.start);
+  while (lo < hi) {
+    uint32_t mid = lo + (hi - lo) / 2;
+    if (cmp_span(&c->syntax[mid], &key) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < c->nsyntax && c->syntax[lo].file == body.file && c->syntax[lo].start < body.end;
 }
 
 /* E0207/E0603 naming what [g] (sorted, [ng]) leaves out of [sp]'s required fields. */
 #define MISSING_SHOWN 64
-static void missing_fields(Checker *c, const FieldSpec *sp, const Given *g, uint32_t ng, uint32_t nm) {
+static void missing_fields(Checker *c, const FieldSpec *sp, const Given *g, uint32_t ng,
+                           const uint32_t *meant, uint32_t nmeant, uint32_t nm) {
   ResType *rt = sp->rt;
   bool comp = rt && rt->is_component;
   uint32_t nfs = rt ? rt->ninputs : ty_base(sp->rec)->u.rec.nfields;
   const RecField *fs = rt ? rt->inputs : ty_base(sp->rec)->u.rec.fields;
   const char *word = comp ? "param" : rt ? "property" : "field";
   const RecField *miss[MISSING_SHOWN];
-  uint32_t k = 0, gi = 0;
+  uint32_t k = 0, gi = 0, mi = 0;
   for (uint32_t j = 0; j < nfs && k < MISSING_SHOWN && k < nm; j++) {
     while (gi < ng && g[gi].input < j) gi++;
     if (gi < ng && g[gi].input == j) continue;
+    while (mi < nmeant && meant[mi] < j) mi++;
+    if (mi < nmeant && meant[mi] == j) continue;   /* reported as a misspelling */
     if (!fs[j].has_default && fs[j].name) miss[k++] = &fs[j];
   }
   if (!k) return;
@@ -1866,7 +1983,8 @@ Given *chk_fields(Checker *c, Field *fields, uint32_t nfields, const FieldSpec *
   bool comp = rt && rt->is_component;
   const RecField *fs = rt ? rt->inputs : rec->u.rec.fields;
   Given *g = arena_calloc(c->arena, nfields ? nfields : 1, sizeof *g);
-  uint32_t ng = 0;
+  uint32_t ng = 0, nmeant = 0;
+  uint32_t *meant = NULL;   /* inputs that misspelt fields were meant to set */
   uint8_t ph = PHASE_COMPILE;
   bool sec = false;
   for (uint32_t i = 0; i < nfields; i++) {
@@ -1882,7 +2000,11 @@ Given *chk_fields(Checker *c, Field *fields, uint32_t nfields, const FieldSpec *
     if (!rf || part != RP_INPUT) {
       chk_expr(c, f->value, NULL);
       if (f->value) { ph = maxp(ph, f->value->phase); sec = sec || f->value->secret; }
-      if (name) unknown_field(c, f, sp, rf, part);
+      uint32_t m = name ? unknown_field(c, f, sp, rf, part) : UINT32_MAX;
+      if (m != UINT32_MAX) {
+        if (!meant) meant = arena_calloc(c->arena, nfields, sizeof *meant);
+        meant[nmeant++] = m;
+      }
       continue;
     }
     Dest dst = {comp ? "param '%s' of %s" : rt ? "property '%s' of %s" : "field '%s' of %s",
@@ -1912,8 +2034,21 @@ Given *chk_fields(Checker *c, Field *fields, uint32_t nfields, const FieldSpec *
     g[k++] = g[i];
     if (!fs[g[i].input].has_default) required++;
   }
+  /* a required input that a misspelt field was meant to set is not missing too */
+  uint32_t covered = 0;
+  if (nmeant) {
+    qsort(meant, nmeant, sizeof *meant, cmp_u32);
+    uint32_t u = 0;
+    for (uint32_t i = 0; i < nmeant; i++) {
+      if (u && meant[u - 1] == meant[i]) continue;
+      meant[u++] = meant[i];
+      if (!fs[meant[i]].has_default && !chk_given(g, k, meant[i])) covered++;
+    }
+    nmeant = u;
+  }
   uint32_t nreq = rt ? rt->nrequired : rec->u.rec.nrequired;
-  if (required < nreq) missing_fields(c, sp, g, k, nreq - required);
+  if (required + covered < nreq && !syntax_error_in(c, sp->body))
+    missing_fields(c, sp, g, k, meant, nmeant, nreq - required - covered);
   *ngiven = k;
   *phase = ph;
   *secret = sec;

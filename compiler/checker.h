@@ -57,6 +57,8 @@ typedef struct Checker {
   const Str *s_self, *s_protect, *s_create_before_destroy, *s_depends_on,
             *s_ignore_changes, *s_replace_on_change;
   uint64_t folded;        /* bytes of constant values made by folding (check_expr.c caps it) */
+  Span *syntax; uint32_t nsyntax;   /* lexical and syntax errors, sorted (arena; check_expr.c) */
+  bool syntax_scanned;
 } Checker;
 
 /* resolve.c */
