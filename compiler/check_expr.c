@@ -2154,6 +2154,15 @@ bool chk_iter(Checker *c, ForClause *f, Expr *src, bool keyed) {
   case TY_MAP:
     t1 = two ? TY_STRING_T : b->u.elem;
     t2 = b->u.elem;
+    if (keyed && !two) {
+      /* the key would not be visible in the body: name it (§6.7) */
+      Diag *d = diag_add(c->diags, DIAG_E0311, f->var1.span,
+                         "keyed copies of a map are iterated with its keys: `for k, v in ...`");
+      diag_label(c->diags, d, f->var1.span, "'%s' would be each value, not the key", f->var1.str->s);
+      diag_help(c->diags, d, "write `for key, %s in %s`, or iterate `keys(%s)`", f->var1.str->s,
+                s ? s : "map", s ? s : "map");
+      ok = false;
+    }
     break;
   case TY_OPTIONAL: {
     Diag *d = diag_add(c->diags, DIAG_E0307, src->span, "%s may be null, so it cannot be iterated",
