@@ -1,8 +1,10 @@
 /* platc explain CODE... | --list
  * Prints a code's section of docs/diagnostics.md (embedded in the binary) to stdout, or
- * the list of every code with its name and summary.  Codes are case-insensitive; an unknown
- * code is a usage error (exit 2) with the closest code suggested. */
+ * the list of every code with its name and summary.  Codes are case-insensitive and may be
+ * given by name (`unused-name`, as --list, JSON and SARIF show it); an unknown code is a
+ * usage error (exit 2) with the closest code or name suggested. */
 #include <string.h>
+#include <strings.h>
 
 #include "cli/cli.h"
 #include "compiler/compiler.h"
@@ -13,9 +15,9 @@ static void print_usage(FILE *out) {
   fputs("Usage: platc explain CODE...\n"
         "       platc explain --list\n"
         "\n"
-        "Explain a diagnostic code (E0200, w0001: case does not matter): what it means, why\n"
-        "it is a problem, an example that triggers it and how to fix it. The text is the\n"
-        "code's section of docs/diagnostics.md.\n"
+        "Explain a diagnostic code (E0200, w0001: case does not matter; or its name, such as\n"
+        "unused-name): what it means, why it is a problem, an example that triggers it and\n"
+        "how to fix it. The text is the code's section of docs/diagnostics.md.\n"
         "\n"
         "Options:\n"
         "      --list   list every code with its name and summary\n"
@@ -33,6 +35,17 @@ static void list_codes(void) {
   }
 }
 
+/* [a] as a code (E0200, e0200) or a code's name (undefined-name), case-insensitive. */
+static bool parse_code(const char *a, DiagCode *c) {
+  if (diag_code_parse(a, c)) return true;
+  for (int k = 0; k < DIAG__COUNT; k++)
+    if (strcasecmp(a, diag_code_slug((DiagCode)k)) == 0) {
+      *c = (DiagCode)k;
+      return true;
+    }
+  return false;
+}
+
 int cmd_explain(int argc, char **argv) {
   static const char *const options[] = {"--list", "--help"};
   int ncodes = 0;
@@ -43,9 +56,13 @@ int cmd_explain(int argc, char **argv) {
     if (strcmp(a, "--list") == 0) { list = true; continue; }
     if (a[0] == '-' && a[1]) return cli_unknown_option("explain", usage, a, options, 2);
     DiagCode c;
-    if (!diag_code_parse(a, &c)) {
+    if (!parse_code(a, &c)) {
+      /* a code-like word is compared with codes, anything else with names */
+      const char *d = strchr("EeWw", a[0]) && a[0] ? a + 1 : a;
+      bool codeish = *d != 0 && strspn(d, "0123456789") == strlen(d);
       const char *names[DIAG__COUNT];
-      for (int k = 0; k < DIAG__COUNT; k++) names[k] = diag_code_name((DiagCode)k);
+      for (int k = 0; k < DIAG__COUNT; k++)
+        names[k] = codeish ? diag_code_name((DiagCode)k) : diag_code_slug((DiagCode)k);
       const char *s = diag_suggest(a, names, DIAG__COUNT);
       fprintf(stderr, "platc explain: unknown code '%s'", a);
       if (s) fprintf(stderr, "; did you mean '%s'?", s);
@@ -61,7 +78,7 @@ int cmd_explain(int argc, char **argv) {
   int printed = 0;
   for (int i = 1; i < argc; i++) {
     DiagCode c;
-    if (!diag_code_parse(argv[i], &c)) continue;
+    if (!parse_code(argv[i], &c)) continue;
     size_t len;
     const char *text = plat_explain(c, &len);
     if (printed++) fputc('\n', stdout);

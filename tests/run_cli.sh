@@ -319,6 +319,14 @@ run -- explain e0200
 expect_rc "explain e0200 (lower case)" 0
 expect_grep "explain e0200" "$tmp/out" '^## E0200: '
 
+run -- explain unused-name
+expect_rc "explain unused-name (a code by its name)" 0
+expect_grep "explain unused-name" "$tmp/out" '^## W0001: '
+
+run -- explain unused-nam
+expect_rc "explain unused-nam" 2
+expect_grep "explain unused-nam" "$tmp/err" "did you mean 'unused-name'"
+
 run -- explain E0200 W0001
 expect_rc "explain E0200 W0001" 0
 expect_grep "explain E0200 W0001" "$tmp/out" '^## W0001: '
