@@ -117,7 +117,10 @@ static bool each_child(Checker *c, Expr *e, Visit f, void *ctx) {
   case EX_RECORD: for (uint32_t i = 0; i < e->u.record.nfields; i++) V(e->u.record.fields[i].value); break;
   case EX_MEMBER: V(e->u.member.obj); break;
   case EX_INDEX: V(e->u.index.obj); V(e->u.index.index); break;
-  case EX_CALL: for (uint32_t i = 0; i < e->u.call.nargs; i++) V(e->u.call.args[i]); break;
+  case EX_CALL:
+    V(e->u.call.callee);
+    for (uint32_t i = 0; i < e->u.call.nargs; i++) V(e->u.call.args[i]);
+    break;
   case EX_UNARY: V(e->u.unary.operand); break;
   case EX_BINARY: V(e->u.binary.lhs); V(e->u.binary.rhs); break;
   case EX_IF: V(e->u.cond.cond); V(e->u.cond.then); V(e->u.cond.els); break;
@@ -241,7 +244,7 @@ void chk_explain(Checker *c, Diag *d, Expr *e, bool secret, uint8_t phase) {
         }
       }
     }
-    if (x->kind == EX_CALL && x->u.call.callee->kind == EX_NAME && x->u.call.callee->u.name.sym &&
+    if (x->kind == EX_CALL && x->u.call.callee && x->u.call.callee->kind == EX_NAME && x->u.call.callee->u.name.sym &&
         x->u.call.callee->u.name.sym->builtin) {
       const Builtin *bi = x->u.call.callee->u.name.sym->builtin;
       if (secret && (bi->flags & BF_SENSITIVE))
