@@ -649,6 +649,26 @@ static void res_type(Checker *c, TypeExpr *te, const Str *param_name) {
   c->depth--;
 }
 
+/* `File` for `local.File`: the type [name] as declared by a provider or an imported module
+ * that this module uses, qualified ("local.File"); the first in byte order when several
+ * have it, NULL when none does.  The provider or import it names counts as used, so the
+ * typo does not also make it W0002. */
+static const char *qualified_suggestion(Checker *c, const Str *name) {
+  const SymTab *t = &c->mod->scope;
+  Sym *best = NULL;
+  const char *bestq = NULL;
+  for (uint32_t i = 0; i < t->cap; i++) {
+    Sym *m = t->slots[i];
+    if (!m || !is_importish(m) || !m->target) continue;
+    Sym *d = symtab_get(&m->target->scope, name);
+    if (!d || (d->kind != SYM_RESTYPE && d->kind != SYM_COMPONENT && d->kind != SYM_TYPE)) continue;
+    const char *q = arena_printf(c->arena, "%s.%s", m->name->s, name->s);
+    if (!bestq || strcmp(q, bestq) < 0) { best = m; bestq = q; }
+  }
+  if (best) best->uses++;
+  return bestq;
+}
+
 static bool known_provider(Checker *c, const Str *name) {
   uint32_t n;
   const char *const *names = mod_provider_names(c->prog, &n);
@@ -670,6 +690,7 @@ Sym *res_type_name(Checker *c, TypeExpr *te, bool report) {
       Diag *d = diag_add(c->diags, DIAG_E0204, parts[0].span, "unknown type '%s'", parts[0].str->s);
       diag_label(c->diags, d, parts[0].span, "no type of this name");
       const char *best = suggest_want(c, parts[0].str, NULL, WANT_TYPE);
+      if (!best) best = qualified_suggestion(c, parts[0].str);
       if (best) {
         diag_help(c->diags, d, "did you mean '%s'?", best);
         diag_fix(c->diags, d, parts[0].span, best, arena_printf(c->arena, "replace with '%s'", best));
