@@ -43,6 +43,9 @@ void lex_init(Lexer *lx, const ParseInput *in) {
   lx->diags = in->diags;
   lx->cond = yyccode;
   for (size_t i = 0; i < NKEYWORDS; i++) lx->kw[i] = intern_cstr(in->strs, keyword_text[i]);
+  /* Size the name table for the file once (about one new name per 128 bytes in large
+     programs) instead of doubling it step by step while lexing. */
+  intern_reserve(in->strs, len / 128);
   /* A UTF-8 byte order mark is not part of the program. */
   if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) lx->cur += 3;
 }
@@ -441,13 +444,11 @@ static void stray(Lexer *lx) {
  * lines (a resource and its references, property names), and the cache is in L1 while the
  * interner's table of a large program is not. */
 static const Str *ident_str(Lexer *lx, const char *s, size_t n) {
-  uint32_t h = 2166136261u;
-  for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)s[i]) * 16777619u;
-  h ^= h >> 15;
+  uint32_t h = intern_hash(s, n);   /* computed once, for the cache and the interner */
   const Str **slot = &lx->recent[h & (sizeof lx->recent / sizeof *lx->recent - 1)];
   const Str *c = *slot;
-  if (c && c->len == n && memcmp(c->s, s, n) == 0) return c;
-  c = intern(lx->strs, s, n);
+  if (c && c->hash == h && c->len == n && memcmp(c->s, s, n) == 0) return c;
+  c = intern_hashed(lx->strs, s, n, h);
   *slot = c;
   return c;
 }

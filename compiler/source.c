@@ -189,54 +189,100 @@ int utf8_encode(uint32_t cp, char *out) {
   return 4;
 }
 
-/* ---- interner: open addressing, FNV-1a ------------------------------------------- */
-static uint32_t hash_bytes(const char *s, size_t len) {
-  uint32_t h = 2166136261u;
-  for (size_t i = 0; i < len; i++) { h ^= (unsigned char)s[i]; h *= 16777619u; }
-  return h;
+/* ---- interner --------------------------------------------------------------------- */
+
+static uint64_t load64(const char *p) { uint64_t v; memcpy(&v, p, 8); return v; }
+static uint32_t load32(const char *p) { uint32_t v; memcpy(&v, p, 4); return v; }
+
+/* Eight bytes at a time (an identifier is one or two words), then a full-avalanche
+ * finalizer, because tables index by the low bits.  For the last 1-8 bytes, two
+ * overlapping 4-byte loads or three single bytes: with the length mixed in first, they
+ * determine the bytes exactly, and nothing is read outside [s, s+len). */
+uint32_t intern_hash(const char *s, size_t len) {
+  uint64_t h = 0x9E3779B97F4A7C15ull ^ (uint64_t)len;
+  for (; len > 8; s += 8, len -= 8) {
+    h = (h ^ load64(s)) * 0xBF58476D1CE4E5B9ull;
+    h ^= h >> 31;
+  }
+  uint64_t w = 0;
+  if (len >= 4)
+    w = (uint64_t)load32(s) << 32 | load32(s + len - 4);
+  else if (len)
+    w = (uint64_t)(unsigned char)s[0] << 16 | (uint64_t)(unsigned char)s[len / 2] << 8 |
+        (unsigned char)s[len - 1];
+  h = (h ^ w) * 0xFF51AFD7ED558CCDull;
+  h ^= h >> 33;
+  h *= 0xC4CEB9FE1A85EC53ull;
+  h ^= h >> 33;
+  uint32_t r = (uint32_t)h;
+  return r ? r : 1;   /* 0 marks an empty slot */
+}
+
+static void intern_alloc_table(Interner *in, uint32_t cap) {
+  in->cap = cap;
+  in->slots = plat_xcalloc(cap, sizeof *in->slots);
+  in->hashes = plat_xcalloc(cap, sizeof *in->hashes);
 }
 
 void intern_init(Interner *in, Arena *arena) {
   in->arena = arena;
-  in->cap = 1024;
   in->count = 0;
-  in->slots = plat_xcalloc(in->cap, sizeof *in->slots);
+  intern_alloc_table(in, 1024);
 }
 
 void intern_free(Interner *in) {
   free(in->slots);
+  free(in->hashes);
   in->slots = NULL;
+  in->hashes = NULL;
   in->cap = in->count = 0;
 }
 
-static void intern_rehash(Interner *in) {
-  uint32_t ncap = in->cap * 2;
-  Str **ns = plat_xcalloc(ncap, sizeof *ns);
-  for (uint32_t i = 0; i < in->cap; i++) {
-    Str *s = in->slots[i];
-    if (!s) continue;
-    uint32_t j = s->hash & (ncap - 1);
-    while (ns[j]) j = (j + 1) & (ncap - 1);
-    ns[j] = s;
+/* Move every string into a table of [ncap] slots (a power of two). */
+static void intern_rehash(Interner *in, uint32_t ncap) {
+  Str **os = in->slots;
+  uint32_t *oh = in->hashes, ocap = in->cap;
+  intern_alloc_table(in, ncap);
+  for (uint32_t i = 0; i < ocap; i++) {
+    if (!oh[i]) continue;
+    uint32_t j = oh[i] & (ncap - 1);
+    while (in->hashes[j]) j = (j + 1) & (ncap - 1);
+    in->hashes[j] = oh[i];
+    in->slots[j] = os[i];
   }
-  free(in->slots);
-  in->slots = ns;
-  in->cap = ncap;
+  free(os);
+  free(oh);
 }
 
-const Str *intern(Interner *in, const char *s, size_t len) {
-  uint32_t h = hash_bytes(s, len);
-  uint32_t j = h & (in->cap - 1);
-  for (Str *e; (e = in->slots[j]); j = (j + 1) & (in->cap - 1))
-    if (e->hash == h && e->len == len && (len == 0 || memcmp(e->s, s, len) == 0)) return e;
+/* The table is kept at most 3/4 full. */
+void intern_reserve(Interner *in, size_t n) {
+  uint64_t want = (uint64_t)in->count + n;
+  if (want * 4 <= (uint64_t)in->cap * 3) return;
+  uint64_t ncap = in->cap;
+  while (want * 4 > ncap * 3 && ncap < ((uint64_t)1 << 31)) ncap *= 2;
+  intern_rehash(in, (uint32_t)ncap);
+}
+
+const Str *intern_hashed(Interner *in, const char *s, size_t len, uint32_t h) {
+  uint32_t mask = in->cap - 1, j = h & mask;
+  for (uint32_t e; (e = in->hashes[j]); j = (j + 1) & mask) {
+    if (e != h) continue;
+    const Str *t = in->slots[j];
+    if (t->len == len && (len == 0 || memcmp(t->s, s, len) == 0)) return t;
+  }
   Str *e = arena_alloc(in->arena, sizeof(Str) + len + 1);
   e->len = (uint32_t)len;
   e->hash = h;
   if (len) memcpy(e->s, s, len);   /* s may be NULL when len is 0 */
   e->s[len] = 0;
+  in->hashes[j] = h;
   in->slots[j] = e;
-  if (++in->count * 4 > in->cap * 3) intern_rehash(in);
+  if (++in->count * 4 > in->cap * 3) intern_rehash(in, in->cap * 2);
   return e;
+}
+
+const Str *intern(Interner *in, const char *s, size_t len) {
+  return intern_hashed(in, s, len, intern_hash(s, len));
 }
 
 const Str *intern_cstr(Interner *in, const char *s) { return intern(in, s, strlen(s)); }
