@@ -93,20 +93,22 @@ $(O)/tests/%: tests/unit/%.c $(LIBPLAT)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIBPLAT) $(LIBS) -lcmocka
 
 # ---- tests -------------------------------------------------------------------------------
-# `make test` = deps, then the suite twice: plain and under the sanitizers.
+# `make test` = deps, then the suite twice: plain and under the sanitizers, each in its own
+# output folder (O/san for the second, so sanitizer objects never mix with plain ones).
 test: deps
 	$(MAKE) suite
-	$(MAKE) SAN=1 suite
+	$(MAKE) SAN=1 O=$(O)/san suite
 
+# Every script runs even when one before it fails, so one failure never hides another;
+# the suite fails if any did, and says which.
+SUITE_SCRIPTS = run_golden run_fmt run_examples run_docs run_bad run_cli
 suite: all $(UNIT_BINS)
-	@sh tests/run_unit.sh $(O) $(UNIT_BINS)
-	@sh tests/run_golden.sh $(PLATC)
-	@sh tests/run_fmt.sh $(PLATC)
-	@sh tests/run_examples.sh $(PLATC)
-	@sh tests/run_docs.sh $(PLATC)
-	@sh tests/run_bad.sh $(PLATC)
-	@sh tests/run_cli.sh $(PLATC)
-	@sh tests/run_fuzz_smoke.sh $(O)
+	@failed=""; \
+	sh tests/run_unit.sh $(O) $(UNIT_BINS) || failed="$$failed run_unit"; \
+	for s in $(SUITE_SCRIPTS); do sh tests/$$s.sh $(PLATC) || failed="$$failed $$s"; done; \
+	sh tests/run_fuzz_smoke.sh $(O) || failed="$$failed run_fuzz_smoke"; \
+	if [ -n "$$failed" ]; then echo "suite ($(O)): FAILED:$$failed"; exit 1; fi; \
+	echo "suite ($(O)): all passed"
 
 golden-update: all
 	@UPDATE=1 sh tests/run_golden.sh $(PLATC)
