@@ -271,6 +271,43 @@ const char *res_suggest(Checker *c, const Str *name, Sym *comp, bool fns, bool t
 /* ---- declaring ------------------------------------------------------------------------- */
 static bool is_importish(const Sym *s) { return s->kind == SYM_PROVIDER || s->kind == SYM_IMPORT; }
 
+/* `File` for `local.File`, `fqdn` for `net.fqdn`: [name] as declared by a provider or an
+ * imported module that this module uses (and exports: a provider's resource types, a
+ * module's lets, types, functions and components), of a kind in [want], qualified; the
+ * first in byte order when several have it, NULL when none does.  The provider or import
+ * it names counts as used, so the slip does not also make it W0002. */
+static const char *qualified_suggestion(Checker *c, const Str *name, int want) {
+  /* the modules this one can qualify with: its imports and the providers it uses */
+  uint32_t nimp = c->mod->nimports, nprov = c->prog->nproviders;
+  if (!name || !afford(c, (uint64_t)nimp + nprov + 1)) return NULL;
+  Sym *best = NULL;
+  const char *bestq = NULL;
+  for (uint32_t i = 0; i < nimp + nprov; i++) {
+    const Str *alias;
+    Module *target;
+    if (i < nimp) {
+      Decl *id = c->mod->imports[i].decl;
+      alias = id ? id->u.import.alias.str : NULL;
+      target = c->mod->imports[i].mod;
+    } else {
+      target = c->prog->providers[i - nimp];
+      alias = target->name;
+    }
+    Sym *m = alias && target ? symtab_get(&c->mod->scope, alias) : NULL;
+    if (!m || !is_importish(m) || m->target != target) continue;
+    Sym *d = symtab_get(&target->scope, name);
+    bool exported = d && (m->kind == SYM_PROVIDER
+                          ? d->kind == SYM_RESTYPE
+                          : d->kind == SYM_LET || d->kind == SYM_TYPE || d->kind == SYM_FN ||
+                            d->kind == SYM_COMPONENT);
+    if (!exported || !sym_wanted(d, want)) continue;
+    const char *q = arena_printf(c->arena, "%s.%s", m->name->s, name->s);
+    if (!bestq || strcmp(q, bestq) < 0) { best = m; bestq = q; }
+  }
+  if (best) best->uses++;
+  return bestq;
+}
+
 /* Put [s] in [tab]; on a clash report E0201 (E0504 between imports/providers) and keep the
  * first.  Returns whether [s] went in. */
 static bool declare(Checker *c, SymTab *tab, Sym *s) {
@@ -512,7 +549,9 @@ static void undefined(Checker *c, Expr *e, bool call) {
               "component, not inside it", name->s);
     return;
   }
-  const char *best = suggest_want(c, name, c->comp, call ? WANT_FN : WANT_VALUE);
+  /* the exact name in an imported module beats a near one in scope */
+  const char *best = qualified_suggestion(c, name, call ? WANT_FN : WANT_VALUE);
+  if (!best) best = suggest_want(c, name, c->comp, call ? WANT_FN : WANT_VALUE);
   if (best) {
     diag_help(c->diags, d, "did you mean '%s'?", best);
     diag_fix(c->diags, d, sp, best, arena_printf(c->arena, "replace with '%s'", best));
@@ -649,26 +688,6 @@ static void res_type(Checker *c, TypeExpr *te, const Str *param_name) {
   c->depth--;
 }
 
-/* `File` for `local.File`: the type [name] as declared by a provider or an imported module
- * that this module uses, qualified ("local.File"); the first in byte order when several
- * have it, NULL when none does.  The provider or import it names counts as used, so the
- * typo does not also make it W0002. */
-static const char *qualified_suggestion(Checker *c, const Str *name) {
-  const SymTab *t = &c->mod->scope;
-  Sym *best = NULL;
-  const char *bestq = NULL;
-  for (uint32_t i = 0; i < t->cap; i++) {
-    Sym *m = t->slots[i];
-    if (!m || !is_importish(m) || !m->target) continue;
-    Sym *d = symtab_get(&m->target->scope, name);
-    if (!d || (d->kind != SYM_RESTYPE && d->kind != SYM_COMPONENT && d->kind != SYM_TYPE)) continue;
-    const char *q = arena_printf(c->arena, "%s.%s", m->name->s, name->s);
-    if (!bestq || strcmp(q, bestq) < 0) { best = m; bestq = q; }
-  }
-  if (best) best->uses++;
-  return bestq;
-}
-
 static bool known_provider(Checker *c, const Str *name) {
   uint32_t n;
   const char *const *names = mod_provider_names(c->prog, &n);
@@ -689,8 +708,8 @@ Sym *res_type_name(Checker *c, TypeExpr *te, bool report) {
     if (!s && report) {
       Diag *d = diag_add(c->diags, DIAG_E0204, parts[0].span, "unknown type '%s'", parts[0].str->s);
       diag_label(c->diags, d, parts[0].span, "no type of this name");
-      const char *best = suggest_want(c, parts[0].str, NULL, WANT_TYPE);
-      if (!best) best = qualified_suggestion(c, parts[0].str);
+      const char *best = qualified_suggestion(c, parts[0].str, WANT_TYPE);
+      if (!best) best = suggest_want(c, parts[0].str, NULL, WANT_TYPE);
       if (best) {
         diag_help(c->diags, d, "did you mean '%s'?", best);
         diag_fix(c->diags, d, parts[0].span, best, arena_printf(c->arena, "replace with '%s'", best));
