@@ -231,6 +231,47 @@ static int list_plat_files(const char *dir, char ***out) {
   return (int)n;
 }
 
+/* The subfolders of [dir] (not hidden) that directly hold a .plat file, sorted and joined
+ * by spaces (quoted when a shell needs it), at most SUBS_SHOWN of them then "..."; NULL
+ * when there are none.  For the help of an empty root folder: the modules one level down
+ * are most likely what was meant. */
+#define SUBS_SHOWN 4
+static const char *subfolders_with_sources(Arena *a, const char *dir) {
+  DIR *d = opendir(dir);
+  if (!d) return NULL;
+  char **subs = NULL;
+  size_t n = 0, cap = 0;
+  for (struct dirent *e; (e = readdir(d));) {
+    if (e->d_name[0] == '.') continue;
+    char *sub = path_join(a, dir, e->d_name);
+    struct stat st;
+    if (stat(sub, &st) != 0 || !S_ISDIR(st.st_mode)) continue;
+    char **inner = NULL;
+    int k = list_plat_files(sub, &inner);
+    for (int i = 0; i < k; i++) free(inner[i]);
+    free(inner);
+    if (k <= 0) continue;
+    if (n == cap) {
+      cap = cap ? cap * 2 : 8;
+      subs = plat_xrealloc(subs, cap * sizeof *subs);
+    }
+    subs[n++] = sub;
+  }
+  closedir(d);
+  if (n == 0) return NULL;
+  qsort(subs, n, sizeof *subs, cmp_cstr);
+  const char *out = "";
+  for (size_t i = 0; i < n && i < SUBS_SHOWN; i++) {
+    /* quoted for a shell when it needs to be */
+    bool plain = strspn(subs[i], "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                 "0123456789._/-+") == strlen(subs[i]) && !strchr(subs[i], '\'');
+    out = arena_printf(a, plain ? "%s%s%s" : "%s%s'%s'", out, i ? " " : "", subs[i]);
+  }
+  if (n > SUBS_SHOWN) out = arena_printf(a, "%s ...", out);
+  free(subs);
+  return out;
+}
+
 /* Read every *.plat of folder [dir] into [m].  Returns the number of files read; an empty
  * folder is E0502 (at [at], the import, when there is one). */
 static uint32_t read_folder(Program *prog, Module *m, const char *dir, Span at) {
@@ -255,11 +296,14 @@ static uint32_t read_folder(Program *prog, Module *m, const char *dir, Span at) 
   free(names);
   if (sources == 0) {
     Diag *d = diag_add(diags_of(prog), DIAG_E0502, at, "folder '%s' has no .plat files", dir);
-    if (at.file != SPAN_NO_FILE) {
-      diag_label(diags_of(prog), d, at, "this module is empty");
-      diag_note(diags_of(prog), d, "a module is the .plat files directly in its folder, "
-                "not those of its subfolders");
-    }
+    if (at.file != SPAN_NO_FILE) diag_label(diags_of(prog), d, at, "this module is empty");
+    diag_note(diags_of(prog), d, "a module is the .plat files directly in its folder, "
+              "not those of its subfolders");
+    /* a folder given to `platc check` that holds modules one level down */
+    const char *subs = at.file == SPAN_NO_FILE ? subfolders_with_sources(a, dir) : NULL;
+    if (subs)
+      diag_help(diags_of(prog), d, "to check the modules in its subfolders, name them: "
+                "`platc check %s`", subs);
   }
   return loaded;
 }
