@@ -77,6 +77,25 @@ static void promote_warnings(Plat *p) {
   }
   dl->nerrors += dl->nwarnings;
   dl->nwarnings = 0;
+  if (!dl->max_errors || dl->nerrors <= dl->max_errors) return;
+  /* --max-errors counts them too: keep the first max_errors errors in the order they were
+   * found, as diag_add does, and one E0105 where the first dropped one was */
+  uint32_t limit = dl->max_errors, kept = 0, n = 0;
+  Diag *stop = NULL;
+  for (uint32_t i = 0; i < dl->n; i++) {
+    Diag *d = dl->items[i];
+    if (d->code == DIAG_E0105 && !stop) stop = d;
+    else if (d->code != DIAG_E0105 && kept < limit) { dl->items[n++] = d; kept++; }
+    else if (!stop) {
+      dl->max_errors = 0;
+      stop = diag_add(dl, DIAG_E0105, d->span, "too many errors (limit is %u); stopping here", limit);
+      dl->max_errors = limit;
+      dl->n--;   /* placed below, in order */
+    }
+  }
+  dl->items[n++] = stop;
+  dl->n = n;
+  dl->nerrors = n;
 }
 
 int cmd_check(int argc, char **argv) {

@@ -150,6 +150,13 @@ expect_grep "check --max-errors 2: the limit is said" "$tmp/err" '^error\[E0105\
 n=$(grep -c '^error\[E0002\]' "$tmp/err" || true)
 if [ "$n" -eq 2 ]; then ok; else failed "check --max-errors 2 three.plat: expected 2 E0002 errors shown, got $n"; fi
 
+printf 'let a = 1\nlet b = 2\nlet c = 3\n\noutput answer = 42\n' >unused3.plat
+run -- check --werror --max-errors 2 unused3.plat
+expect_rc "check --werror --max-errors 2 unused3.plat" 1
+n=$(grep -c '^error\[W0001\]' "$tmp/err" || true)
+if [ "$n" -eq 2 ]; then ok; else failed "check --werror --max-errors 2: expected the promoted warnings to count, 2 shown, got $n"; fi
+expect_grep "check --werror --max-errors 2: the limit is said" "$tmp/err" '^error\[E0105\]: too many errors \(limit is 2\)'
+
 cd "$tmp/empty"
 run -- check
 expect_rc "check with no PATH in a folder without .plat files (checks .)" 1
