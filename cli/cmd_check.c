@@ -98,6 +98,54 @@ static void promote_warnings(Plat *p) {
   dl->nerrors = n;
 }
 
+/* Several paths may hold the same file twice: `platc check . main.plat` checks main.plat in
+ * the folder's module and alone.  What both checks say about it, word for word at the same
+ * place, is shown once. */
+typedef struct DupKey {
+  const char *path;
+  const Diag *d;
+  uint32_t seq;
+} DupKey;
+
+static int dup_cmp(const void *x, const void *y) {
+  const DupKey *a = x, *b = y;
+  int c = strcmp(a->path, b->path);
+  if (c) return c;
+  if (a->d->span.start != b->d->span.start) return a->d->span.start < b->d->span.start ? -1 : 1;
+  if (a->d->span.end != b->d->span.end) return a->d->span.end < b->d->span.end ? -1 : 1;
+  if (a->d->code != b->d->code) return a->d->code < b->d->code ? -1 : 1;
+  if ((c = strcmp(a->d->msg, b->d->msg))) return c;
+  return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+static void drop_repeats(Plat *p) {
+  DiagList *dl = &p->diags;
+  if (dl->n < 2) return;
+  DupKey *k = plat_xmalloc(dl->n * sizeof *k);
+  bool *drop = plat_xcalloc(dl->n, sizeof *drop);
+  for (uint32_t i = 0; i < dl->n; i++) {
+    const Diag *d = dl->items[i];
+    const SourceFile *f = d->span.file == SPAN_NO_FILE ? NULL : source_file(&p->sources, d->span.file);
+    k[i] = (DupKey){f ? f->path : "", d, i};
+  }
+  qsort(k, dl->n, sizeof *k, dup_cmp);
+  for (uint32_t i = 1; i < dl->n; i++) {
+    DupKey a = k[i - 1], b = k[i];
+    b.seq = a.seq;   /* equal but for the order found */
+    if (dup_cmp(&a, &b) == 0) drop[k[i].seq] = true;
+  }
+  uint32_t n = 0;
+  for (uint32_t i = 0; i < dl->n; i++) {
+    Diag *d = dl->items[i];
+    if (!drop[i]) { dl->items[n++] = d; continue; }
+    if (d->sev == SEV_ERROR) dl->nerrors--;
+    else if (d->sev == SEV_WARNING) dl->nwarnings--;
+  }
+  dl->n = n;
+  free(k);
+  free(drop);
+}
+
 int cmd_check(int argc, char **argv) {
   int format = 0, color = 0;
   bool werror = false;
@@ -140,6 +188,7 @@ int cmd_check(int argc, char **argv) {
   Plat *p = plat_new();
   p->diags.max_errors = (uint32_t)max_errors;
   bool loaded = plat_check_paths(p, paths, npaths);
+  if (npaths > 1) drop_repeats(p);
   if (werror) promote_warnings(p);
   PlatFormat pf = (PlatFormat[]){PLAT_FMT_TEXT, PLAT_FMT_GCC, PLAT_FMT_JSON, PLAT_FMT_SARIF}[format];
   FILE *out = pf == PLAT_FMT_TEXT ? stderr : stdout;

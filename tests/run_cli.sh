@@ -157,6 +157,14 @@ n=$(grep -c '^error\[W0001\]' "$tmp/err" || true)
 if [ "$n" -eq 2 ]; then ok; else failed "check --werror --max-errors 2: expected the promoted warnings to count, 2 shown, got $n"; fi
 expect_grep "check --werror --max-errors 2: the limit is said" "$tmp/err" '^error\[E0105\]: too many errors \(limit is 2\)'
 
+mkdir -p overlap
+printf 'output greeting = gretting\n' >overlap/main.plat
+run -- check overlap overlap/main.plat
+expect_rc "check overlap overlap/main.plat (one file in two root modules)" 1
+n=$(grep -c '^error\[E0200\]' "$tmp/err" || true)
+if [ "$n" -eq 1 ]; then ok; else failed "check overlap overlap/main.plat: expected the same E0200 shown once, got $n"; fi
+expect_grep "check overlap overlap/main.plat: summary" "$tmp/err" '^error: check failed: 1 error emitted$'
+
 cd "$tmp/empty"
 run -- check
 expect_rc "check with no PATH in a folder without .plat files (checks .)" 1
