@@ -1026,6 +1026,7 @@ static void unknown_res_member(Checker *c, Expr *e, ResType *rt) {
   Sym *comp = rt->is_component && rt->decl ? rt->decl->sym : NULL;
   Sym *m = comp && comp->members ? symtab_get(comp->members, name) : NULL;
   if (m && m->kind == SYM_LET) {
+    m->uses++;   /* the reader meant to use it: not also W0001 */
     d = diag_add(c->diags, DIAG_E0209, sp, "'%s' is a let of %s, and lets are private", name->s, rt->qual);
     diag_label(c->diags, d, sp, "not visible outside '%s'", rt->qual);
     diag_help(c->diags, d, "expose it with an output in %s: `output %s = %s`", rt->qual, name->s, name->s);
