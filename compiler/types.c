@@ -475,6 +475,14 @@ static const Type *join(TypeCtx *tc, const Type *a, const Type *b, int depth, ui
     }
     return TY_STRING_T;
   }
+  /* a record whose fields all meet the map's element type is a map of it (§3) */
+  if ((ua->kind == TY_MAP && ub->kind == TY_RECORD) || (ua->kind == TY_RECORD && ub->kind == TY_MAP)) {
+    const Type *m = ua->kind == TY_MAP ? ua : ub, *r = ua->kind == TY_MAP ? ub : ua;
+    const Type *j = m->u.elem;
+    for (uint32_t i = 0; i < r->u.rec.nfields && j; i++)
+      j = join(tc, j, r->u.rec.fields[i].type, depth + 1, steps);
+    return j ? ty_map(tc, j) : NULL;
+  }
   if (ua->kind != ub->kind) return NULL;
   switch (ua->kind) {
   case TY_LIST: case TY_MAP: {

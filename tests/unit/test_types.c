@@ -244,6 +244,12 @@ static void test_join(void **state) {
   assert_non_null(j);
   assert_ptr_equal(ty_field(j, S("n"))->type, TY_FLOAT_T);
   assert_null(ty_join(&tc, ty_record(&tc, a, 1), ty_record(&tc, c, 1)));
+  /* a record literal whose fields fit a map's element type meets the map at the map */
+  RecField ints[2] = {field("web", TY_INT_T, false), field("admin", TY_INT_T, false)};
+  assert_ptr_equal(ty_join(&tc, ty_map(&tc, TY_INT_T), ty_record(&tc, ints, 2)), ty_map(&tc, TY_INT_T));
+  assert_ptr_equal(ty_join(&tc, ty_record(&tc, ints, 2), ty_map(&tc, TY_FLOAT_T)), ty_map(&tc, TY_FLOAT_T));
+  RecField mixed[2] = {field("web", TY_INT_T, false), field("name", TY_STRING_T, false)};
+  assert_null(ty_join(&tc, ty_map(&tc, TY_INT_T), ty_record(&tc, mixed, 2)));
   /* secret survives a join */
   assert_true(ty_is_secret(ty_join(&tc, ty_secret(&tc, TY_INT_T), TY_INT_T)));
 }
