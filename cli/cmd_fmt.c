@@ -33,7 +33,8 @@ static void print_usage(FILE *out) {
         "      --color WHEN auto (the default), always or never, for syntax errors\n"
         "  -h, --help       show this help\n"
         "\n"
-        "A file with syntax errors is never reformatted: its errors are printed to stderr.\n"
+        "A file with syntax errors is never reformatted: its errors are printed to stderr\n"
+        "(errors that lose no text, such as an unknown decorator, are left to 'platc check').\n"
         "Exit status: 0 formatted (or already formatted), 1 syntax errors, or files that\n"
         "would change under --check or --diff, 2 usage, I/O or internal error.\n",
         out);

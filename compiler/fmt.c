@@ -1538,6 +1538,26 @@ static bool declares_schema(const AstFile *f) {
   return false;
 }
 
+/* Errors the parser reports without dropping any text: the tree holds everything written,
+ * so the file can be laid out (`platc check` still reports them).  An unknown or misplaced
+ * decorator or declaration, a bad escape.  (A number out of range is not one: its literal
+ * becomes an error node.) */
+static bool keeps_text(DiagCode code) {
+  return code == DIAG_E0102 || code == DIAG_E0103 || code == DIAG_E0104 || code == DIAG_E0004;
+}
+
+/* The errors of [dl] from item [from] on: their count, and whether all keep the text. */
+static uint32_t errors_since(const DiagList *dl, uint32_t from, bool *all_keep) {
+  uint32_t n = 0;
+  *all_keep = true;
+  for (uint32_t i = from; i < dl->n; i++) {
+    if (dl->items[i]->sev != SEV_ERROR) continue;
+    n++;
+    if (!keeps_text(dl->items[i]->code)) *all_keep = false;
+  }
+  return n;
+}
+
 char *plat_format(Plat *p, uint32_t file, size_t *len) {
   *len = 0;
   const SourceFile *sf = source_file(&p->sources, file);
@@ -1561,7 +1581,9 @@ char *plat_format(Plat *p, uint32_t file, size_t *len) {
       p->diags.nwarnings = warnings;
     }
   }
-  if (!ast || p->diags.nerrors > errors) {
+  bool benign;
+  uint32_t nerr = errors_since(&p->diags, ndiags, &benign);
+  if (!ast || (p->diags.nerrors > errors && !benign)) {
     plat_free(alt);
     return NULL;
   }
@@ -1588,7 +1610,8 @@ char *plat_format(Plat *p, uint32_t file, size_t *len) {
     Plat *q = plat_new();
     uint32_t id = source_add(&q->sources, sf->path, F.out.s, F.out.n);
     AstFile *again = parse_as(q, id, schema);
-    ok = again && q->diags.nerrors == 0 &&
+    bool qbenign;
+    ok = again && errors_since(&q->diags, 0, &qbenign) == nerr && qbenign &&
          same_comments(ast, sf->text, again, q->sources.files[id].text);
     if (ok) {
       Arena scratch;
