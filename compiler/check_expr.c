@@ -752,21 +752,27 @@ void chk_untyped(Checker *c, Expr *e) {
 
 /* What keeps a type from being inferred: 1 a bare `null` in it, 2 an empty collection's
  * unknown element type, 0 nothing. */
-static int hole(const Type *t, int depth) {
-  if (depth > TY_MAX_DEPTH) return 0;
+static int hole_steps(const Type *t, int depth, uint32_t *steps) {
+  if (depth > TY_MAX_DEPTH || ++*steps > TY_MAX_STEPS) return 0;
   t = ty_base(t);
   switch (t->kind) {
   case TY_NULL: return 1;
   case TY_NOTHING: return 2;
-  case TY_LIST: case TY_MAP: case TY_OPTIONAL: return hole(t->u.elem, depth + 1);
+  case TY_LIST: case TY_MAP: case TY_OPTIONAL: return hole_steps(t->u.elem, depth + 1, steps);
   case TY_RECORD:
     for (uint32_t i = 0; i < t->u.rec.nfields; i++) {
-      int h = hole(t->u.rec.fields[i].type, depth + 1);
+      int h = hole_steps(t->u.rec.fields[i].type, depth + 1, steps);
       if (h) return h;
     }
     return 0;
   default: return 0;
   }
+}
+
+/* Bounded in steps: types share parts (see TY_MAX_STEPS). */
+static int hole(const Type *t, int depth) {
+  uint32_t steps = 0;
+  return hole_steps(t, depth, &steps);
 }
 
 /* [t] with its holes filled as a user might write it: null as `string?`, an unknown
