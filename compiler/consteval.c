@@ -74,10 +74,14 @@ static double num(const Value *v) { return v->kind == V_INT ? (double)v->u.i : v
  * comparisons within one fold share this many steps, after which the fold is unknown. */
 #define CV_MAX_STEPS (1u << 22)
 
-/* 1 equal, 0 not, -1 unknown (the step budget is spent). */
-static int equal_steps(const Value *a, const Value *b, uint32_t *steps) {
+/* Values nest through lets (`let l2 = [l1]`) as deep as a program is long: past this
+ * depth a comparison is unknown rather than a stack overflow. */
+#define CV_MAX_DEPTH 256
+
+/* 1 equal, 0 not, -1 unknown (the step budget or the depth is spent). */
+static int equal_at(const Value *a, const Value *b, uint32_t *steps, int depth) {
   if (a == b) return 1;
-  if (++*steps > CV_MAX_STEPS) return -1;
+  if (++*steps > CV_MAX_STEPS || depth > CV_MAX_DEPTH) return -1;
   if (is_num(a) && is_num(b)) {
     if (a->kind == V_INT && b->kind == V_INT) return a->u.i == b->u.i;
     return num(a) == num(b);
@@ -90,7 +94,7 @@ static int equal_steps(const Value *a, const Value *b, uint32_t *steps) {
   case V_LIST:
     if (a->n != b->n) return 0;
     for (uint32_t i = 0; i < a->n; i++) {
-      int r = equal_steps(a->u.items[i], b->u.items[i], steps);
+      int r = equal_at(a->u.items[i], b->u.items[i], steps, depth + 1);
       if (r != 1) return r;
     }
     return 1;
@@ -101,12 +105,16 @@ static int equal_steps(const Value *a, const Value *b, uint32_t *steps) {
       if (*steps > CV_MAX_STEPS) return -1;
       const Value *o = cv_member(b, a->u.fields[i].key, a->u.fields[i].klen);
       if (!o) return 0;
-      int r = equal_steps(a->u.fields[i].val, o, steps);
+      int r = equal_at(a->u.fields[i].val, o, steps, depth + 1);
       if (r != 1) return r;
     }
     return 1;
   default: return 0;
   }
+}
+
+static int equal_steps(const Value *a, const Value *b, uint32_t *steps) {
+  return equal_at(a, b, steps, 0);
 }
 
 bool cv_equal(const Value *a, const Value *b) {
