@@ -2127,6 +2127,28 @@ static const Value *ex_record(Checker *c, Expr *e, const Type *expect) {
   return known && can_fold(c) ? folded(c, cv_record(c->arena, vf, n)) : NULL;
 }
 
+/* How to make a string key of an element `x` of type [t], for E0311's help: a string
+ * field of a record (`name` first), a number converted, or a placeholder. */
+static const char *key_hint(Checker *c, const Type *t) {
+  const Type *b = ty_base(t);
+  if (ty_is_numeric(b) || b->kind == TY_BOOL) return "tostring(x)";
+  if (b->kind != TY_RECORD) return "<a string key of x>";
+  const RecField *pick = NULL;
+  for (uint32_t i = 0; i < b->u.rec.nfields; i++) {
+    const RecField *f = &b->u.rec.fields[i];
+    if (!ty_is_stringish(ty_base(f->type))) continue;
+    if (strcmp(f->name->s, "name") == 0) return "x.name";
+    if (!pick) pick = f;
+  }
+  if (pick) return arena_printf(c->arena, "x.%s", pick->name->s);
+  for (uint32_t i = 0; i < b->u.rec.nfields; i++) {
+    const Type *fb = ty_base(b->u.rec.fields[i].type);
+    if (ty_is_numeric(fb) || fb->kind == TY_BOOL)
+      return arena_printf(c->arena, "tostring(x.%s)", b->u.rec.fields[i].name->s);
+  }
+  return "<a string key of x>";
+}
+
 bool chk_iter(Checker *c, ForClause *f, Expr *src, bool keyed) {
   Sym *v1 = pmap_get(&c->binders, &f->var1);
   Sym *v2 = f->var2.str ? pmap_get(&c->binders, &f->var2) : NULL;
@@ -2156,8 +2178,8 @@ bool chk_iter(Checker *c, ForClause *f, Expr *src, bool keyed) {
       Diag *d = diag_add(c->diags, DIAG_E0311, src->span,
                          "keyed copies need string keys, but this is %s", show(c, src->ty));
       diag_label(c->diags, d, src->span, "the elements would be the keys");
-      diag_help(c->diags, d, "build a map keyed by strings first: "
-                "`for k, v in { tostring(x) => x for x in %s }`", s ? s : "list");
+      diag_help(c->diags, d, "build a map keyed by strings first: `for k, v in { %s => x for x in %s }`",
+                key_hint(c, b->u.elem), s ? s : "list");
       ok = false;
     }
     break;

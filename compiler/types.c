@@ -207,7 +207,7 @@ const Type *ty_alias(TypeCtx *tc, const Str *name, const Type *target, struct Sy
   t->u.alias.name = name;
   t->u.alias.target = target;
   t->u.alias.sym = sym;
-  t->depth = target->depth;
+  t->depth = depth_of(target);   /* chains of aliases count, so a chain of 10^5 is refused */
   return t;
 }
 
@@ -218,7 +218,7 @@ const Type *ty_refined(TypeCtx *tc, const Type *base, Expr *pred, struct Sym *se
   t->u.ref.pred = pred;
   t->u.ref.self = self;
   t->u.ref.span = span;
-  t->depth = base->depth;
+  t->depth = depth_of(base);
   return t;
 }
 
