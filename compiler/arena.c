@@ -131,6 +131,17 @@ void arena_free(Arena *a) {
   a->used = 0;
 }
 
+void arena_merge(Arena *dst, Arena *src) {
+  if (!src->head) return;
+  ArenaBlock *tail = src->head;
+  while (tail->next) tail = tail->next;
+  tail->next = dst->head;
+  dst->head = src->head;
+  dst->used += src->used;
+  src->head = NULL;
+  src->used = 0;
+}
+
 void *arena_alloc(Arena *a, size_t size) {
   if (size > SIZE_MAX - ARENA_ALIGN) oom(size);
   size_t rounded = (size + ARENA_ALIGN - 1) & ~(ARENA_ALIGN - 1);

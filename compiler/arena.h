@@ -19,6 +19,10 @@ typedef struct Arena {
 void arena_init(Arena *a);
 /* Free every block; [a] can be reused after. */
 void arena_free(Arena *a);
+/* Move every block of [src] into [dst]: what was allocated in [src] now lives as long as
+ * [dst], and [dst] goes on allocating in [src]'s newest block.  [src] is left empty.  (A
+ * parse builds its AST in a scratch arena, so that a parse it abandons can be freed.) */
+void arena_merge(Arena *dst, Arena *src);
 /* [size] bytes aligned for any type, zeroed.  Aborts on out-of-memory (there is no
  * sensible recovery inside a compiler pass); size arithmetic is overflow-checked. */
 void *arena_alloc(Arena *a, size_t size);

@@ -61,6 +61,8 @@ struct Parser {
   LexStr *ss; uint32_t nss, capss;      /* pieces of interpolated strings */
   int *yychar;          /* Bison's lookahead, to re-read after an error at the end */
   Field field;          /* the field just parsed (see `fields`) */
+  bool lac;             /* LAC on: this is the parse whose errors are reported */
+  bool restart;         /* the parse without LAC met an error: parse again with it */
 };
 
 #define STACK_PUSH(P, ARR, N, CAP, LIST, ITEM)                                   \
@@ -301,7 +303,13 @@ static void top_decl(Parser *p, Decl *d) {
 /* No %destructor: every semantic value lives in the arena or on the parser's scratch
    stacks, which are freed as a whole, so values discarded by error recovery leak nothing. */
 
-%initial-action { @$ = span_make(p->lx.file, 0, 0); }
+%initial-action {
+  @$ = span_make(p->lx.file, 0, 0);
+/* LAC only in the second parse (see parse_file).  yy_lac is Bison's (3.8) check that the
+   lookahead can be shifted; defined here, inside yyparse, the macro leaves its definition
+   and yypcontext_expected_tokens alone, and calls the function itself when p->lac. */
+#define yy_lac(esa, es, cap, ssp, tok) (p->lac ? yy_lac(esa, es, cap, ssp, tok) : 0)
+}
 
 %token END 0 "end of file"
 %token <id> IDENT "identifier"
@@ -1274,6 +1282,15 @@ static void label_unclosed(Parser *p, Diag *d) {
 }
 
 static int yyreport_syntax_error(const yypcontext_t *ctx, Parser *p) {
+  /* Without LAC the parser has already made the default reductions this token led to:
+     stop here and parse again with LAC, whose context gives the exact expectations and
+     whose recovery is the one the messages were written for (parse_file).  Returning 2
+     ends the parse as "memory exhausted", which pperror ignores for a stopped lexer. */
+  if (!p->lac) {
+    p->restart = true;
+    lex_stop(&p->lx);
+    return 2;
+  }
   /* Quiet when the lexer stopped (its error explains the rest) or just reported an
    * error that this token follows from. */
   if (p->lx.stopped || p->lx.err_here || p->lx.closing) return 0;
@@ -1355,8 +1372,11 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, Parser *p) {
 }
 
 static void pperror(const Span *loc, Parser *p, const char *msg) {
-  /* Only "memory exhausted" reaches here: Bison's stack outgrew YYMAXDEPTH. */
+  /* Only "memory exhausted" reaches here: Bison's stack outgrew YYMAXDEPTH (or a restart,
+     see yyreport_syntax_error).  Without LAC, parse again with it, so that the error
+     comes at the same point as when LAC runs from the start. */
   (void)msg;
+  if (!p->lac) { p->restart = true; lex_stop(&p->lx); return; }
   if (p->lx.stopped) return;
   Diag *d = lex_error(&p->lx, DIAG_E0101, loc->start, loc->end, "nesting too deep (limit is %d)",
                       PARSE_MAX_DEPTH);
@@ -1367,13 +1387,44 @@ static void pperror(const Span *loc, Parser *p, const char *msg) {
 AstFile *parse_file(const ParseInput *in) {
   Parser *p = plat_xcalloc(1, sizeof *p);
   p->in = in;
-  p->a = in->arena;
-  lex_init(&p->lx, in);
   AstFile *f = arena_alloc(in->arena, sizeof *f);
   f->file = in->file;
   f->is_schema = in->schema;
   p->file = f;
+  /* First without LAC (Lookahead Correction): a valid file parses the same either way, and
+     LAC simulates every reduction a second time (a tenth of the parse of a large file).
+     At the first syntax error everything this parse did is dropped and the file is parsed
+     again with LAC, so that what is reported, and how the parser recovers, is exactly
+     what one parse with LAC gives.  The first parse builds in a scratch arena, freed if
+     it is dropped (names it interned stay: they are the same in the second parse). */
+  Arena scratch;
+  arena_init(&scratch);
+  ParseInput first = *in;
+  first.arena = &scratch;
+  p->a = &scratch;
+  lex_init(&p->lx, &first);
+  uint32_t ndiags = in->diags->n, nerrors = in->diags->nerrors, nwarnings = in->diags->nwarnings;
   ppparse(p);
+  if (!p->restart) {
+    arena_merge(in->arena, &scratch);
+    p->a = p->lx.arena = in->arena;
+  } else {
+    arena_free(&scratch);
+    in->diags->n = ndiags;
+    in->diags->nerrors = nerrors;
+    in->diags->nwarnings = nwarnings;
+    lex_free(&p->lx);
+    lex_init(&p->lx, in);
+    p->a = in->arena;
+    p->decls = (PtrVec){0};
+    p->mins = (PtrVec){0};
+    p->deep = false;
+    p->nxs = p->nfs = p->nids = p->nss = 0;
+    p->yychar = NULL;
+    p->restart = false;
+    p->lac = true;
+    ppparse(p);
+  }
   for (uint32_t i = 0; i < p->mins.n; i++) {
     Expr *e = p->mins.items[i];
     if (!e) continue;
