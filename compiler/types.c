@@ -206,8 +206,9 @@ const Type *ty_alias(TypeCtx *tc, const Str *name, const Type *target, struct Sy
   Type *t = new_type(tc, TY_ALIAS);
   t->u.alias.name = name;
   t->u.alias.target = target;
+  t->u.alias.flat = target->kind == TY_ALIAS ? target->u.alias.flat : target;
   t->u.alias.sym = sym;
-  t->depth = depth_of(target);   /* chains of aliases count, so a chain of 10^5 is refused */
+  t->depth = target->depth;      /* a name adds no nesting; `flat` makes chains free */
   return t;
 }
 
@@ -252,13 +253,12 @@ const Type *ty_fn(TypeCtx *tc, const Str *name, const FnParamT *params, uint32_t
 
 /* ---- views ------------------------------------------------------------------------- */
 const Type *ty_unalias(const Type *t) {
-  while (t->kind == TY_ALIAS) t = t->u.alias.target;
-  return t;
+  return t->kind == TY_ALIAS ? t->u.alias.flat : t;
 }
 
 const Type *ty_base(const Type *t) {
   for (;;) {
-    if (t->kind == TY_ALIAS) t = t->u.alias.target;
+    if (t->kind == TY_ALIAS) t = t->u.alias.flat;
     else if (t->kind == TY_REFINED) t = t->u.ref.base;
     else if (t->kind == TY_SECRET) t = t->u.elem;
     else return t;
@@ -267,7 +267,7 @@ const Type *ty_base(const Type *t) {
 
 bool ty_is_secret(const Type *t) {
   for (;;) {
-    if (t->kind == TY_ALIAS) t = t->u.alias.target;
+    if (t->kind == TY_ALIAS) t = t->u.alias.flat;
     else if (t->kind == TY_REFINED) t = t->u.ref.base;
     else return t->kind == TY_SECRET;
   }
@@ -335,7 +335,7 @@ const RecField *ty_field(const Type *rec, const Str *name) {
 uint32_t ty_refinements(const Type *t, const Type **out, uint32_t max) {
   uint32_t n = 0;
   for (;;) {
-    if (t->kind == TY_ALIAS) t = t->u.alias.target;
+    if (t->kind == TY_ALIAS) t = t->u.alias.flat;
     else if (t->kind == TY_SECRET) t = t->u.elem;
     else if (t->kind == TY_REFINED) {
       if (n < max) out[n++] = t;
@@ -374,9 +374,9 @@ static bool equal(const Type *a, const Type *b, int depth, uint32_t *steps) {
   if (depth > TY_MAX_DEPTH || ++*steps > TY_MAX_STEPS) return false;
   /* secret is part of the type for equality; aliases and refinements are not */
   while (a->kind == TY_ALIAS || a->kind == TY_REFINED)
-    a = a->kind == TY_ALIAS ? a->u.alias.target : a->u.ref.base;
+    a = a->kind == TY_ALIAS ? a->u.alias.flat : a->u.ref.base;
   while (b->kind == TY_ALIAS || b->kind == TY_REFINED)
-    b = b->kind == TY_ALIAS ? b->u.alias.target : b->u.ref.base;
+    b = b->kind == TY_ALIAS ? b->u.alias.flat : b->u.ref.base;
   if (a == b) return true;
   if (a->kind != b->kind) return false;
   switch (a->kind) {

@@ -103,7 +103,10 @@ struct Type {
       const Str **members; uint32_t nmembers;
       uint32_t *idx; uint32_t idxcap;  /* text hash -> member + 1, for long unions */
     } uni;
-    struct { const Str *name; const Type *target; struct Sym *sym; } alias;   /* ALIAS */
+    struct {                                                 /* ALIAS */
+      const Str *name; const Type *target; struct Sym *sym;
+      const Type *flat;                /* the first type below that is not an alias */
+    } alias;
     struct { const Type *base; Expr *pred; struct Sym *self; Span span; } ref;  /* REFINED */
     ResType *res;                                            /* RESOURCE */
     struct { struct Module *mod; const Str *name; } mod;     /* MODULE */
