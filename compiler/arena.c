@@ -142,6 +142,56 @@ void arena_merge(Arena *dst, Arena *src) {
   src->used = 0;
 }
 
+#ifndef PLAT_TRACK_ARENA
+/* The slow path of bump: a block where [size] bytes fit at an offset aligned to [align],
+ * by prefaulting more of the current block or by making a new one. */
+static ArenaBlock *refill(Arena *a, size_t size, size_t align) {
+  ArenaBlock *b = a->head;
+  size_t at = b ? (b->used + align - 1) & ~(align - 1) : 0;
+  if (b && at <= b->size && b->size - at >= size) {
+    block_prefault(b, at + size);
+    return b;
+  }
+  /* the next power of two after the current block (capped), or a block of its own, in
+     whole pages, for a request too big for that */
+  size_t total = ARENA_MIN_BLOCK;
+  while (b && total <= b->size + ARENA_HEADER && total < ARENA_MAX_BLOCK) total *= 2;
+  bool own = size > total - ARENA_HEADER;
+  if (own) {
+    if (size > SIZE_MAX - ARENA_HEADER - 4096) oom(size);
+    total = (size + ARENA_HEADER + 4095) & ~(size_t)4095;
+  }
+  ArenaBlock *nb = block_new(total);
+  /* A big one-off request goes behind the current block so its free space survives. */
+  if (b && size > ARENA_MIN_BLOCK && b->size - b->used >= ARENA_MIN_BLOCK / 4) {
+    nb->next = b->next;
+    b->next = nb;
+  } else {
+    nb->next = b;
+    a->head = nb;
+  }
+  /* a block of its own is written by its caller right away: let it fault */
+  if (!own && total >= ARENA_PREFAULT) {
+    nb->ready = 0;
+    block_prefault(nb, size);
+  }
+  return nb;
+}
+
+/* [size] bytes at an offset aligned to [align] (a power of two, at most ARENA_ALIGN). */
+static inline void *bump(Arena *a, size_t size, size_t align) {
+  ArenaBlock *b = a->head;
+  size_t at = 0;
+  if (b) at = (b->used + align - 1) & ~(align - 1);
+  if (!b || at > b->ready || b->ready - at < size) {
+    b = refill(a, size, align);
+    at = (b->used + align - 1) & ~(align - 1);
+  }
+  b->used = at + size;
+  return DATA(b) + at;   /* zero: blocks are zeroed when made and never reused */
+}
+#endif
+
 void *arena_alloc(Arena *a, size_t size) {
   if (size > SIZE_MAX - ARENA_ALIGN) oom(size);
   size_t rounded = (size + ARENA_ALIGN - 1) & ~(ARENA_ALIGN - 1);
@@ -154,40 +204,7 @@ void *arena_alloc(Arena *a, size_t size) {
   memset(DATA(t), 0, size);
   return DATA(t);
 #else
-  ArenaBlock *b = a->head;
-  if (!b || b->ready - b->used < rounded) {
-    if (b && b->size - b->used >= rounded) {
-      block_prefault(b, b->used + rounded);
-    } else {
-      /* the next power of two after the current block (capped), or a block of its own,
-         in whole pages, for a request too big for that */
-      size_t total = ARENA_MIN_BLOCK;
-      while (b && total <= b->size + ARENA_HEADER && total < ARENA_MAX_BLOCK) total *= 2;
-      bool own = rounded > total - ARENA_HEADER;
-      if (own) {
-        if (rounded > SIZE_MAX - ARENA_HEADER - 4096) oom(size);
-        total = (rounded + ARENA_HEADER + 4095) & ~(size_t)4095;
-      }
-      ArenaBlock *nb = block_new(total);
-      /* A big one-off request goes behind the current block so its free space survives. */
-      if (b && rounded > ARENA_MIN_BLOCK && b->size - b->used >= ARENA_MIN_BLOCK / 4) {
-        nb->next = b->next;
-        b->next = nb;
-      } else {
-        nb->next = b;
-        a->head = nb;
-      }
-      b = nb;
-      /* a block of its own is written by its caller right away: let it fault */
-      if (!own && total >= ARENA_PREFAULT) {
-        b->ready = 0;
-        block_prefault(b, rounded);
-      }
-    }
-  }
-  void *p = DATA(b) + b->used;
-  b->used += rounded;
-  return p;   /* zero: blocks are zeroed when made and never reused */
+  return bump(a, rounded, ARENA_ALIGN);
 #endif
 }
 
@@ -203,8 +220,14 @@ void *arena_grow(Arena *a, void *old, size_t oldn, size_t newn, size_t size) {
 }
 
 char *arena_strndup(Arena *a, const char *s, size_t len) {
-  if (len == SIZE_MAX) oom(len);
+  if (len >= SIZE_MAX - ARENA_ALIGN) oom(len);
+#ifdef PLAT_TRACK_ARENA
   char *d = arena_alloc(a, len + 1);
+#else
+  /* byte-aligned: a text needs no padding (900,000 short literals in a large program) */
+  a->used += len + 1;
+  char *d = bump(a, len + 1, 1);
+#endif
   if (len) memcpy(d, s, len);
   d[len] = 0;
   return d;

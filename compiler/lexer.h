@@ -62,6 +62,9 @@ typedef struct Lexer {
 
   const Str *kw[32];    /* interned keyword texts, so keywords used as names cost nothing */
   const Str *recent[1024];  /* identifiers seen lately, by hash: most lookups end here */
+  /* Texts of plain string literals seen lately, by hash: "CNAME" written on every resource
+     is stored once (StrPart texts are read-only, so they can be shared). */
+  struct { const char *text; uint32_t len; } strs_seen[256];
 
   /* The string being scanned (condition str/mstr). */
   uint32_t seg_start;   /* first byte of the current literal piece */

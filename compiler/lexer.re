@@ -798,13 +798,43 @@ static Dedent dedent_plan(const LexStr *segs, uint32_t nsegs) {
   return d;
 }
 
+/* The text of a plain literal piece (no escapes, one line): its bytes in the arena, or
+ * the copy made for the same bytes lately.  NUL bytes (reported by the lexer) are
+ * dropped; such a text is not shared. */
+static const char *plain_text(Lexer *lx, const char *s, uint32_t len, uint32_t *n) {
+  uint32_t h = intern_hash(s, len) & (sizeof lx->strs_seen / sizeof *lx->strs_seen - 1);
+  if (lx->strs_seen[h].text && lx->strs_seen[h].len == len &&
+      memcmp(lx->strs_seen[h].text, s, len) == 0) {
+    *n = len;
+    return lx->strs_seen[h].text;
+  }
+  char *text = arena_strndup(lx->arena, s, len);
+  *n = len;
+  if (memchr(text, 0, len)) {
+    *n = decode(s, s + len, text, false, 0, false);
+    text[*n] = 0;
+    return text;
+  }
+  lx->strs_seen[h].text = text;
+  lx->strs_seen[h].len = len;
+  return text;
+}
+
 Expr *lex_string_expr(Lexer *lx, const LexStr *segs, uint32_t nsegs, Expr **exprs, Span span) {
   Expr *e = ast_expr(lx->arena, EX_STRING, span);
   bool multi = (segs[0].flags & LS_MULTI) != 0;
   e->u.str.multiline = multi;
   Dedent d = {0, 0, 0};
   if (multi) d = dedent_plan(segs, nsegs);
-  StrPart *parts = arena_calloc(lx->arena, 2 * (size_t)nsegs - 1, sizeof *parts);
+  /* One part per interpolation and per literal piece that is not empty (a piece whose
+     escapes all turn out invalid wastes its part: that is an error anyway). */
+  uint32_t cap = nsegs - 1;
+  for (uint32_t s = 0; s < nsegs; s++) {
+    uint32_t from = s == 0 ? d.drop_head : 0;
+    uint32_t to = segs[s].len - (s == nsegs - 1 ? d.drop_tail : 0);
+    cap += to > from;
+  }
+  StrPart *parts = cap ? arena_calloc(lx->arena, cap, sizeof *parts) : NULL;
   uint32_t np = 0;
   uint16_t depth = 0;
   bool line_start = true;
@@ -813,19 +843,17 @@ Expr *lex_string_expr(Lexer *lx, const LexStr *segs, uint32_t nsegs, Expr **expr
     uint32_t from = s == 0 ? d.drop_head : 0;
     uint32_t to = g->len - (s == nsegs - 1 ? d.drop_tail : 0);
     if (to < from) to = from;
-    uint32_t n;
-    char *text;
-    if (!multi && !(g->flags & LS_ESCAPES) && !(g->flags & LS_DECODED)) {
-      text = arena_strndup(lx->arena, g->text + from, to - from);
-      n = to - from;
-      if (memchr(text, 0, n)) {   /* NUL bytes were reported; drop them */
-        n = decode(g->text + from, g->text + to, text, false, 0, false);
-        text[n] = 0;
-      }
+    uint32_t n = 0;
+    const char *text = "";
+    if (to == from) {
+      /* nothing: an empty piece has no part */
+    } else if (!multi && !(g->flags & LS_ESCAPES) && !(g->flags & LS_DECODED)) {
+      text = plain_text(lx, g->text + from, to - from, &n);
     } else {
-      text = arena_alloc(lx->arena, (size_t)(to - from) + 1);
-      n = decode(g->text + from, g->text + to, text, multi, d.indent, multi && line_start);
-      text[n] = 0;
+      char *t = arena_alloc(lx->arena, (size_t)(to - from) + 1);
+      n = decode(g->text + from, g->text + to, t, multi, d.indent, multi && line_start);
+      t[n] = 0;
+      text = t;
     }
     if (multi && to > from) line_start = g->text[to - 1] == '\n';
     else if (multi && s > 0) line_start = false;
