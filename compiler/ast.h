@@ -52,20 +52,23 @@ typedef enum BinaryOp {
   BIN_COALESCE,                    /* ?? */
 } BinaryOp;
 
+/* (Members ordered largest first, here and in Field: 40 and 48 bytes instead of 48 and
+   56, for the million of each in a large program.) */
 typedef struct StrPart {
-  bool is_expr;
-  const char *text;      /* decoded literal text (escapes applied), NUL-terminated */
-  uint32_t len;          /* bytes of text (it may contain \0 from \u{0}? no: rejected) */
+  const char *text;      /* decoded literal text (escapes applied), NUL-terminated; shared
+                            between literals with the same text: never write to it */
   Expr *expr;            /* when is_expr */
+  uint32_t len;          /* bytes of text (it may contain \0 from \u{0}? no: rejected) */
   Span span;             /* the part in the source ("${" .. "}" for expressions) */
+  bool is_expr;
 } StrPart;
 
 /* A field of a record literal, resource body or instance: `name = value`. */
 typedef struct Field {
   Ident name;            /* for a quoted key "a-b" = 1, the decoded key text */
-  bool quoted;
   Expr *value;
   Span span;             /* name through value */
+  bool quoted;
 } Field;
 
 /* `for x in e` / `for k, v in e`, shared by comprehensions and keyed copies. */
