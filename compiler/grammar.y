@@ -63,6 +63,7 @@ struct Parser {
   Field field;          /* the field just parsed (see `fields`) */
   bool lac;             /* LAC on: this is the parse whose errors are reported */
   bool restart;         /* the parse without LAC met an error: parse again with it */
+  uint32_t unclosed_said;   /* 1 + offset of the bracket an error already called unclosed */
 };
 
 #define STACK_PUSH(P, ARR, N, CAP, LIST, ITEM)                                   \
@@ -1263,14 +1264,6 @@ static bool starts_line(const Parser *p, uint32_t at) {
   return at == 0 || s[at - 1] == '\n';
 }
 
-/* Is the token at [at] preceded by a '.' (whitespace and comments aside, roughly)? */
-static bool after_dot(const Parser *p, uint32_t at) {
-  const char *s = p->lx.src;
-  while (at > 0 && (s[at - 1] == ' ' || s[at - 1] == '\t' || s[at - 1] == '\n' || s[at - 1] == '\r'))
-    at--;
-  return at > 0 && s[at - 1] == '.';
-}
-
 static bool is_decl_keyword_token(int k) {
   return k == T_RESOURCE || k == T_LET || k == T_PARAM || k == T_OUTPUT || k == T_COMPONENT ||
          k == T_FN || k == T_TYPE || k == T_USE || k == T_IMPORT || k == T_POLICY ||
@@ -1283,6 +1276,7 @@ static void label_unclosed(Parser *p, Diag *d) {
   char k = p->lx.open_kind[p->lx.depth - 1];
   diag_label(p->lx.diags, d, span_make(p->lx.file, at, at + (k == '$' ? 2 : 1)),
              "unclosed '%s' opened here", k == '$' ? "${" : k == '{' ? "{" : k == '(' ? "(" : "[");
+  p->unclosed_said = at + 1;
 }
 
 static int yyreport_syntax_error(const yypcontext_t *ctx, Parser *p) {
@@ -1305,6 +1299,12 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, Parser *p) {
        the declarations under construction are kept instead of being dropped. */
     p->lx.closing = true;
     *p->yychar = T_PPEMPTY;
+    /* the error that called this bracket unclosed already said what this one would:
+       that its closer is missing (a different mistake at the end is still reported) */
+    char k = p->lx.open_kind[p->lx.depth - 1];
+    if (p->unclosed_said == p->lx.open[p->lx.depth - 1] + 1 &&
+        expects(ctx, k == '(' ? YYSYMBOL_RPAREN : k == '[' ? YYSYMBOL_RBRACK : YYSYMBOL_RBRACE))
+      return 0;
   }
   const char *src = p->lx.src;
   Diag *d;
@@ -1360,13 +1360,16 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, Parser *p) {
     diag_help(p->lx.diags, d, "is a %s missing before this declaration?",
               closer_of(p->lx.open_kind[p->lx.depth - 1]));
   } else if (is_decl_keyword_token(p->lx.prev) && starts_line(p, p->lx.prev_start) &&
-             after_dot(p, p->lx.prev_start)) {
+             p->lx.prev2 == T_DOT) {
     /* `a.` at the end of a line, then `let y = 1`: `let` became the property name */
     diag_label(p->lx.diags, d, span_make(p->lx.file, p->lx.prev_start, p->lx.prev_end),
                "read as a property name after '.'");
     diag_help(p->lx.diags, d, "a name is missing after the '.' before it");
   } else if (is_decl_keyword_token(p->lx.prev) && starts_line(p, p->lx.prev_start) &&
-             p->lx.depth > 0 && p->lx.open_kind[p->lx.depth - 1] == '{') {
+             p->lx.depth > 0 && p->lx.open_kind[p->lx.depth - 1] == '{' &&
+             p->lx.open[p->lx.depth - 1] < p->lx.prev_start) {
+    /* (the brace must be open before the keyword: in `component {` it is the token
+       that went wrong, not an unclosed body) */
     /* `resource` read as a field name: a body was probably not closed */
     label_unclosed(p, d);
     diag_help(p->lx.diags, d, "if '%s' starts a new declaration, a '}' is missing before it",

@@ -82,6 +82,7 @@ typedef struct Lexer {
   uint32_t last_base;   /* bracket depth before the last token, if it opened a group */
   int prev;             /* and of the token before it */
   uint32_t prev_start, prev_end;
+  int prev2;            /* and of the one before that (messages look back two tokens) */
 } Lexer;
 
 union PPSTYPE;

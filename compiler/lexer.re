@@ -438,6 +438,24 @@ static void stray(Lexer *lx) {
   }
 }
 
+/* 'text' as YAML, Python and shells write it: one mistake over the whole literal, which
+ * becomes an error node (like a malformed number) so the word inside is not read as names
+ * and its uses are not type errors. */
+static int single_quoted(Lexer *lx, union PPSTYPE *val) {
+  uint32_t at = off(lx, lx->tok), n = (uint32_t)(lx->cur - lx->tok);
+  Diag *d = lex_error(lx, DIAG_E0002, at, at + n, "unexpected character '''");
+  diag_label(lx->diags, d, span_make(lx->file, at, at + n), "a string in single quotes");
+  bool plain = n - 2 <= 60 && !memchr(lx->tok + 1, '"', n - 2) && !memchr(lx->tok + 1, '\\', n - 2) &&
+               !memchr(lx->tok + 1, '$', n - 2);
+  if (plain)
+    diag_help(lx->diags, d, "write it in double quotes: \"%.*s\"", (int)(n - 2), lx->tok + 1);
+  else
+    diag_help(lx->diags, d, "strings are written in double quotes: \"text\"");
+  memset(&val->num, 0, sizeof val->num);
+  val->num.bad = true;
+  return T_INT;
+}
+
 /* ---- the scanner ----------------------------------------------------------------------- */
 
 /* Intern an identifier through a small cache of recent ones: names repeat within a few
@@ -605,6 +623,7 @@ static int scan(Lexer *lx, union PPSTYPE *val, Span *loc) {
                            lx->cur = lx->tok + n; continue; }
       <code> [\x80-\xFF] { uint32_t n = bad_run(lx, lx->tok); report_bad_utf8(lx, lx->tok, n);
                            lx->cur = lx->tok + n; continue; }
+      <code> "'" ([^'\r\n\x00\x80-\xFF] | u8)* "'" { int k = single_quoted(lx, val); TOKEN(k); }
       <code> "&"         { stray(lx); TOKEN(T_ANDAND); }   /* read as '&&' after the error */
       <code> *           { stray(lx); continue; }
 
@@ -655,24 +674,25 @@ int lex_next(Lexer *lx, union PPSTYPE *val, Span *loc) { return lex_next_rec(lx,
 
 int lex_next_rec(Lexer *lx, union PPSTYPE *val, Span *loc, bool recovering) {
   lx->err_here = false;
-  bool at_end = false;
-  if (recovering && is_opener(lx->last)) {
-    uint32_t base = lx->last_base;
-    while (!lx->stopped) {
-      int s = scan(lx, val, loc);
-      if (s == T_END) { at_end = true; break; }
-      if (lx->depth <= base && is_closer(s)) break;
-    }
+  /* One loop, so that scan has one call site (and is inlined): when skipping a group,
+     tokens are read up to its closer, and the token after it is the one returned. */
+  bool skip = recovering && is_opener(lx->last), at_end = false;
+  uint32_t base = lx->last_base;
+  int k = T_END;
+  for (;;) {
+    if (lx->stopped) { at_end = true; break; }
+    k = scan(lx, val, loc);
+    if (!skip) break;
+    if (k == T_END) { at_end = true; break; }
+    if (lx->depth <= base && is_closer(k)) skip = false;
   }
-  int k;
-  if (lx->stopped || at_end) {
+  if (at_end) {
     uint32_t end = off(lx, lx->lim);
     *loc = span_make(lx->file, end, end);
     k = T_END;
-  } else {
-    k = scan(lx, val, loc);
   }
   if (is_opener(k)) lx->last_base = lx->depth ? lx->depth - 1 : 0;
+  lx->prev2 = lx->prev;
   lx->prev = lx->last;
   lx->prev_start = lx->last_start;
   lx->prev_end = lx->last_end;
