@@ -456,6 +456,30 @@ static int single_quoted(Lexer *lx, union PPSTYPE *val) {
   return T_INT;
 }
 
+/* Invisible and bidirectional-control characters are valid UTF-8 but have no place in a
+ * name: two names that look the same would differ, or text would read in another order
+ * than it runs ("Trojan Source", CVE-2021-42574).  One E0002 per identifier. */
+static bool invisible_cp(int32_t c) {
+  return c == 0xAD || c == 0x34F || c == 0x61C || c == 0x180E || (c >= 0x200B && c <= 0x200F) ||
+         (c >= 0x202A && c <= 0x202E) || (c >= 0x2060 && c <= 0x206F) || c == 0xFEFF ||
+         (c >= 0xFE00 && c <= 0xFE0F);
+}
+
+static void invisible_in_ident(Lexer *lx, const char *p, const char *end) {
+  for (const char *q = p; q < end;) {
+    int n;
+    int32_t c = utf8_decode(q, (size_t)(end - q), &n);
+    if (c >= 0 && invisible_cp(c)) {
+      Diag *d = lex_error(lx, DIAG_E0002, off(lx, q), off(lx, q + n),
+                          "invisible character U+%04X in a name", (unsigned)c);
+      diag_help(lx->diags, d, "remove it: invisible and direction-changing characters make a "
+                              "name look like another one");
+      return;
+    }
+    q += n;
+  }
+}
+
 /* ---- the scanner ----------------------------------------------------------------------- */
 
 /* Intern an identifier through a small cache of recent ones: names repeat within a few
@@ -542,7 +566,15 @@ static int scan(Lexer *lx, union PPSTYPE *val, Span *loc) {
       <code> "null"      { return keyword(lx, val, loc, T_NULL); }
       <code> "self"      { return keyword(lx, val, loc, T_SELF); }
 
+      <code> [a-zA-Z_] [a-zA-Z_0-9]* {
+        *loc = span_make(lx->file, off(lx, lx->tok), off(lx, lx->cur));
+        val->id.str = ident_str(lx, lx->tok, (size_t)(lx->cur - lx->tok));
+        val->id.span = *loc;
+        return T_IDENT;
+      }
       <code> ident {
+        /* a name with non-ASCII letters (the ASCII rule above wins on equal length) */
+        invisible_in_ident(lx, lx->tok, lx->cur);
         *loc = span_make(lx->file, off(lx, lx->tok), off(lx, lx->cur));
         val->id.str = ident_str(lx, lx->tok, (size_t)(lx->cur - lx->tok));
         val->id.span = *loc;
