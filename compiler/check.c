@@ -581,8 +581,25 @@ static void chk_message(Checker *c, Expr *m, const char *what) {
 }
 
 /* policy = "policy" STRING "for" IDENT ":" qualname "{" { rule } "}"   (§6.12) */
+/* Two policies or two tests with one title: results and reports name them by title, so
+ * the second would be indistinguishable from the first (E0201, as for any other name). */
+static void unique_title(Checker *c, Decl *d, Expr *title, int which) {
+  if (!title || title->kind != EX_STRING || title->u.str.nparts != 1 || title->u.str.parts[0].is_expr)
+    return;
+  const StrPart *sp = &title->u.str.parts[0];
+  const Str *key = intern(c->strs, sp->text, sp->len);
+  Decl *first = pmap_get(&c->titles[which], key);
+  if (!first) { pmap_put(c->arena, &c->titles[which], key, d); return; }
+  const char *what = which ? "test" : "policy";
+  Diag *g = diag_add(c->diags, DIAG_E0201, title->span, "%s \"%s\" declared twice", what, key->s);
+  Expr *ft = which ? first->u.test.title : first->u.policy.title;
+  diag_label(c->diags, g, ft->span, "first declared here");
+  diag_help(c->diags, g, "give each %s its own title", what);
+}
+
 static void chk_policy(Checker *c, Decl *d) {
   chk_expr(c, d->u.policy.title, NULL);
+  unique_title(c, d, d->u.policy.title, 0);
   ResType *rt = res_type_of(c, d->u.policy.type);
   Sym *v = d->sym;
   if (v) {
@@ -601,6 +618,7 @@ static void chk_policy(Checker *c, Decl *d) {
 /* test = "test" STRING "{" { let | assert } "}"   (§6.14) */
 static void chk_test(Checker *c, Decl *d) {
   chk_expr(c, d->u.test.title, NULL);
+  unique_title(c, d, d->u.test.title, 1);
   for (uint32_t i = 0; i < d->u.test.nstmts; i++) {
     Decl *st = d->u.test.stmts[i];
     if (!st) continue;

@@ -41,6 +41,7 @@ typedef struct Checker {
   /* declarations that are not nodes, checked after all nodes */
   Decl **others; uint32_t nothers, capothers;
   PtrMap binders;
+  PtrMap titles[2];       /* interned policy [0] and test [1] titles -> their first Decl */
   /* resolver scope state */
   Local *locals; uint32_t nlocals, caplocals;
   uint32_t *local_prev;   /* per local: 1 + index of the one of its name it hides, or 0 */
