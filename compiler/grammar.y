@@ -334,8 +334,9 @@ static void top_decl(Parser *p, Decl *d) {
 %token PERCENT "'%'" BANG "'!'" EQ "'=='" NE "'!='" LT "'<'" LE "'<='" GT "'>'" GE "'>='"
 %token ANDAND "'&&'" OROR "'||'"
 
-/* Binary operators, loosest first, all left-associative; then the prefix operators.
-   They resolve the conflicts of `operand` only (docs/language.md §2 has the levels). */
+/* Binary operators, loosest first, all left-associative; then the prefix operators; then
+   the postfix ones (member, index, call).  They resolve the conflicts of `operand` only
+   (docs/language.md §2 has the levels). */
 %left COALESCE
 %left OROR
 %left ANDAND
@@ -343,9 +344,10 @@ static void top_decl(Parser *p, Decl *d) {
 %left PLUS MINUS
 %left STAR SLASH PERCENT
 %precedence UNARY
+%precedence DOT LBRACK LPAREN
 
 %type <id> name tname
-%type <expr> expr operand postfix string opt_default
+%type <expr> expr operand string opt_default
 %type <expr> opt_where opt_if
 %type <sp> strparts
 %type <decl> decl decl_core use import param let typedecl fn resource schema component
@@ -828,10 +830,10 @@ qualparts
    coalesce = or { "??" or } ;   or = and { "||" and } ;   and = cmp { "&&" cmp } ;
    cmp = add [ cmpop add ] ;     add = mul { ( "+" | "-" ) mul } ;
    mul = unary { ( "*" | "/" | "%" ) unary } ;   unary = ( "-" | "!" ) unary | postfix ;
-   The levels from coalesce to unary are one nonterminal, `operand`, with the precedence
-   declarations below: the same language as a rule per level, but a name or a literal
-   becomes an expression in three reductions instead of nine (reductions, and the LAC
-   checks that simulate them, were two thirds of the parse of a large file). */
+   The levels from coalesce to primary are one nonterminal, `operand`, with the precedence
+   declarations: the same language as a rule per level, but a name or a literal becomes
+   an expression in two reductions instead of nine (reductions, and the LAC checks that
+   simulated them, were two thirds of the parse of a large file). */
 expr
   : IF expr THEN expr ELSE expr {
       $$ = ast_expr(p->a, EX_IF, @$);
@@ -869,23 +871,20 @@ operand
       }
     }
   | BANG operand %prec UNARY { $$ = unary(p, UN_NOT, $2, @$); }
-  | postfix                 { $$ = $1; }
-  ;
-
-/* postfix = primary { "." name | "[" expr "]" | "(" [ expr { "," expr } [ "," ] ] ")" } ;
-   primary = INT | FLOAT | STRING | "true" | "false" | "null" | "self" | IDENT
-           | "(" expr ")" | list | list comprehension | record | map comprehension ;
-   primary's alternatives are written here, one reduction less for each operand. */
-postfix
-  : postfix DOT name        {
+  /* postfix = primary { "." name | "[" expr "]" | "(" [ expr { "," expr } [ "," ] ] ")" } ;
+     primary = INT | FLOAT | STRING | "true" | "false" | "null" | "self" | IDENT
+             | "(" expr ")" | list | list comprehension | record | map comprehension ;
+     Both are `operand` too: '.', '[' and '(' bind tighter than the prefix operators, and
+     a literal or a name is an operand in one reduction. */
+  | operand DOT name        {
       $$ = ast_expr(p->a, EX_MEMBER, @$); $$->u.member.obj = $1; $$->u.member.name = $3;
       $$ = deepen(p, $$, $1->depth);
     }
-  | postfix LBRACK expr RBRACK {
+  | operand LBRACK expr RBRACK {
       $$ = ast_expr(p->a, EX_INDEX, @$); $$->u.index.obj = $1; $$->u.index.index = $3;
       $$ = deepen(p, $$, dmax($1->depth, $3));
     }
-  | postfix LPAREN args RPAREN {
+  | operand LPAREN args RPAREN {
       $$ = ast_expr(p->a, EX_CALL, @$); $$->u.call.callee = $1;
       unsigned d = $1->depth;
       $$->u.call.args = xfinish(p, $3, &$$->u.call.nargs, &d);
