@@ -127,6 +127,13 @@ static Expr *binary(Parser *p, BinaryOp op, Expr *l, Expr *r, Span s, Span ops) 
   return deepen(p, e, dmax(dmax(0, l), r));
 }
 
+static Expr *member(Parser *p, Expr *obj, Ident name, Span s) {
+  Expr *e = ast_expr(p->a, EX_MEMBER, s);
+  e->u.member.obj = obj;
+  e->u.member.name = name;
+  return deepen(p, e, obj->depth);
+}
+
 static bool is_cmp(const Expr *e) {
   return e->kind == EX_BINARY && e->u.binary.op >= BIN_EQ && e->u.binary.op <= BIN_GE;
 }
@@ -346,8 +353,8 @@ static void top_decl(Parser *p, Decl *d) {
 %precedence UNARY
 %precedence DOT LBRACK LPAREN
 
-%type <id> name tname
-%type <expr> expr operand string opt_default
+%type <id> kwname tname
+%type <expr> expr operand string istring opt_default
 %type <expr> opt_where opt_if
 %type <sp> strparts
 %type <decl> decl decl_core use import param let typedecl fn resource schema component
@@ -876,10 +883,8 @@ operand
              | "(" expr ")" | list | list comprehension | record | map comprehension ;
      Both are `operand` too: '.', '[' and '(' bind tighter than the prefix operators, and
      a literal or a name is an operand in one reduction. */
-  | operand DOT name        {
-      $$ = ast_expr(p->a, EX_MEMBER, @$); $$->u.member.obj = $1; $$->u.member.name = $3;
-      $$ = deepen(p, $$, $1->depth);
-    }
+  | operand DOT IDENT       { $$ = member(p, $1, $3, @$); }
+  | operand DOT kwname      { $$ = member(p, $1, $3, @$); }
   | operand LBRACK expr RBRACK {
       $$ = ast_expr(p->a, EX_INDEX, @$); $$->u.index.obj = $1; $$->u.index.index = $3;
       $$ = deepen(p, $$, dmax($1->depth, $3));
@@ -902,7 +907,8 @@ operand
       if ($1.bad) { $$ = leaf(p, EX_ERROR, @$); }
       else { $$ = leaf(p, EX_FLOAT, @$); $$->u.f = $1.f; }
     }
-  | string                  { $$ = $1; }
+  | STRING                  { $$ = lex_string_expr(&p->lx, &$1, 1, NULL, @$); }
+  | istring                 { $$ = $1; }
   | TRUE                    { $$ = leaf(p, EX_BOOL, @$); $$->u.b = true; }
   | FALSE                   { $$ = leaf(p, EX_BOOL, @$); $$->u.b = false; }
   | NULL                    { $$ = leaf(p, EX_NULL, @$); }
@@ -978,17 +984,20 @@ fields
   ;
 
 field
-  : name ASSIGN expr        { p->field = field($1, false, $3, @$); $$ = 1; }
+  : IDENT ASSIGN expr       { p->field = field($1, false, $3, @$); $$ = 1; }
+  | kwname ASSIGN expr      { p->field = field($1, false, $3, @$); $$ = 1; }
   | STRING ASSIGN expr      { p->field = field(string_key(p, &$1, @1), true, $3, @$); $$ = 1; }
   ;
 
 /* A string literal: one STRING token, or STR_HEAD expr { STR_MID expr } STR_TAIL. */
 string
-  : STRING                  {
-      LexStr s = $1;
-      $$ = lex_string_expr(&p->lx, &s, 1, NULL, @$);
-    }
-  | strparts STR_TAIL       {
+  : STRING                  { $$ = lex_string_expr(&p->lx, &$1, 1, NULL, @$); }
+  | istring                 { $$ = $1; }
+  ;
+
+/* A string with interpolations (in an expression, a plain STRING is an operand at once). */
+istring
+  : strparts STR_TAIL       {
       List segs = $1.segs;
       STACK_PUSH(p, ss, nss, capss, &segs, $2);
       Expr *e = lex_string_expr(&p->lx, p->ss + segs.start, segs.n, p->xs + $1.xs.start, @$);
@@ -1020,9 +1029,10 @@ strparts
 
 
 /* name = IDENT | keyword ;  (keywords are property names after '.' and as field keys)
-   The list is tname's and `where`, written out: one reduction less per name. */
-name
-  : IDENT | USE | IMPORT | AS | PARAM | LET | TYPE | FN | RESOURCE | COMPONENT | OUTPUT
+   The rules that take a name take IDENT and kwname, the keywords: an identifier is then
+   a name with no reduction of its own. */
+kwname
+  : USE | IMPORT | AS | PARAM | LET | TYPE | FN | RESOURCE | COMPONENT | OUTPUT
   | POLICY | FOR | IN | IF | THEN | ELSE | TEST | ASSERT | DENY | WARN | MOVED
   | SECRET | TRUE | FALSE | NULL | SELF | WHERE
   ;
