@@ -266,9 +266,38 @@ static TypeExpr *expr_to_qualname(Parser *p, Expr *e) {
 
 /* ---- declaration helpers ---- */
 
+/* A TE_NAME of the [n] parts at [ids]. */
+static TypeExpr *qualname_of(Parser *p, const Ident *ids, uint32_t n, Span s) {
+  TypeExpr *t = ast_type(p->a, TE_NAME, s);
+  t->u.name.nparts = n;
+  t->u.name.parts = arena_calloc(p->a, n, sizeof(Ident));
+  memcpy(t->u.name.parts, ids, n * sizeof(Ident));
+  return t;
+}
+
+/* The `for` clause of keyed copies, `for v in source`, spanning [s]. */
+static ForClause *each(Parser *p, ForClause *vars, Expr *source, Span s) {
+  ForClause *f = arena_alloc(p->a, sizeof *f);
+  *f = for_clause(vars->var1, vars->var2, source, s);
+  return f;
+}
+
 static Decl *decl(Parser *p, DeclKind k, Span s, Ident name) {
   Decl *d = ast_decl(p->a, k, s);
   d->name = name;
+  return d;
+}
+
+/* resource name: type [for ...] [if cond] { fields }, the body from [lb] to [rb]. */
+static Decl *resource_decl(Parser *p, Span s, Ident name, TypeExpr *type, ForClause *each,
+                           Expr *cond, List fields, Span lb, Span rb) {
+  Decl *d = decl(p, D_RESOURCE, s, name);
+  d->u.res.type = type;
+  d->u.res.each = each;
+  d->u.res.cond = cond;
+  unsigned depth = 0;
+  d->u.res.fields = ffinish(p, fields, &d->u.res.nfields, &depth);
+  d->u.res.body_span = span_join(lb, rb);
   return d;
 }
 
@@ -366,7 +395,6 @@ static void top_decl(Parser *p, Decl *d) {
 %type <fparam> fnparam
 %type <deco> decorator
 %type <rule> rule rule_item
-%type <forc> opt_for
 %type <forc> forvars
 %type <type> type ptype utype otype primtype opt_type qualname opt_ptype
 
@@ -538,20 +566,31 @@ resource
   : RESOURCE IDENT error    {
       $$ = decl(p, D_RESOURCE, @$, $2); $$->u.res.type = tnode(p, TE_ERROR, @3);
     }
-  | RESOURCE IDENT COLON qualname opt_for opt_if LBRACE fields_opt RBRACE {
-      $$ = decl(p, D_RESOURCE, @$, $2);
-      $$->u.res.type = $4; $$->u.res.each = $5; $$->u.res.cond = $6;
-      unsigned d = 0;
-      $$->u.res.fields = ffinish(p, $8, &$$->u.res.nfields, &d);
-      $$->u.res.body_span = span_join(@7, @9);
+  /* The optional `for` and `if` clauses and the empty body are spelled out (no %empty
+     rule to reduce for each resource). */
+  | RESOURCE IDENT COLON qualname LBRACE RBRACE {
+      $$ = resource_decl(p, @$, $2, $4, NULL, NULL, fbegin(p), @5, @6);
     }
-  ;
-
-opt_for
-  : %empty                  { $$ = NULL; }
-  | FOR forvars IN expr     {
-      $$ = arena_alloc(p->a, sizeof *$$);
-      *$$ = for_clause($2->var1, $2->var2, $4, @$);
+  | RESOURCE IDENT COLON qualname LBRACE fields RBRACE {
+      $$ = resource_decl(p, @$, $2, $4, NULL, NULL, $6, @5, @7);
+    }
+  | RESOURCE IDENT COLON qualname IF expr LBRACE RBRACE {
+      $$ = resource_decl(p, @$, $2, $4, NULL, $6, fbegin(p), @7, @8);
+    }
+  | RESOURCE IDENT COLON qualname IF expr LBRACE fields RBRACE {
+      $$ = resource_decl(p, @$, $2, $4, NULL, $6, $8, @7, @9);
+    }
+  | RESOURCE IDENT COLON qualname FOR forvars IN expr LBRACE RBRACE {
+      $$ = resource_decl(p, @$, $2, $4, each(p, $6, $8, span_join(@5, @8)), NULL, fbegin(p), @9, @10);
+    }
+  | RESOURCE IDENT COLON qualname FOR forvars IN expr LBRACE fields RBRACE {
+      $$ = resource_decl(p, @$, $2, $4, each(p, $6, $8, span_join(@5, @8)), NULL, $10, @9, @11);
+    }
+  | RESOURCE IDENT COLON qualname FOR forvars IN expr IF expr LBRACE RBRACE {
+      $$ = resource_decl(p, @$, $2, $4, each(p, $6, $8, span_join(@5, @8)), $10, fbegin(p), @11, @12);
+    }
+  | RESOURCE IDENT COLON qualname FOR forvars IN expr IF expr LBRACE fields RBRACE {
+      $$ = resource_decl(p, @$, $2, $4, each(p, $6, $8, span_join(@5, @8)), $10, $12, @11, @13);
     }
   ;
 
@@ -816,18 +855,24 @@ tfield
   ;
 
 /* qualname = IDENT { "." IDENT } ; */
+/* One and two parts (int, local.File) are reduced at once; longer names go through
+   qualparts. */
 qualname
-  : qualparts               {
-      $$ = tnode(p, TE_NAME, @$);
-      $$->u.name.nparts = $1.n;
-      $$->u.name.parts = arena_calloc(p->a, $1.n, sizeof(Ident));
-      memcpy($$->u.name.parts, p->ids + $1.start, $1.n * sizeof(Ident));
+  : IDENT                   { $$ = qualname_of(p, &$1, 1, @$); }
+  | IDENT DOT IDENT         { Ident ids[2] = {$1, $3}; $$ = qualname_of(p, ids, 2, @$); }
+  | qualparts               {
+      $$ = qualname_of(p, p->ids + $1.start, $1.n, @$);
       p->nids = $1.start;
     }
   ;
 
 qualparts
-  : IDENT                   { $$ = (List){p->nids, 0}; STACK_PUSH(p, ids, nids, capids, &$$, $1); }
+  : IDENT DOT IDENT DOT IDENT {
+      $$ = (List){p->nids, 0};
+      STACK_PUSH(p, ids, nids, capids, &$$, $1);
+      STACK_PUSH(p, ids, nids, capids, &$$, $3);
+      STACK_PUSH(p, ids, nids, capids, &$$, $5);
+    }
   | qualparts DOT IDENT     { $$ = $1; STACK_PUSH(p, ids, nids, capids, &$$, $3); }
   ;
 
