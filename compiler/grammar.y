@@ -81,12 +81,9 @@ struct Parser {
 
 /* Bison calls yylex inside yyparse, where its error-recovery counter yyerrstatus is in
  * scope: pass it along so the lexer can skip whole bracketed groups that recovery
- * discards (their insides would otherwise be parsed out of context). */
-static int pplex_rec(PPSTYPE *val, Span *loc, Parser *p, int errstatus, int *yychar_) {
-  p->yychar = yychar_;
-  return lex_next_rec(&p->lx, val, loc, errstatus == 3);
-}
-#define pplex(val, loc, p) pplex_rec(val, loc, p, yyerrstatus, &yychar)
+ * discards (their insides would otherwise be parsed out of context).  (p->yychar is set
+ * once, in %initial-action.) */
+#define pplex(val, loc, p) lex_next_rec(&(p)->lx, val, loc, yyerrstatus == 3)
 static void pperror(const Span *loc, Parser *p, const char *msg);
 
 /* ---- expression helpers ---- */
@@ -346,6 +343,7 @@ static void top_decl(Parser *p, Decl *d) {
 
 %initial-action {
   @$ = span_make(p->lx.file, 0, 0);
+  p->yychar = &yychar;
 /* LAC only in the second parse (see parse_file).  yy_lac is Bison's (3.8) check that the
    lookahead can be shifted; defined here, inside yyparse, the macro leaves its definition
    and yypcontext_expected_tokens alone, and calls the function itself when p->lac. */
