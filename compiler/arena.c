@@ -25,9 +25,9 @@
 
 struct ArenaBlock {
   ArenaBlock *next;
-  size_t size, used;    /* bytes of data[], bytes handed out */
-  size_t ready;         /* bytes of data[] known to be faulted in (or all of it): the
-                           bump pointer's limit, so the fast path has one comparison */
+  size_t size, used;    /* bytes after the header (DATA), bytes of them handed out */
+  size_t ready;         /* bytes after the header known to be faulted in (or all of
+                           them): the bump limit, so the fast path has one comparison */
 };
 
 /* The block header, padded so that data (right after it) is aligned for any type. */
