@@ -1,11 +1,12 @@
 /* Unit tests of the arena (compiler/arena.h): alignment, zeroing, growth across blocks,
- * big one-off blocks that must not waste the current block, strndup/printf, arena_grow
- * and PtrVec.  They go through the header only; under SAN=1 AddressSanitizer also checks
- * that every byte handed out is really ours. */
+ * big one-off blocks that must not waste the current block, strndup (unpadded) and
+ * printf, arena_grow, arena_merge and PtrVec.  They go through the header only; under
+ * SAN=1 AddressSanitizer also checks that every byte handed out is really ours. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -259,6 +260,57 @@ static void test_xalloc(void **state) {
   free(d);
 }
 
+/* Texts are packed without padding, and the next node is still aligned and zeroed. */
+static void test_strings_unpadded_nodes_aligned(void **state) {
+  (void)state;
+  Arena a;
+  arena_init(&a);
+  char *s1 = arena_strndup(&a, "abc", 3);
+  char *s2 = arena_strndup(&a, "de", 2);
+#ifndef PLAT_TRACK_ARENA
+  assert_ptr_equal(s2, s1 + 4);   /* "abc\0" then "de\0", no padding between */
+#endif
+  void *n = arena_alloc(&a, 24);
+  assert_true(is_aligned(n));
+  assert_true(all_zero(n, 24));
+  assert_string_equal(s1, "abc");
+  assert_string_equal(s2, "de");
+  arena_free(&a);
+}
+
+/* arena_merge: what src allocated lives on in dst, dst goes on allocating, src is empty
+ * and reusable, and one arena_free of dst frees it all (ASan/LSan would see a leak). */
+static void test_merge(void **state) {
+  (void)state;
+  Arena dst, src;
+  arena_init(&dst);
+  arena_init(&src);
+  char *d1 = arena_strdup(&dst, "kept in dst");
+  enum { N = 20000 };
+  static char *ptrs[N];
+  for (int i = 0; i < N; i++) ptrs[i] = arena_printf(&src, "item %d", i);  /* several blocks */
+  size_t used = dst.used + src.used;
+  arena_merge(&dst, &src);
+  assert_null(src.head);
+  assert_int_equal(src.used, 0);
+  assert_int_equal(dst.used, used);
+  char *d2 = arena_strdup(&dst, "after the merge");
+  char buf[32];
+  for (int i = 0; i < N; i++) {
+    snprintf(buf, sizeof buf, "item %d", i);
+    assert_string_equal(ptrs[i], buf);
+  }
+  assert_string_equal(d1, "kept in dst");
+  assert_string_equal(d2, "after the merge");
+  arena_merge(&dst, &src);   /* merging an empty arena changes nothing */
+  assert_int_equal(dst.used, used + strlen("after the merge") + 1);
+  char *s = arena_strdup(&src, "src again");
+  assert_string_equal(s, "src again");
+  arena_free(&src);
+  arena_free(&dst);
+  assert_null(dst.head);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_empty_arena),
@@ -275,6 +327,8 @@ int main(void) {
       cmocka_unit_test(test_ptrvec),
       cmocka_unit_test(test_arena_reusable_after_free),
       cmocka_unit_test(test_xalloc),
+      cmocka_unit_test(test_strings_unpadded_nodes_aligned),
+      cmocka_unit_test(test_merge),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2,7 +2,8 @@
  * production of docs/language.md §2, precedence and associativity, keywords as property
  * names, schema mode, E0101-E0105 and E0100 messages, recovery (how many errors a file
  * with several mistakes gets), the nesting limit at 256 and 257, a 100,000-term operator
- * chain and 100,000 nested '[' (E0101, no crash), doc comments and spans. */
+ * chain and 100,000 nested '[' (E0101, no crash), doc comments, spans, and the second
+ * parse of a file with a syntax error (nothing reported twice). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -578,6 +579,32 @@ static void test_bad_types(void **state) {
              "  (type T (? (? string)))\n  (param p (type (list (where int (> self 0)))))\n");
 }
 
+/* A file with a syntax error is parsed twice (parse_file: without LAC, then again with
+ * it): what the first parse reported before the error is reported once, the counts of
+ * errors and the error limit are those of one parse, and the second parse's AST is the
+ * one kept. */
+static void test_reparse_reports_once(void **state) {
+  (void)state;
+  Parsed r = parse("let a = 1 $ 2\nlet b = \"x\\q\"\nlet c = (1 +\n");
+  if (r.p->diags.n != 3) print_diags(&r);
+  assert_int_equal(count(&r, DIAG_E0002), 1);
+  assert_int_equal(count(&r, DIAG_E0004), 1);
+  assert_int_equal(count(&r, DIAG_E0100), 1);
+  assert_int_equal(r.p->diags.n, 3);
+  assert_int_equal(r.p->diags.nerrors, 3);
+  assert_string_equal(r.dump, "(file\n  (let a (error))\n  (let b \"x\")\n  (let c (error))\n)\n");
+  plat_free(r.p);
+  /* past the limit of errors before the syntax error: one E0105, as in one parse */
+  char src[256] = "let a = 1";
+  for (int i = 0; i < PARSE_MAX_ERRORS + 10; i++) strcat(src, " ;");
+  strcat(src, "\nlet c = (1 +\n");
+  r = parse(src);
+  assert_int_equal(count(&r, DIAG_E0002), PARSE_MAX_ERRORS);
+  assert_int_equal(count(&r, DIAG_E0105), 1);
+  assert_int_equal(r.p->diags.n, PARSE_MAX_ERRORS + 1);
+  plat_free(r.p);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_use_import),
@@ -606,6 +633,7 @@ int main(void) {
       cmocka_unit_test(test_unclosed),
       cmocka_unit_test(test_eof_keeps_declarations),
       cmocka_unit_test(test_bad_types),
+      cmocka_unit_test(test_reparse_reports_once),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
