@@ -1,5 +1,6 @@
 /* Edit this file; the C is generated (Bison, into build/gen/compiler/grammar.{c,h}).
- * The Plat grammar (docs/language.md §2) as a pure LALR(1) Bison parser with no conflicts.
+ * The Plat grammar (docs/language.md §2) as a pure LALR(1) Bison parser with no conflicts
+ * but the operator ones, which the precedence declarations settle.
  * Actions only build AST nodes (ast.h) in the arena and report syntax errors (E01xx);
  * names and types are the checker's.  Recovery happens at declaration, member, field, item
  * and rule level, so one mistake does not hide the next.  parse_file, the entry point of
@@ -10,9 +11,9 @@
 %define api.token.prefix {T_}
 %define api.location.type {Span}
 %define parse.error custom
-%define parse.lac full
+%define parse.lac full   /* used only when a file has a syntax error: see parse_file */
 %locations
-%expect 0           /* no conflicts at all (%expect-rr is for GLR parsers only) */
+%expect 0           /* no unresolved conflicts (%expect-rr is for GLR parsers only) */
 %param {Parser *p}
 
 %code requires {
