@@ -93,27 +93,6 @@ void *pmap_get(const PtrMap *m, const void *key) {
 }
 
 /* ---- helpers -------------------------------------------------------------------------- */
-static const char *kind_word(SymKind k) {
-  switch (k) {
-  case SYM_PARAM: return "param";
-  case SYM_LET: case SYM_TESTLET: return "let";
-  case SYM_TYPE: return "type";
-  case SYM_FN: return "function";
-  case SYM_RESOURCE: return "resource";
-  case SYM_COMPONENT: return "component";
-  case SYM_OUTPUT: return "output";
-  case SYM_PROVIDER: return "provider";
-  case SYM_IMPORT: return "import";
-  case SYM_RESTYPE: return "resource type";
-  case SYM_FNPARAM: return "parameter";
-  case SYM_VAR: return "loop variable";
-  case SYM_POLICYVAR: return "policy variable";
-  case SYM_SELF: return "refinement value";
-  case SYM_BUILTIN: return "built-in function";
-  case SYM_PRIMTYPE: return "built-in type";
-  }
-  return "name";
-}
 
 const char *res_sym_name(Checker *c, const Sym *s) {
   if (s->owner) return arena_printf(c->arena, "%s.%s", s->owner->name->s, s->name->s);
@@ -333,7 +312,7 @@ static bool declare(Checker *c, SymTab *tab, Sym *s) {
   } else {
     d = diag_add(c->diags, DIAG_E0201, s->span, "'%s' is declared twice", s->name->s);
     diag_label(c->diags, d, s->span, "'%s' redeclared here", s->name->s);
-    diag_label(c->diags, d, old->span, "first declared here as a %s", kind_word(old->kind));
+    diag_label(c->diags, d, old->span, "first declared here as a %s", chk_kind_word(old));
     diag_help(c->diags, d, "rename one of them");
   }
   return false;
@@ -494,8 +473,8 @@ static void check_shadow(Checker *c, Sym *s) {
       outer->kind == SYM_SELF)
     return;
   Diag *d = diag_add(c->diags, DIAG_W0004, s->span, "'%s' shadows the %s '%s'", s->name->s,
-                     kind_word(outer->kind), res_sym_name(c, outer));
-  diag_label(c->diags, d, s->span, "this %s hides it", kind_word(s->kind));
+                     chk_kind_word(outer), res_sym_name(c, outer));
+  diag_label(c->diags, d, s->span, "this %s hides it", chk_kind_word(s));
   diag_label(c->diags, d, outer->span, "'%s' is declared here", outer->name->s);
   diag_help(c->diags, d, "rename one of them");
 }
@@ -744,7 +723,7 @@ Sym *res_type_name(Checker *c, TypeExpr *te, bool report) {
     if (report) {
       Diag *d = diag_add(c->diags, DIAG_E0314, parts[0].span,
                          "'%s' is a %s, not a provider or module", parts[0].str->s,
-                         kind_word(s->kind));
+                         chk_kind_word(s));
       diag_label(c->diags, d, parts[0].span, "a qualified type starts with a provider or an import");
     }
     return NULL;
@@ -803,9 +782,9 @@ static void res_members(Checker *c, Decl *d) {
       Sym *outer = symtab_get(&c->mod->scope, m->sym->name);
       if (outer && m->sym->name->s[0] != '_') {
         Diag *dg = diag_add(c->diags, DIAG_W0004, m->sym->span, "'%s' shadows the %s '%s'",
-                            m->sym->name->s, kind_word(outer->kind), outer->name->s);
+                            m->sym->name->s, chk_kind_word(outer), outer->name->s);
         diag_label(c->diags, dg, m->sym->span, "this %s hides it inside '%s'",
-                   kind_word(m->sym->kind), comp->name->s);
+                   chk_kind_word(m->sym), comp->name->s);
         diag_label(c->diags, dg, outer->span, "'%s' is declared here", outer->name->s);
         diag_help(c->diags, dg, "rename one of them");
       }
