@@ -62,6 +62,9 @@ typedef struct Checker {
   bool syntax_scanned;
 } Checker;
 
+/* module.c: a Checker for module [m] of [prog], its working state empty. */
+void chk_checker_init(Checker *c, Program *prog, Module *m);
+
 /* resolve.c */
 void res_declare(Checker *c);       /* symbols for every declaration; E0201, E0202, E0504 */
 void res_resolve(Checker *c);       /* bind every name; E0200, E0210, W0004; edges */

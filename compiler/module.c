@@ -720,24 +720,28 @@ static void load_tree(Program *prog, Module *m) {
 }
 
 /* ---- entry points ------------------------------------------------------------------------------ */
-void chk_module(Program *prog, Module *m) {
+void chk_checker_init(Checker *c, Program *prog, Module *m) {
   Plat *p = prog->plat;
+  memset(c, 0, sizeof *c);
+  c->prog = prog;
+  c->plat = p;
+  c->arena = &p->arena;
+  c->diags = &p->diags;
+  c->tc = &prog->types;
+  c->strs = &p->strs;
+  c->sources = &p->sources;
+  c->mod = m;
+  c->s_self = intern_cstr(&p->strs, "self");
+  c->s_protect = intern_cstr(&p->strs, "protect");
+  c->s_create_before_destroy = intern_cstr(&p->strs, "create_before_destroy");
+  c->s_depends_on = intern_cstr(&p->strs, "depends_on");
+  c->s_ignore_changes = intern_cstr(&p->strs, "ignore_changes");
+  c->s_replace_on_change = intern_cstr(&p->strs, "replace_on_change");
+}
+
+void chk_module(Program *prog, Module *m) {
   Checker c;
-  memset(&c, 0, sizeof c);
-  c.prog = prog;
-  c.plat = p;
-  c.arena = &p->arena;
-  c.diags = &p->diags;
-  c.tc = &prog->types;
-  c.strs = &p->strs;
-  c.sources = &p->sources;
-  c.mod = m;
-  c.s_self = intern_cstr(&p->strs, "self");
-  c.s_protect = intern_cstr(&p->strs, "protect");
-  c.s_create_before_destroy = intern_cstr(&p->strs, "create_before_destroy");
-  c.s_depends_on = intern_cstr(&p->strs, "depends_on");
-  c.s_ignore_changes = intern_cstr(&p->strs, "ignore_changes");
-  c.s_replace_on_change = intern_cstr(&p->strs, "replace_on_change");
+  chk_checker_init(&c, prog, m);
   res_declare(&c);
   res_resolve(&c);
   Sym **order = res_order(&c);

@@ -797,6 +797,18 @@ static void res_members(Checker *c, Decl *d) {
   c->comp = saved;
 }
 
+/* Is [id] a local bound since [mark] (an earlier parameter, an earlier `let` of the same
+ * test)?  If so, report E0201 with [help] and say so. */
+static bool local_dup(Checker *c, Ident id, uint32_t mark, const char *help) {
+  uint32_t li = local_index(c, id.str);
+  if (li <= mark) return false;
+  Diag *dg = diag_add(c->diags, DIAG_E0201, id.span, "'%s' is declared twice", id.str->s);
+  diag_label(c->diags, dg, id.span, "'%s' redeclared here", id.str->s);
+  diag_label(c->diags, dg, c->locals[li - 1].sym->span, "first declared here");
+  diag_help(c->diags, dg, "%s", help);
+  return true;
+}
+
 static void res_decl(Checker *c, Decl *d) {
   uint32_t mark = c->nlocals;
   switch (d->kind) {
@@ -825,15 +837,7 @@ static void res_decl(Checker *c, Decl *d) {
     for (uint32_t i = 0; i < d->u.fn.nparams; i++) {
       FnParam *fp = &d->u.fn.params[i];
       /* a local of this name bound since [mark] is an earlier parameter */
-      uint32_t li = fp->name.str ? local_index(c, fp->name.str) : 0;
-      bool dup = li > mark;
-      if (dup) {
-        Diag *dg = diag_add(c->diags, DIAG_E0201, fp->name.span, "'%s' is declared twice",
-                            fp->name.str->s);
-        diag_label(c->diags, dg, fp->name.span, "'%s' redeclared here", fp->name.str->s);
-        diag_label(c->diags, dg, c->locals[li - 1].sym->span, "first declared here");
-        diag_help(c->diags, dg, "rename one of the parameters");
-      }
+      bool dup = fp->name.str && local_dup(c, fp->name, mark, "rename one of the parameters");
       Sym *ps = bind_local_dup(c, SYM_FNPARAM, fp->name, fp, PHASE_COMPILE, dup);
       if (fn) fn->params[i] = ps;
     }
@@ -880,15 +884,7 @@ static void res_decl(Checker *c, Decl *d) {
         res_type(c, st->u.let.type, NULL);
         res_expr(c, st->u.let.value);
         if (!st->name.str) continue;
-        uint32_t li = local_index(c, st->name.str);
-        bool dup = li > mark;
-        if (dup) {
-          Diag *dg = diag_add(c->diags, DIAG_E0201, st->name.span, "'%s' is declared twice",
-                              st->name.str->s);
-          diag_label(c->diags, dg, st->name.span, "'%s' redeclared here", st->name.str->s);
-          diag_label(c->diags, dg, c->locals[li - 1].sym->span, "first declared here");
-          diag_help(c->diags, dg, "rename one of them");
-        }
+        bool dup = local_dup(c, st->name, mark, "rename one of them");
         Sym *s = bind_local_dup(c, SYM_TESTLET, st->name, NULL, PHASE_PLAN, dup);
         if (s) { s->decl = st; s->state = SYMST_NEW; }
         st->sym = s;

@@ -513,21 +513,12 @@ static void test_order_direct(void **state) {
   /* res_order on a hand-built module: every node comes after the nodes it uses */
   Plat *p = check_text("let z = y\nlet y = x\nlet x = 1\noutput o = z\n");
   Program *prog = p->prog;
-  Checker c;
-  memset(&c, 0, sizeof c);
-  c.prog = prog;
-  c.plat = p;
-  c.arena = &p->arena;
-  c.diags = &p->diags;
-  c.tc = &prog->types;
-  c.strs = &p->strs;
-  c.sources = &p->sources;
   /* a fresh module over the same file, so its symbols are new */
   Module m = *prog->roots[0];
   memset(&m.scope, 0, sizeof m.scope);
   memset(&m.outputs, 0, sizeof m.outputs);
-  c.mod = &m;
-  c.s_self = intern_cstr(&p->strs, "self");
+  Checker c;
+  chk_checker_init(&c, prog, &m);
   res_declare(&c);
   res_resolve(&c);
   assert_int_equal(c.nnodes, 4);
