@@ -19,7 +19,7 @@ PREFIX  ?= /usr/local
 DESTDIR ?=
 VERSION := 0.1.0
 
-PKGS    := jansson libcurl libcrypto
+PKGS    := jansson libcurl libcrypto libpcre2-8 yaml-0.1
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -39,7 +39,7 @@ GEN_CFLAGS = $(ALL_CFLAGS) -Wno-unused-function -Wno-unused-but-set-variable -Wn
 LDFLAGS ?=
 LIBS    = $(PKG_LIBS) -lm
 
-LIB_DIRS := compiler
+LIB_DIRS := compiler vm stdlib lsp providers deploy
 LIB_SRCS := $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c))
 GEN_SRCS := $(O)/gen/compiler/lexer.c $(O)/gen/compiler/grammar.c $(O)/gen/embed.c
 LIB_OBJS := $(LIB_SRCS:%.c=$(O)/obj/%.o) $(GEN_SRCS:$(O)/gen/%.c=$(O)/obj/gen/%.o)

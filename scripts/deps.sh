@@ -3,9 +3,11 @@
 # all present. Called by `make deps` (and so by `make test` and `make demo`).
 # Why each one: re2c and bison generate the lexer and parser; jansson is JSON (diagnostics,
 # graph, state, LSP); libcurl talks HTTP; cmocka runs the unit tests; libssl is libcrypto
-# (hashes, secret encryption); clang and its runtime build the libFuzzer target.
+# (hashes, secret encryption); clang and its runtime build the libFuzzer target;
+# pcre2 is the stdlib's regex engine (regex, regexall), libyaml its YAML (yamlencode,
+# yamldecode); python3 drives the LSP sessions and is the external test provider's language.
 set -eu
-pkgs="make gcc re2c bison pkg-config libjansson-dev libcurl4-openssl-dev libcmocka-dev libssl-dev clang libclang-rt-dev"
+pkgs="make gcc re2c bison pkg-config libjansson-dev libcurl4-openssl-dev libcmocka-dev libssl-dev clang libclang-rt-dev libpcre2-dev libyaml-dev python3"
 missing=""
 for p in $pkgs; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
