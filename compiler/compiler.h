@@ -22,6 +22,8 @@ typedef struct Plat {
   Interner strs;
   DiagList diags;
   struct Program *prog;      /* set by plat_check_paths */
+  struct PlatOverlay *overlays;   /* plat_overlay: unsaved buffers, in the arena */
+  uint32_t noverlays;
 } Plat;
 
 /* A fresh compilation; free with plat_free. */
@@ -40,6 +42,18 @@ bool plat_check_paths(Plat *p, const char *const *paths, uint32_t n);
  * diagnostics show; imports resolve relative to [path]'s folder.  For the fuzzer and the
  * LSP (unsaved buffers).  Returns false only if nothing could be checked. */
 bool plat_check_source(Plat *p, const char *path, const char *text, size_t len);
+
+/* An unsaved buffer read instead of the file at [path] (the LSP's open documents). */
+typedef struct PlatOverlay {
+  const char *path;          /* as the loader forms it: a folder's path + "/" + name */
+  const char *text;          /* borrowed */
+  size_t len;
+} PlatOverlay;
+/* Before plat_check_paths: read [path] from [len] bytes at [text] instead of from disk,
+ * wherever the loader reads it (a root folder or an imported module's folder; a path in a
+ * folder that has no such file on disk joins that folder's module).  [path] is copied;
+ * [text] is borrowed and must outlive the check.  Overlaying a path twice keeps the last. */
+void plat_overlay(Plat *p, const char *path, const char *text, size_t len);
 
 /* Parse one source already in p->sources, for the formatter, the LSP and the fuzzer. */
 AstFile *plat_parse(Plat *p, uint32_t file);

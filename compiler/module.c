@@ -196,10 +196,35 @@ static void add_file(Program *prog, Module *m, AstFile *f) {
 }
 
 /* ---- reading ------------------------------------------------------------------------------ */
+/* ---- overlays: unsaved buffers (the LSP) ---------------------------------------------- */
+void plat_overlay(Plat *p, const char *path, const char *text, size_t len) {
+  for (uint32_t i = 0; i < p->noverlays; i++)
+    if (strcmp(p->overlays[i].path, path) == 0) {
+      p->overlays[i].text = text;
+      p->overlays[i].len = len;
+      return;
+    }
+  if (p->noverlays == 0 || (p->noverlays >= 4 && (p->noverlays & (p->noverlays - 1)) == 0))
+    p->overlays = arena_grow(&p->arena, p->overlays, p->noverlays,
+                             p->noverlays ? (size_t)p->noverlays * 2 : 4, sizeof *p->overlays);
+  PlatOverlay *o = &p->overlays[p->noverlays++];
+  o->path = arena_strdup(&p->arena, path);
+  o->text = text;
+  o->len = len;
+}
+
+static const PlatOverlay *find_overlay(const Plat *p, const char *path) {
+  for (uint32_t i = 0; i < p->noverlays; i++)
+    if (strcmp(p->overlays[i].path, path) == 0) return &p->overlays[i];
+  return NULL;
+}
+
 /* Read and parse one file of [m]; E0505 at [at] if it cannot be read. */
 static bool read_file(Program *prog, Module *m, const char *path, Span at) {
   Plat *p = prog->plat;
-  uint32_t id = source_read(&p->sources, path);
+  const PlatOverlay *o = p->noverlays ? find_overlay(p, path) : NULL;
+  uint32_t id = o && o->len <= SOURCE_MAX_BYTES ? source_add(&p->sources, path, o->text, o->len)
+                                                : source_read(&p->sources, path);
   if (id == UINT32_MAX) {
     const char *why = errno == EFBIG ? "file too large (the limit is 1 GiB)" : strerror(errno);
     Diag *d = diag_add(&p->diags, DIAG_E0505, at, "cannot read '%s': %s", path, why);
@@ -272,6 +297,26 @@ static const char *subfolders_with_sources(Arena *a, const char *dir) {
   return out;
 }
 
+/* Add to the sorted [names] of [dir]'s files (*names malloc'd, [n] of them) the overlaid
+ * files of [dir] that are not on disk yet (a new buffer not saved); returns the count. */
+static int add_overlay_names(const Plat *p, const char *dir, char ***names, int n) {
+  size_t dl = strlen(dir);
+  int before = n;
+  for (uint32_t i = 0; i < p->noverlays; i++) {
+    const char *path = p->overlays[i].path;
+    if (strncmp(path, dir, dl) != 0 || path[dl] != '/' || strchr(path + dl + 1, '/') ||
+        !has_plat_ext(path + dl + 1))
+      continue;
+    bool listed = false;
+    for (int k = 0; k < before && !listed; k++) listed = strcmp((*names)[k], path + dl + 1) == 0;
+    if (listed) continue;
+    *names = plat_xrealloc(*names, (size_t)(n + 1) * sizeof **names);
+    (*names)[n++] = plat_xstrdup(path + dl + 1);
+  }
+  if (n > before) qsort(*names, (size_t)n, sizeof **names, cmp_cstr);
+  return n;
+}
+
 /* Read every *.plat of folder [dir] into [m].  Returns the number of files read; an empty
  * folder is E0502 (at [at], the import, when there is one). */
 static uint32_t read_folder(Program *prog, Module *m, const char *dir, Span at) {
@@ -283,6 +328,7 @@ static uint32_t read_folder(Program *prog, Module *m, const char *dir, Span at) 
     if (at.file != SPAN_NO_FILE) diag_label(diags_of(prog), d, at, "imported here");
     return 0;
   }
+  n = add_overlay_names(prog->plat, dir, &names, n);
   uint32_t loaded = 0, sources = 0;
   for (int i = 0; i < n; i++) {
     char *full = path_join(a, dir, names[i]);
