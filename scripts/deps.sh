@@ -5,9 +5,11 @@
 # graph, state, LSP); libcurl talks HTTP; cmocka runs the unit tests; libssl is libcrypto
 # (hashes, secret encryption); clang and its runtime build the libFuzzer target;
 # pcre2 is the stdlib's regex engine (regex, regexall), libyaml its YAML (yamlencode,
-# yamldecode); python3 drives the LSP sessions and is the external test provider's language.
+# yamldecode); python3 drives the LSP sessions and is the external test provider's language;
+# utf8proc gives the stdlib Unicode as Terraform has it (grapheme clusters for length, substr,
+# strrev; case mapping for upper, lower, title; NFC).
 set -eu
-pkgs="make gcc re2c bison pkg-config libjansson-dev libcurl4-openssl-dev libcmocka-dev libssl-dev clang libclang-rt-dev libpcre2-dev libyaml-dev python3"
+pkgs="make gcc re2c bison pkg-config libjansson-dev libcurl4-openssl-dev libcmocka-dev libssl-dev clang libclang-rt-dev libpcre2-dev libyaml-dev python3 libutf8proc-dev"
 missing=""
 for p in $pkgs; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
