@@ -63,6 +63,10 @@ typedef struct GMoved {
   Span span;
 } GMoved;
 
+/* A location for the writers: the file path, 1-based line and column of [s], or NULL when
+ * it has none (built-ins, or a graph whose sources are gone). */
+typedef const char *(*GraphLocate)(void *ud, Span s, uint32_t *line, uint32_t *col);
+
 typedef struct Graph {
   Rt *rt;                /* owns every value in the graph */
   GNode *nodes; uint32_t nnodes, capnodes;
@@ -71,25 +75,42 @@ typedef struct Graph {
   GMoved *moved; uint32_t nmoved, capmoved;
   const char *source_hash;  /* hex SHA-256 of the program (the .platb's source hash) */
   bool finished;
+  /* How the writers print a Span as "file:line:col" (docs/graph.md "location"): set by
+   * whoever fills the graph; NULL writes null.  graph_locate_sources reads a SourceMap. */
+  GraphLocate locate;
+  void *locate_ud;
 } Graph;
 
 /* An empty graph whose values live in [rt]. */
 void graph_init(Graph *g, Rt *rt);
 void graph_free(Graph *g);     /* frees the arrays; the values belong to the Rt */
-/* Append a node (copied) and return its index. */
+/* Append a node (copied) and return its index.  The node and its two dependency arrays are
+ * copied (the arrays into the Rt); strings and values are borrowed and must live in the Rt
+ * (or longer). */
 uint32_t graph_add(Graph *g, const GNode *n);
 void graph_add_policy(Graph *g, const PolicyResult *r);
 void graph_add_moved(Graph *g, const GMoved *m);
 /* Sort nodes by address (then renumber parents, dependencies and the nodes that unknowns
  * in inputs and outputs wait for), sort and dedupe dependency lists, sort policy results
- * by (address, policy, span).  After this, node order is the output order. */
+ * by (address, policy, span).  After this, node order is the output order.  It also gives
+ * every resource the lifecycle options of the instances around it (protect,
+ * create_before_destroy, explicit dependencies), so each resource is complete on its own;
+ * the VM may do that itself too (it is idempotent).  References to nodes out of range are
+ * dropped.  Call once. */
 void graph_finish(Graph *g);
 /* The node with address [addr], or GN_NONE (binary search; after graph_finish). */
 uint32_t graph_find(const Graph *g, const char *addr);
 
-/* Writers (docs/graph.md).  Each returns false on a write error. */
+/* Writers (docs/graph.md) of a finished graph.  Each returns false on a write error (errno
+ * set) or a value nested deeper than GRAPH_MAX_DEPTH; graph_write_error() says which. */
 bool graph_write_json(const Graph *g, FILE *out);
 bool graph_write_dot(const Graph *g, FILE *out);
 bool graph_write_mermaid(const Graph *g, FILE *out);
+#define GRAPH_MAX_DEPTH 2048
+/* Why the last writer on this thread returned false ("cannot write: No space left on
+ * device"), for messages. */
+const char *graph_write_error(void);
+/* A GraphLocate over a SourceMap (compiler/source.h) given as [ud]. */
+const char *graph_locate_sources(void *ud, Span s, uint32_t *line, uint32_t *col);
 
 #endif
