@@ -1,0 +1,598 @@
+/* State files: strict loading, atomic deterministic saving, secrets sealed on disk.
+ * The in-memory form keeps resources sorted by address so lookups are binary searches
+ * and the file is the same bytes for the same state.  See state.h and docs/state.md. */
+#include "deploy/state.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/rand.h>
+
+#include "compiler/arena.h"
+
+static void seterr(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void seterr(char *err, size_t errlen, const char *fmt, ...) {
+  if (!err || !errlen)
+    return;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(err, errlen, fmt, ap);
+  va_end(ap);
+}
+
+static void new_lineage(char out[40]) {
+  uint8_t b[16];
+  if (RAND_bytes(b, sizeof b) != 1) {
+    /* Without randomness a lineage only needs to differ between stacks made here. */
+    uint64_t t = (uint64_t)getpid() ^ ((uint64_t)time(NULL) << 20);
+    memcpy(b, &t, sizeof t);
+    memcpy(b + 8, &t, sizeof t);
+  }
+  b[6] = (uint8_t)((b[6] & 0x0f) | 0x40);
+  b[8] = (uint8_t)((b[8] & 0x3f) | 0x80);
+  snprintf(out, 40, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+           b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
+           b[13], b[14], b[15]);
+}
+
+void state_init(State *st, const char *stack) {
+  memset(st, 0, sizeof *st);
+  new_lineage(st->lineage);
+  st->stack = plat_xstrdup(stack);
+  st->outputs = json_object();
+}
+
+static void free_strs(char **v, uint32_t n) {
+  for (uint32_t i = 0; i < n; i++)
+    free(v[i]);
+  free(v);
+}
+
+void state_res_free(StateRes *r) {
+  free(r->address);
+  free(r->type);
+  free(r->provider);
+  free(r->id);
+  json_decref(r->inputs);
+  json_decref(r->outputs);
+  free_strs(r->deps, r->ndeps);
+  free_strs(r->secret, r->nsecret);
+  memset(r, 0, sizeof *r);
+}
+
+void state_free(State *st) {
+  for (uint32_t i = 0; i < st->nres; i++)
+    state_res_free(&st->res[i]);
+  free(st->res);
+  free(st->stack);
+  json_decref(st->outputs);
+  free_strs(st->secret_outputs, st->nsecret_outputs);
+  memset(st, 0, sizeof *st);
+}
+
+/* ---- lookup and edits --------------------------------------------------------------- */
+static uint32_t lower_bound(const State *st, const char *address) {
+  uint32_t lo = 0, hi = st->nres;
+  while (lo < hi) {
+    uint32_t mid = lo + (hi - lo) / 2;
+    if (strcmp(st->res[mid].address, address) < 0)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo;
+}
+
+StateRes *state_find(State *st, const char *address) {
+  uint32_t i = lower_bound(st, address);
+  return i < st->nres && strcmp(st->res[i].address, address) == 0 ? &st->res[i] : NULL;
+}
+
+StateRes *state_put(State *st, const StateRes *r) {
+  uint32_t i = lower_bound(st, r->address);
+  if (i < st->nres && strcmp(st->res[i].address, r->address) == 0) {
+    state_res_free(&st->res[i]);
+    st->res[i] = *r;
+    return &st->res[i];
+  }
+  if (st->nres == st->capres) {
+    st->capres = st->capres ? st->capres * 2 : 16;
+    st->res = plat_xrealloc(st->res, (size_t)st->capres * sizeof *st->res);
+  }
+  memmove(&st->res[i + 1], &st->res[i], (size_t)(st->nres - i) * sizeof *st->res);
+  st->res[i] = *r;
+  st->nres++;
+  return &st->res[i];
+}
+
+bool state_remove(State *st, const char *address) {
+  StateRes *r = state_find(st, address);
+  if (!r)
+    return false;
+  uint32_t i = (uint32_t)(r - st->res);
+  state_res_free(r);
+  memmove(&st->res[i], &st->res[i + 1], (size_t)(st->nres - i - 1) * sizeof *st->res);
+  st->nres--;
+  return true;
+}
+
+static bool in_sorted(char *const *v, uint32_t n, const char *s) {
+  uint32_t lo = 0, hi = n;
+  while (lo < hi) {
+    uint32_t mid = lo + (hi - lo) / 2;
+    int c = strcmp(v[mid], s);
+    if (!c)
+      return true;
+    if (c < 0)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return false;
+}
+
+bool state_res_is_secret(const StateRes *r, const char *path) {
+  return in_sorted(r->secret, r->nsecret, path);
+}
+
+/* ---- sealing ------------------------------------------------------------------------ */
+static char *aad_for(const char *lineage, const char *address, const char *path) {
+  size_t n = strlen(lineage) + strlen(address) + strlen(path) + 3;
+  char *s = plat_xmalloc(n);
+  snprintf(s, n, "%s\n%s\n%s", lineage, address, path);
+  return s;
+}
+
+json_t *state_seal(const CryptKey *key, const char *lineage, const char *address,
+                   const char *path, const json_t *value) {
+  char *plain = json_dumps(value, JSON_ENCODE_ANY | JSON_COMPACT | JSON_SORT_KEYS);
+  if (!plain)
+    return NULL;
+  char *aad = aad_for(lineage, address, path);
+  size_t plen = strlen(plain);
+  char *sealed = crypt_seal(key, aad, plain, plen);
+  crypt_wipe(plain, plen);
+  free(plain);
+  free(aad);
+  if (!sealed)
+    return NULL;
+  json_t *o = json_pack("{s:s}", "$sealed", sealed);
+  free(sealed);
+  return o;
+}
+
+json_t *state_unseal(const CryptKey *key, const char *lineage, const char *address,
+                     const char *path, const json_t *sealed, char *err, size_t errlen) {
+  const json_t *t = json_is_object(sealed) && json_object_size(sealed) == 1
+                        ? json_object_get(sealed, "$sealed")
+                        : NULL;
+  if (!json_is_string(t)) {
+    seterr(err, errlen, "%s %s: a secret value is not sealed", address, path);
+    return NULL;
+  }
+  char *aad = aad_for(lineage, address, path);
+  char cerr[200];
+  size_t len = 0;
+  char *plain = crypt_open(key, aad, json_string_value(t), &len, cerr, sizeof cerr);
+  free(aad);
+  if (!plain) {
+    seterr(err, errlen, "%s %s: %s", *address ? address : "outputs", path, cerr);
+    return NULL;
+  }
+  json_error_t je;
+  json_t *v = json_loadb(plain, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &je);
+  crypt_wipe(plain, len);
+  free(plain);
+  if (!v)
+    seterr(err, errlen, "%s %s: a sealed value does not hold JSON", address, path);
+  return v;
+}
+
+/* ---- loading ------------------------------------------------------------------------ */
+typedef struct Loader {
+  const char *path;
+  char *err;
+  size_t errlen;
+} Loader;
+
+static bool corrupt(Loader *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static bool corrupt(Loader *l, const char *fmt, ...) {
+  char msg[400];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  seterr(l->err, l->errlen, "%s: corrupt state: %s; the file was left as it is", l->path, msg);
+  return false;
+}
+
+static bool get_str(Loader *l, json_t *o, const char *key, const char *where, char **out,
+                    bool nonempty) {
+  json_t *v = json_object_get(o, key);
+  if (!json_is_string(v))
+    return corrupt(l, "%s.%s: expected a string", where, key);
+  const char *s = json_string_value(v);
+  if (nonempty && !*s)
+    return corrupt(l, "%s.%s: empty", where, key);
+  if (strlen(s) != json_string_length(v))
+    return corrupt(l, "%s.%s: contains a NUL character", where, key);
+  *out = plat_xstrdup(s);
+  return true;
+}
+
+static int str_qcmp(const void *a, const void *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* A sorted, deduplicated array of strings from JSON array [key] of [o] (absent: empty). */
+static bool get_strs(Loader *l, json_t *o, const char *key, const char *where, char ***out,
+                     uint32_t *n) {
+  *out = NULL;
+  *n = 0;
+  json_t *a = json_object_get(o, key);
+  if (!a)
+    return true;
+  if (!json_is_array(a))
+    return corrupt(l, "%s.%s: expected an array", where, key);
+  size_t cnt = json_array_size(a);
+  char **v = plat_xcalloc(cnt ? cnt : 1, sizeof *v);
+  for (size_t i = 0; i < cnt; i++) {
+    json_t *e = json_array_get(a, i);
+    if (!json_is_string(e) || !*json_string_value(e)) {
+      free_strs(v, (uint32_t)i);
+      return corrupt(l, "%s.%s[%zu]: expected a non-empty string", where, key, i);
+    }
+    v[i] = plat_xstrdup(json_string_value(e));
+  }
+  qsort(v, cnt, sizeof *v, str_qcmp);
+  uint32_t m = 0;
+  for (size_t i = 0; i < cnt; i++) {
+    if (m && strcmp(v[m - 1], v[i]) == 0) {
+      free(v[i]);
+      continue;
+    }
+    v[m++] = v[i];
+  }
+  *out = v;
+  *n = m;
+  return true;
+}
+
+/* Replace each secret property of [r] by its plaintext (or check it is sealed). */
+static bool open_secrets(Loader *l, const State *st, StateRes *r, const CryptKey *key,
+                         const char *where) {
+  for (uint32_t i = 0; i < r->nsecret; i++) {
+    const char *p = r->secret[i];
+    json_t *obj = NULL;
+    if (strncmp(p, "inputs.", 7) == 0)
+      obj = r->inputs;
+    else if (strncmp(p, "outputs.", 8) == 0)
+      obj = r->outputs;
+    else
+      return corrupt(l, "%s.secret: '%s' is neither inputs.X nor outputs.X", where, p);
+    const char *prop = strchr(p, '.') + 1;
+    json_t *v = json_object_get(obj, prop);
+    if (!v)
+      continue;    /* an optional property left out */
+    if (!json_is_object(v) || !json_is_string(json_object_get(v, "$sealed")))
+      return corrupt(l, "%s.%s: a secret value is stored unsealed", where, p);
+    if (!key) {
+      r->sealed = true;
+      continue;
+    }
+    char uerr[300];
+    json_t *plain = state_unseal(key, st->lineage, r->address, p, v, uerr, sizeof uerr);
+    if (!plain) {
+      seterr(l->err, l->errlen, "%s: %s; the file was left as it is", l->path, uerr);
+      return false;
+    }
+    json_object_set_new(obj, prop, plain);
+  }
+  return true;
+}
+
+static bool load_res(Loader *l, State *st, json_t *o, size_t i, const CryptKey *key) {
+  char where[48];
+  snprintf(where, sizeof where, "resources[%zu]", i);
+  if (!json_is_object(o))
+    return corrupt(l, "%s: expected an object", where);
+  StateRes r = { 0 };
+  bool ok = get_str(l, o, "address", where, &r.address, true) &&
+            get_str(l, o, "type", where, &r.type, true) &&
+            get_str(l, o, "provider", where, &r.provider, true) &&
+            get_str(l, o, "id", where, &r.id, false) &&
+            get_strs(l, o, "dependencies", where, &r.deps, &r.ndeps) &&
+            get_strs(l, o, "secret", where, &r.secret, &r.nsecret);
+  if (ok) {
+    r.inputs = json_object_get(o, "inputs");
+    r.outputs = json_object_get(o, "outputs");
+    if (!json_is_object(r.inputs) || !json_is_object(r.outputs)) {
+      r.inputs = r.outputs = NULL;
+      ok = corrupt(l, "%s: inputs and outputs must be objects", where);
+    } else {
+      /* Own copies: the loaded tree is freed after loading. */
+      r.inputs = json_deep_copy(r.inputs);
+      r.outputs = json_deep_copy(r.outputs);
+    }
+  }
+  if (ok && state_find(st, r.address))
+    ok = corrupt(l, "%s: address %s appears twice", where, r.address);
+  if (ok)
+    ok = open_secrets(l, st, &r, key, where);
+  if (!ok) {
+    state_res_free(&r);
+    return false;
+  }
+  state_put(st, &r);
+  return true;
+}
+
+static bool load_tree(Loader *l, State *st, json_t *root, const char *stack,
+                      const CryptKey *key) {
+  if (!json_is_object(root))
+    return corrupt(l, "the top level is not an object");
+  json_t *fv = json_object_get(root, "format_version");
+  if (!json_is_integer(fv))
+    return corrupt(l, "format_version: expected an integer");
+  json_int_t ver = json_integer_value(fv);
+  if (ver > STATE_FORMAT_VERSION) {
+    seterr(l->err, l->errlen,
+           "%s: state format %lld is newer than this platc reads (%d): it was written by a "
+           "newer platc; upgrade platc. The file was left as it is",
+           l->path, (long long)ver, STATE_FORMAT_VERSION);
+    return false;
+  }
+  if (ver < 1)
+    return corrupt(l, "format_version: %lld is not a state format", (long long)ver);
+  char *lineage = NULL, *stk = NULL;
+  if (!get_str(l, root, "lineage", "state", &lineage, true))
+    return false;
+  if (strlen(lineage) >= sizeof st->lineage) {
+    free(lineage);
+    return corrupt(l, "lineage: too long");
+  }
+  snprintf(st->lineage, sizeof st->lineage, "%s", lineage);
+  free(lineage);
+  json_t *serial = json_object_get(root, "serial");
+  if (!json_is_integer(serial) || json_integer_value(serial) < 0)
+    return corrupt(l, "serial: expected a non-negative integer");
+  st->serial = (uint64_t)json_integer_value(serial);
+  if (!get_str(l, root, "stack", "state", &stk, true))
+    return false;
+  if (strcmp(stk, stack) != 0) {
+    seterr(l->err, l->errlen, "%s: this is the state of stack '%s', not '%s'; the file was "
+           "left as it is", l->path, stk, stack);
+    free(stk);
+    return false;
+  }
+  free(stk);
+  json_t *res = json_object_get(root, "resources");
+  if (!json_is_array(res))
+    return corrupt(l, "resources: expected an array");
+  for (size_t i = 0; i < json_array_size(res); i++)
+    if (!load_res(l, st, json_array_get(res, i), i, key))
+      return false;
+  json_t *outs = json_object_get(root, "outputs");
+  if (outs && !json_is_object(outs))
+    return corrupt(l, "outputs: expected an object");
+  if (!get_strs(l, root, "secret_outputs", "state", &st->secret_outputs, &st->nsecret_outputs))
+    return false;
+  json_decref(st->outputs);
+  st->outputs = outs ? json_deep_copy(outs) : json_object();
+  for (uint32_t i = 0; i < st->nsecret_outputs; i++) {
+    const char *name = st->secret_outputs[i];
+    json_t *v = json_object_get(st->outputs, name);
+    if (!v)
+      continue;
+    if (!json_is_object(v) || !json_is_string(json_object_get(v, "$sealed")))
+      return corrupt(l, "outputs.%s: a secret value is stored unsealed", name);
+    if (!key)
+      continue;
+    char path[300], uerr[300];
+    snprintf(path, sizeof path, "outputs.%s", name);
+    json_t *plain = state_unseal(key, st->lineage, "", path, v, uerr, sizeof uerr);
+    if (!plain) {
+      seterr(l->err, l->errlen, "%s: %s; the file was left as it is", l->path, uerr);
+      return false;
+    }
+    json_object_set_new(st->outputs, name, plain);
+  }
+  return true;
+}
+
+bool state_load(State *st, const char *path, const char *stack, const CryptKey *key,
+                bool *exists, char *err, size_t errlen) {
+  state_init(st, stack);
+  if (exists)
+    *exists = false;
+  Loader l = { path, err, errlen };
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT)
+      return true;
+    seterr(err, errlen, "%s: cannot read the state: %s", path, strerror(errno));
+    return false;
+  }
+  struct stat sb;
+  if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+    close(fd);
+    seterr(err, errlen, "%s: the state is not a regular file", path);
+    return false;
+  }
+  if ((size_t)sb.st_size > STATE_MAX_BYTES) {
+    close(fd);
+    seterr(err, errlen, "%s: the state is larger than %zu MiB; refusing to read it", path,
+           STATE_MAX_BYTES >> 20);
+    return false;
+  }
+  size_t size = (size_t)sb.st_size, got = 0;
+  char *buf = plat_xmalloc(size + 1);
+  while (got < size) {
+    ssize_t r = read(fd, buf + got, size - got);
+    if (r < 0 && errno == EINTR)
+      continue;
+    if (r <= 0)
+      break;
+    got += (size_t)r;
+  }
+  close(fd);
+  if (got != size) {
+    free(buf);
+    seterr(err, errlen, "%s: cannot read the state: short read", path);
+    return false;
+  }
+  if (exists)
+    *exists = true;
+  json_error_t je;
+  json_t *root = json_loadb(buf, size, JSON_REJECT_DUPLICATES, &je);
+  free(buf);
+  if (!root) {
+    char msg[300];
+    snprintf(msg, sizeof msg, "line %d column %d: %s", je.line, je.column, je.text);
+    return corrupt(&l, "%s", msg);
+  }
+  bool ok = load_tree(&l, st, root, stack, key);
+  json_decref(root);
+  return ok;
+}
+
+/* ---- saving ------------------------------------------------------------------------- */
+static json_t *strs_json(char *const *v, uint32_t n) {
+  json_t *a = json_array();
+  for (uint32_t i = 0; i < n; i++)
+    json_array_append_new(a, json_string(v[i]));
+  return a;
+}
+
+/* [obj] with the properties named in [secret] under [prefix] sealed. */
+static json_t *sealed_copy(const State *st, const StateRes *r, json_t *obj, const char *prefix,
+                           const CryptKey *key, bool *ok) {
+  json_t *out = json_deep_copy(obj);
+  size_t plen = strlen(prefix);
+  for (uint32_t i = 0; i < r->nsecret; i++) {
+    const char *p = r->secret[i];
+    if (strncmp(p, prefix, plen) != 0)
+      continue;
+    json_t *v = json_object_get(out, p + plen);
+    if (!v || r->sealed)
+      continue;
+    json_t *s = key ? state_seal(key, st->lineage, r->address, p, v) : NULL;
+    if (!s) {
+      *ok = false;
+      continue;
+    }
+    json_object_set_new(out, p + plen, s);
+  }
+  return out;
+}
+
+static bool write_all(int fd, const char *p, size_t n) {
+  while (n) {
+    ssize_t w = write(fd, p, n);
+    if (w < 0 && errno == EINTR)
+      continue;
+    if (w <= 0)
+      return false;
+    p += w;
+    n -= (size_t)w;
+  }
+  return true;
+}
+
+static bool fsync_dir_of(const char *path) {
+  char *dir = plat_xstrdup(path);
+  char *slash = strrchr(dir, '/');
+  if (slash)
+    *(slash == dir ? slash + 1 : slash) = '\0';
+  int fd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  free(dir);
+  if (fd < 0)
+    return false;
+  bool ok = fsync(fd) == 0;
+  close(fd);
+  return ok;
+}
+
+bool state_save(State *st, const char *path, const CryptKey *key, char *err, size_t errlen) {
+  bool ok = true;
+  json_t *res = json_array();
+  for (uint32_t i = 0; i < st->nres; i++) {
+    const StateRes *r = &st->res[i];
+    json_t *o = json_object();
+    json_object_set_new(o, "address", json_string(r->address));
+    json_object_set_new(o, "type", json_string(r->type));
+    json_object_set_new(o, "provider", json_string(r->provider));
+    json_object_set_new(o, "id", json_string(r->id ? r->id : ""));
+    json_object_set_new(o, "inputs", sealed_copy(st, r, r->inputs, "inputs.", key, &ok));
+    json_object_set_new(o, "outputs", sealed_copy(st, r, r->outputs, "outputs.", key, &ok));
+    json_object_set_new(o, "dependencies", strs_json(r->deps, r->ndeps));
+    if (r->nsecret)
+      json_object_set_new(o, "secret", strs_json(r->secret, r->nsecret));
+    json_array_append_new(res, o);
+  }
+  json_t *outs = json_deep_copy(st->outputs);
+  for (uint32_t i = 0; i < st->nsecret_outputs; i++) {
+    json_t *v = json_object_get(outs, st->secret_outputs[i]);
+    if (!v || (json_is_object(v) && json_object_get(v, "$sealed")))
+      continue;
+    char p[300];
+    snprintf(p, sizeof p, "outputs.%s", st->secret_outputs[i]);
+    json_t *s = key ? state_seal(key, st->lineage, "", p, v) : NULL;
+    if (!s)
+      ok = false;
+    else
+      json_object_set_new(outs, st->secret_outputs[i], s);
+  }
+  if (!ok) {
+    json_decref(res);
+    json_decref(outs);
+    seterr(err, errlen, "%s: cannot seal the secret values (no key): nothing was written", path);
+    return false;
+  }
+  json_t *root = json_object();
+  json_object_set_new(root, "format_version", json_integer(STATE_FORMAT_VERSION));
+  json_object_set_new(root, "lineage", json_string(st->lineage));
+  json_object_set_new(root, "serial", json_integer((json_int_t)(st->serial + 1)));
+  json_object_set_new(root, "stack", json_string(st->stack));
+  json_object_set_new(root, "resources", res);
+  json_object_set_new(root, "outputs", outs);
+  if (st->nsecret_outputs)
+    json_object_set_new(root, "secret_outputs", strs_json(st->secret_outputs, st->nsecret_outputs));
+  char *text = json_dumps(root, JSON_SORT_KEYS | JSON_INDENT(2));
+  json_decref(root);
+  if (!text) {
+    seterr(err, errlen, "%s: cannot encode the state", path);
+    return false;
+  }
+  size_t tlen = strlen(path) + 32;
+  char *tmp = plat_xmalloc(tlen);
+  snprintf(tmp, tlen, "%s.tmp.%ld", path, (long)getpid());
+  int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  bool wrote = fd >= 0 && write_all(fd, text, strlen(text)) && write_all(fd, "\n", 1) &&
+               fsync(fd) == 0;
+  int saved = errno;
+  if (fd >= 0 && close(fd) != 0)
+    wrote = false;
+  free(text);
+  if (!wrote || rename(tmp, path) != 0) {
+    if (wrote)
+      saved = errno;
+    unlink(tmp);
+    free(tmp);
+    seterr(err, errlen, "%s: cannot write the state: %s; the previous state is unchanged",
+           path, strerror(saved));
+    return false;
+  }
+  free(tmp);
+  fsync_dir_of(path);
+  st->serial++;
+  return true;
+}

@@ -1,0 +1,406 @@
+/* deploy/: state files (strict load, atomic deterministic save, secrets sealed), AES-GCM
+ * sealing bound to its place, the stack lock (held, stale, other host, forced) and the
+ * journal (torn last line, corruption).  Everything against real files in a temp folder. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "deploy/crypt.h"
+#include "deploy/journal.h"
+#include "deploy/lock.h"
+#include "deploy/state.h"
+
+static char dir[64];
+static char err[1024];
+
+static int setup(void **state) {
+  (void)state;
+  snprintf(dir, sizeof dir, "/tmp/platc-state-XXXXXX");
+  assert_non_null(mkdtemp(dir));
+  return 0;
+}
+
+static int teardown(void **state) {
+  (void)state;
+  char cmd[128];
+  snprintf(cmd, sizeof cmd, "rm -rf %s", dir);   /* our own mkdtemp path, no user input */
+  assert_int_equal(system(cmd), 0);
+  return 0;
+}
+
+static char *path(const char *name) {
+  static char buf[4][256];
+  static int k;
+  k = (k + 1) % 4;
+  snprintf(buf[k], sizeof buf[k], "%s/%s", dir, name);
+  return buf[k];
+}
+
+static char *slurp(const char *p, size_t *len) {
+  FILE *f = fopen(p, "rb");
+  if (!f)
+    return NULL;
+  fseek(f, 0, SEEK_END);
+  long n = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  char *b = malloc((size_t)n + 1);
+  size_t got = fread(b, 1, (size_t)n, f);
+  fclose(f);
+  b[got] = '\0';
+  if (len)
+    *len = got;
+  return b;
+}
+
+static void spit(const char *p, const char *text) {
+  FILE *f = fopen(p, "wb");
+  assert_non_null(f);
+  fputs(text, f);
+  fclose(f);
+}
+
+static void key_from_file(CryptKey *k) {
+  assert_true(crypt_key_load(k, NULL, path("salt"), path("key"), err, sizeof err));
+}
+
+/* ---- crypt -------------------------------------------------------------------------- */
+static void test_seal_roundtrip_and_binding(void **state) {
+  (void)state;
+  CryptKey k;
+  key_from_file(&k);
+  struct stat sb;
+  assert_int_equal(stat(path("key"), &sb), 0);
+  assert_int_equal(sb.st_mode & 0777, 0600);
+  assert_int_equal(sb.st_size, CRYPT_KEY_BYTES);
+  char *s = crypt_seal(&k, "here", "hunter2", 7);
+  assert_non_null(s);
+  assert_true(crypt_is_sealed(s));
+  assert_null(strstr(s, "hunter2"));
+  size_t len = 0;
+  char *p = crypt_open(&k, "here", s, &len, err, sizeof err);
+  assert_non_null(p);
+  assert_int_equal(len, 7);
+  assert_string_equal(p, "hunter2");
+  free(p);
+  /* Bound to its place: another address does not open it. */
+  assert_null(crypt_open(&k, "there", s, &len, err, sizeof err));
+  assert_non_null(strstr(err, "does not decrypt"));
+  /* Tampered: one character changed. */
+  char *t = strdup(s);
+  t[10] = t[10] == 'A' ? 'B' : 'A';
+  assert_null(crypt_open(&k, "here", t, &len, err, sizeof err));
+  /* Malformed. */
+  assert_null(crypt_open(&k, "here", "v1:@@", &len, err, sizeof err));
+  assert_null(crypt_open(&k, "here", "plain", &len, err, sizeof err));
+  /* The same key file gives the same key. */
+  CryptKey k2;
+  key_from_file(&k2);
+  assert_memory_equal(k.k, k2.k, CRYPT_KEY_BYTES);
+  free(s);
+  free(t);
+}
+
+static void test_passphrase_key(void **state) {
+  (void)state;
+  CryptKey a, b, c;
+  assert_true(crypt_key_load(&a, "correct horse", path("salt"), path("key"), err, sizeof err));
+  assert_true(a.from_passphrase);
+  assert_true(crypt_key_load(&b, "correct horse", path("salt"), path("key"), err, sizeof err));
+  assert_memory_equal(a.k, b.k, CRYPT_KEY_BYTES);
+  assert_true(crypt_key_load(&c, "wrong horse", path("salt"), path("key"), err, sizeof err));
+  assert_memory_not_equal(a.k, c.k, CRYPT_KEY_BYTES);
+  assert_int_equal(access(path("key"), F_OK), -1);   /* no key file in passphrase mode */
+  spit(path("badkey"), "short");
+  CryptKey d;
+  assert_false(crypt_key_load(&d, NULL, path("salt"), path("badkey"), err, sizeof err));
+  assert_non_null(strstr(err, "malformed key file"));
+}
+
+/* ---- state -------------------------------------------------------------------------- */
+static void add_res(State *st, const char *addr, const char *content, bool secret) {
+  StateRes r = { 0 };
+  r.address = strdup(addr);
+  r.type = strdup("local.File");
+  r.provider = strdup("local");
+  r.id = strdup(addr);
+  r.inputs = json_pack("{s:s, s:s}", "path", addr, "content", content);
+  r.outputs = json_pack("{s:i}", "size", (int)strlen(content));
+  if (secret) {
+    r.secret = calloc(1, sizeof(char *));
+    r.secret[0] = strdup("inputs.content");
+    r.nsecret = 1;
+  }
+  state_put(st, &r);
+}
+
+static void test_state_roundtrip_secret_sealed(void **state) {
+  (void)state;
+  CryptKey k;
+  key_from_file(&k);
+  State st;
+  state_init(&st, "dev");
+  add_res(&st, "zeta", "plain text", false);
+  add_res(&st, "alpha", "s3cr3t-value", true);
+  json_object_set_new(st.outputs, "token", json_string("tok-s3cr3t"));
+  st.secret_outputs = calloc(1, sizeof(char *));
+  st.secret_outputs[0] = strdup("token");
+  st.nsecret_outputs = 1;
+  assert_true(state_save(&st, path("state.json"), &k, err, sizeof err));
+  assert_int_equal(st.serial, 1);
+  char *text = slurp(path("state.json"), NULL);
+  assert_null(strstr(text, "s3cr3t"));
+  assert_non_null(strstr(text, "\"$sealed\": \"v1:"));
+  assert_non_null(strstr(text, "plain text"));
+  /* Sorted: alpha before zeta; no temp file left behind. */
+  assert_true(strstr(text, "\"alpha\"") < strstr(text, "\"zeta\""));
+  assert_int_equal(access(path("state.json.tmp"), F_OK), -1);
+  State back;
+  bool exists = false;
+  assert_true(state_load(&back, path("state.json"), "dev", &k, &exists, err, sizeof err));
+  assert_true(exists);
+  assert_string_equal(back.lineage, st.lineage);
+  assert_int_equal(back.serial, 1);
+  assert_int_equal(back.nres, 2);
+  StateRes *a = state_find(&back, "alpha");
+  assert_non_null(a);
+  assert_string_equal(json_string_value(json_object_get(a->inputs, "content")), "s3cr3t-value");
+  assert_true(state_res_is_secret(a, "inputs.content"));
+  assert_false(state_res_is_secret(a, "inputs.path"));
+  assert_string_equal(json_string_value(json_object_get(back.outputs, "token")), "tok-s3cr3t");
+  /* Without a key the secrets stay sealed, and saving keeps them sealed as they were. */
+  State sealed;
+  assert_true(state_load(&sealed, path("state.json"), "dev", NULL, &exists, err, sizeof err));
+  assert_true(state_find(&sealed, "alpha")->sealed);
+  assert_true(state_save(&sealed, path("state2.json"), NULL, err, sizeof err));
+  State again;
+  assert_true(state_load(&again, path("state2.json"), "dev", &k, &exists, err, sizeof err));
+  assert_string_equal(json_string_value(json_object_get(state_find(&again, "alpha")->inputs,
+                                                        "content")), "s3cr3t-value");
+  /* A plaintext secret cannot be saved without a key. */
+  assert_false(state_save(&back, path("state3.json"), NULL, err, sizeof err));
+  assert_int_equal(access(path("state3.json"), F_OK), -1);
+  free(text);
+  state_free(&st);
+  state_free(&back);
+  state_free(&sealed);
+  state_free(&again);
+}
+
+static void test_state_missing_is_empty(void **state) {
+  (void)state;
+  State st;
+  bool exists = true;
+  assert_true(state_load(&st, path("nope.json"), "dev", NULL, &exists, err, sizeof err));
+  assert_false(exists);
+  assert_int_equal(st.nres, 0);
+  assert_int_equal(strlen(st.lineage), 36);
+  state_free(&st);
+}
+
+static void expect_refused(const char *text, const char *msg) {
+  spit(path("bad.json"), text);
+  State st;
+  bool exists;
+  assert_false(state_load(&st, path("bad.json"), "dev", NULL, &exists, err, sizeof err));
+  if (!strstr(err, msg))
+    fail_msg("expected '%s' in: %s", msg, err);
+  assert_non_null(strstr(err, "left as it is"));
+  char *after = slurp(path("bad.json"), NULL);
+  assert_string_equal(after, text);           /* untouched */
+  free(after);
+  state_free(&st);
+}
+
+static void test_state_corrupt_refused_untouched(void **state) {
+  (void)state;
+  expect_refused("{\"format_version\": 1, \"lineage\": \"x\"", "corrupt state: line 1");
+  expect_refused("[]", "the top level is not an object");
+  expect_refused("{\"format_version\": 2, \"lineage\": \"x\", \"serial\": 1, \"stack\": \"dev\","
+                 " \"resources\": []}", "state format 2 is newer than this platc reads (1)");
+  expect_refused("{\"format_version\": 1, \"lineage\": \"x\", \"serial\": -1, \"stack\": \"dev\","
+                 " \"resources\": []}", "serial: expected a non-negative integer");
+  expect_refused("{\"format_version\": 1, \"lineage\": \"x\", \"serial\": 1, \"stack\": \"prod\","
+                 " \"resources\": []}", "the state of stack 'prod', not 'dev'");
+  expect_refused("{\"format_version\": 1, \"lineage\": \"x\", \"serial\": 1, \"stack\": \"dev\","
+                 " \"resources\": [{\"address\": \"a\"}]}", "resources[0].type: expected a string");
+  const char *dup = "{\"format_version\": 1, \"lineage\": \"x\", \"serial\": 1, \"stack\": \"dev\","
+                    " \"resources\": [{\"address\": \"a\", \"type\": \"t\", \"provider\": \"p\","
+                    " \"id\": \"1\", \"inputs\": {}, \"outputs\": {}}, {\"address\": \"a\", \"type\":"
+                    " \"t\", \"provider\": \"p\", \"id\": \"2\", \"inputs\": {}, \"outputs\": {}}]}";
+  expect_refused(dup, "address a appears twice");
+  expect_refused("{\"format_version\": 1, \"lineage\": \"x\", \"serial\": 1, \"stack\": \"dev\","
+                 " \"resources\": [{\"address\": \"a\", \"type\": \"t\", \"provider\": \"p\","
+                 " \"id\": \"1\", \"inputs\": {\"pw\": \"plain\"}, \"outputs\": {},"
+                 " \"secret\": [\"inputs.pw\"]}]}", "a secret value is stored unsealed");
+  expect_refused("{\"format_version\": 1, \"format_version\": 1}", "duplicate");
+}
+
+static void test_state_wrong_key_refused(void **state) {
+  (void)state;
+  CryptKey k, other;
+  key_from_file(&k);
+  assert_true(crypt_key_load(&other, "not the key", path("salt"), path("k2"), err, sizeof err));
+  State st;
+  state_init(&st, "dev");
+  add_res(&st, "db", "pw", true);
+  assert_true(state_save(&st, path("s.json"), &k, err, sizeof err));
+  char *before = slurp(path("s.json"), NULL);
+  State back;
+  bool exists;
+  assert_false(state_load(&back, path("s.json"), "dev", &other, &exists, err, sizeof err));
+  assert_non_null(strstr(err, "does not decrypt"));
+  char *after = slurp(path("s.json"), NULL);
+  assert_string_equal(before, after);
+  free(before);
+  free(after);
+  state_free(&st);
+  state_free(&back);
+}
+
+static void test_state_edits(void **state) {
+  (void)state;
+  State st;
+  state_init(&st, "dev");
+  add_res(&st, "b", "1", false);
+  add_res(&st, "a", "2", false);
+  add_res(&st, "c", "3", false);
+  add_res(&st, "b", "4", false);          /* replaces */
+  assert_int_equal(st.nres, 3);
+  assert_string_equal(st.res[0].address, "a");
+  assert_string_equal(json_string_value(json_object_get(state_find(&st, "b")->inputs, "content")), "4");
+  assert_true(state_remove(&st, "a"));
+  assert_false(state_remove(&st, "a"));
+  assert_null(state_find(&st, "a"));
+  assert_string_equal(st.res[0].address, "b");
+  state_free(&st);
+}
+
+/* ---- lock --------------------------------------------------------------------------- */
+static void test_lock_held_refused(void **state) {
+  (void)state;
+  Lock a, b;
+  char warn[256];
+  assert_true(lock_acquire(&a, path("lock"), "deploy", warn, sizeof warn, err, sizeof err));
+  assert_string_equal(warn, "");
+  /* A second open file description conflicts, as a second process would. */
+  assert_false(lock_acquire(&b, path("lock"), "destroy", warn, sizeof warn, err, sizeof err));
+  assert_non_null(strstr(err, "the stack is locked by"));
+  assert_non_null(strstr(err, "platc deploy"));
+  char pid[32];
+  snprintf(pid, sizeof pid, "pid %ld", (long)getpid());
+  assert_non_null(strstr(err, pid));
+  LockInfo info;
+  assert_true(lock_read(path("lock"), &info));
+  assert_string_equal(info.op, "deploy");
+  bool was;
+  assert_false(lock_force_unlock(path("lock"), &info, &was, err, sizeof err));
+  assert_non_null(strstr(err, "running on this machine"));
+  lock_release(&a);
+  assert_false(lock_read(path("lock"), &info));      /* released: no holder named */
+  assert_true(lock_acquire(&b, path("lock"), "destroy", warn, sizeof warn, err, sizeof err));
+  lock_release(&b);
+}
+
+static void test_lock_stale_taken_over(void **state) {
+  (void)state;
+  char host[256];
+  gethostname(host, sizeof host);
+  char text[512];
+  snprintf(text, sizeof text, "{\"host\":\"%s\",\"operation\":\"deploy\",\"owner\":\"ci\","
+           "\"pid\":999999,\"time\":\"2026-01-01T00:00:00Z\"}", host);
+  spit(path("lock"), text);
+  Lock a;
+  char warn[512];
+  assert_true(lock_acquire(&a, path("lock"), "deploy", warn, sizeof warn, err, sizeof err));
+  assert_non_null(strstr(warn, "took over the lock of ci on"));
+  assert_non_null(strstr(warn, "pid 999999"));
+  lock_release(&a);
+}
+
+static void test_lock_other_host_needs_unlock(void **state) {
+  (void)state;
+  spit(path("lock"), "{\"host\":\"build-7.example\",\"operation\":\"deploy\",\"owner\":\"ann\","
+                     "\"pid\":42,\"time\":\"2026-01-01T00:00:00Z\"}");
+  Lock a;
+  char warn[256];
+  assert_false(lock_acquire(&a, path("lock"), "deploy", warn, sizeof warn, err, sizeof err));
+  assert_non_null(strstr(err, "ann on build-7.example (pid 42, platc deploy)"));
+  assert_non_null(strstr(err, "platc state unlock"));
+  LockInfo info;
+  bool was = false;
+  assert_true(lock_force_unlock(path("lock"), &info, &was, err, sizeof err));
+  assert_true(was);
+  assert_string_equal(info.host, "build-7.example");
+  assert_true(lock_acquire(&a, path("lock"), "deploy", warn, sizeof warn, err, sizeof err));
+  assert_string_equal(warn, "");
+  lock_release(&a);
+}
+
+/* ---- journal ------------------------------------------------------------------------ */
+static void test_journal_append_read_torn(void **state) {
+  (void)state;
+  Journal j;
+  assert_true(journal_open(&j, path("journal"), 7, err, sizeof err));
+  for (int i = 0; i < 3; i++) {
+    json_t *e = json_pack("{s:s, s:s, s:i}", "op", "create", "address", "f", "n", i);
+    assert_true(journal_append(&j, e, err, sizeof err));
+    json_decref(e);
+  }
+  journal_close(&j);
+  json_t *es;
+  bool torn;
+  assert_true(journal_read(path("journal"), &es, &torn, err, sizeof err));
+  assert_false(torn);
+  assert_int_equal(json_array_size(es), 3);
+  assert_int_equal(json_integer_value(json_object_get(json_array_get(es, 0), "seq")), 7);
+  assert_int_equal(json_integer_value(json_object_get(json_array_get(es, 2), "seq")), 9);
+  json_decref(es);
+  /* A kill in the middle of a write leaves a prefix without its newline: dropped. */
+  FILE *f = fopen(path("journal"), "ab");
+  fputs("{\"address\":\"g\",\"op\":\"cre", f);
+  fclose(f);
+  assert_true(journal_read(path("journal"), &es, &torn, err, sizeof err));
+  assert_true(torn);
+  assert_int_equal(json_array_size(es), 3);
+  json_decref(es);
+  /* A malformed complete line is corruption. */
+  f = fopen(path("journal"), "ab");
+  fputs("\ngarbage\n{\"seq\":1}\n", f);
+  fclose(f);
+  assert_false(journal_read(path("journal"), &es, &torn, err, sizeof err));
+  assert_non_null(strstr(err, "corrupt journal"));
+  /* Cleared after the state is saved. */
+  assert_true(journal_open(&j, path("journal"), 0, err, sizeof err));
+  assert_true(journal_clear(&j, err, sizeof err));
+  journal_close(&j);
+  assert_true(journal_read(path("journal"), &es, &torn, err, sizeof err));
+  assert_int_equal(json_array_size(es), 0);
+  json_decref(es);
+  assert_true(journal_read(path("absent"), &es, &torn, err, sizeof err));
+  json_decref(es);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test_setup_teardown(test_seal_roundtrip_and_binding, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_passphrase_key, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_state_roundtrip_secret_sealed, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_state_missing_is_empty, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_state_corrupt_refused_untouched, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_state_wrong_key_refused, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_state_edits, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_lock_held_refused, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_lock_stale_taken_over, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_lock_other_host_needs_unlock, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_journal_append_read_torn, setup, teardown),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
