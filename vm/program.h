@@ -241,6 +241,10 @@ typedef struct BcModule {
   BcTest *tests; uint32_t ntests;
   BcMoved *moved; uint32_t nmoved;
   BcOutput *outputs; uint32_t noutputs;
+  /* The source files hashed into source_hash, as string indices of their paths (sorted by
+   * path bytes, unique), so a loader can re-hash them and warn when a .platb is stale.
+   * Filled with the hash by pb_stamp (vm/platb.h) after emit_program; may be empty. */
+  uint32_t *sources; uint32_t nsources;
 } BcModule;
 
 /* Limits a module never exceeds (the compiler reports them, the verifier enforces them). */
