@@ -1,0 +1,258 @@
+/* deploy/plan.c: the planner against the real `local` provider's diff — every action,
+ * the lifecycle options, moved, targets, policies, deploy-time and secret values in the
+ * text and JSON renderings. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "deploy/plan.h"
+
+static Rt rt;
+static Graph g;
+static State st;
+static ProvRegistry *reg;
+static char dir[64];
+
+static int setup(void **state) {
+  (void)state;
+  rt_init(&rt, 0);
+  graph_init(&g, &rt);
+  state_init(&st, "dev");
+  snprintf(dir, sizeof dir, "/tmp/platc-plan-XXXXXX");
+  assert_non_null(mkdtemp(dir));
+  ProvConfig cfg = { 0 };
+  cfg.project_root = dir;
+  reg = prov_registry_new(&cfg);
+  return 0;
+}
+
+static int teardown(void **state) {
+  (void)state;
+  prov_registry_free(reg);
+  graph_free(&g);
+  rt_free(&rt);
+  state_free(&st);
+  rmdir(dir);
+  return 0;
+}
+
+static Val S(const char *s) { return val_cstr(&rt, s); }
+
+/* A local.File node; [content] may be an unknown or a secret. */
+static GNode *file_node(const char *addr, const char *path, Val content) {
+  MapBuilder b;
+  mb_init(&b, &rt, 3);
+  mb_put_cstr(&b, "path", S(path));
+  mb_put_cstr(&b, "content", content);
+  mb_put_cstr(&b, "mode", S("0644"));
+  GNode n = { 0 };
+  n.kind = GN_RESOURCE;
+  n.addr = addr;
+  n.type = "local.File";
+  n.provider = "local";
+  n.module = "main.plat";
+  n.parent = GN_NONE;
+  n.inputs = val_map_done(&b);
+  n.outputs = val_null();
+  uint32_t i = graph_add(&g, &n);
+  return &g.nodes[i];
+}
+
+static void state_file(const char *addr, const char *path, const char *content) {
+  StateRes r = { 0 };
+  r.address = strdup(addr);
+  r.type = strdup("local.File");
+  r.provider = strdup("local");
+  r.id = strdup(path);
+  r.inputs = json_pack("{s:s, s:s, s:s}", "path", path, "content", content, "mode", "0644");
+  r.outputs = json_pack("{s:i}", "size", (int)strlen(content));
+  state_put(&st, &r);
+}
+
+static char *text_of(const Plan *p) {
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&buf, &len);
+  plan_print(p, f, false);
+  fclose(f);
+  return buf;
+}
+
+static char *json_of(const Plan *p) {
+  json_t *j = plan_json(p);
+  char *s = json_dumps(j, JSON_SORT_KEYS | JSON_COMPACT);
+  json_decref(j);
+  return s;
+}
+
+static void expect_text(const Plan *p, const char *want) {
+  char *t = text_of(p);
+  if (strcmp(t, want) != 0)
+    fail_msg("plan text:\n%s\nwanted:\n%s", t, want);
+  free(t);
+}
+
+static void test_create_then_no_changes(void **state) {
+  (void)state;
+  file_node("b", "out/b.txt", S("bee\n"));
+  file_node("a", "out/a.txt", S("ay\n"));
+  graph_finish(&g);
+  Plan p;
+  assert_true(plan_make(&g, &st, reg, NULL, &p));
+  assert_int_equal(p.count[PA_CREATE], 2);
+  expect_text(&p,
+              "  + a local.File\n"
+              "      content = \"ay\\n\"\n"
+              "      mode    = \"0644\"\n"
+              "      path    = \"out/a.txt\"\n"
+              "  + b local.File\n"
+              "      content = \"bee\\n\"\n"
+              "      mode    = \"0644\"\n"
+              "      path    = \"out/b.txt\"\n"
+              "Plan: 2 to create, 0 to update, 0 to replace, 0 to delete.\n");
+  plan_free(&p);
+  state_file("a", "out/a.txt", "ay\n");
+  state_file("b", "out/b.txt", "bee\n");
+  assert_true(plan_make(&g, &st, reg, NULL, &p));
+  assert_int_equal(p.count[PA_NOOP], 2);
+  expect_text(&p, "No changes.\n");
+  plan_free(&p);
+}
+
+static void test_update_replace_delete(void **state) {
+  (void)state;
+  file_node("conf", "out/conf", S("new\n"));
+  file_node("moved", "out/elsewhere", S("x"));
+  graph_finish(&g);
+  state_file("conf", "out/conf", "old\n");
+  state_file("moved", "out/here", "x");
+  state_file("stale", "out/stale", "bye");
+  Plan p;
+  assert_true(plan_make(&g, &st, reg, NULL, &p));
+  expect_text(&p,
+              "  ~ conf local.File\n"
+              "      content = \"old\\n\" -> \"new\\n\"\n"
+              "-/+ moved local.File (path forces replacement)\n"
+              "      path = \"out/here\" -> \"out/elsewhere\"  # forces replacement\n"
+              "  - stale local.File\n"
+              "      content = \"bye\"\n"
+              "      mode    = \"0644\"\n"
+              "      path    = \"out/stale\"\n"
+              "Plan: 0 to create, 1 to update, 1 to replace, 1 to delete.\n");
+  char *j = json_of(&p);
+  assert_non_null(strstr(j, "\"action\":\"replace\""));
+  assert_non_null(strstr(j, "\"forces_replacement\":true"));
+  assert_non_null(strstr(j, "\"summary\":{\"create\":0,\"delete\":1,\"no-op\":0,\"replace\":1,\"update\":1}"));
+  free(j);
+  plan_free(&p);
+}
+
+static void test_lifecycle_options(void **state) {
+  (void)state;
+  static const char *content[] = { "content" };
+  GNode *a = file_node("ignored", "out/i", S("changed"));
+  a->ignore_changes = content;
+  a->nignore = 1;
+  GNode *b = file_node("forced", "out/f", S("changed"));
+  b->replace_on_change = content;
+  b->nreplace = 1;
+  b->create_before_destroy = true;
+  GNode *c = file_node("guarded", "out/g2", S("same"));
+  c->protect = true;
+  graph_finish(&g);
+  state_file("ignored", "out/i", "orig");
+  state_file("forced", "out/f", "orig");
+  state_file("guarded", "out/g1", "same");
+  Plan p;
+  assert_false(plan_make(&g, &st, reg, NULL, &p));
+  assert_int_equal(p.count[PA_NOOP], 1);      /* ignored */
+  assert_int_equal(p.count[PA_REPLACE], 2);
+  assert_int_equal(p.nerrors, 1);
+  assert_non_null(strstr(p.errors[0], "guarded is protected (@protect) and would be replaced: "
+                                      "path forces replacement"));
+  char *t = text_of(&p);
+  assert_non_null(strstr(t, "-/+ forced local.File (content forces replacement, create before destroy)\n"));
+  assert_null(strstr(t, "ignored"));
+  free(t);
+  plan_free(&p);
+}
+
+static void test_unknown_and_secret(void **state) {
+  (void)state;
+  VRef r = { 0, val_intern(&rt, "hex", 3) };
+  file_node("uses_id", "out/u", val_unknown(&rt, &r, 1));
+  file_node("env", "out/env", val_mark_secret(S("PASSWORD=hunter2")));
+  graph_finish(&g);
+  state_file("uses_id", "out/u", "old");
+  Plan p;
+  assert_true(plan_make(&g, &st, reg, NULL, &p));
+  char *t = text_of(&p);
+  assert_non_null(strstr(t, "  ~ uses_id local.File\n      content = \"old\" -> (known after deploy)\n"));
+  assert_non_null(strstr(t, "      content = [secret]\n"));
+  assert_null(strstr(t, "hunter2"));
+  char *j = json_of(&p);
+  assert_null(strstr(j, "hunter2"));
+  assert_non_null(strstr(j, "{\"$secret\":true}"));
+  assert_non_null(strstr(j, "{\"$unknown\":true}"));
+  free(t);
+  free(j);
+  plan_free(&p);
+}
+
+static void test_moved_and_targets(void **state) {
+  (void)state;
+  file_node("home", "out/home.html", S("<p>home</p>"));
+  file_node("other", "out/other", S("o"));
+  GMoved m = { "index", "home", { 0 } };
+  graph_add_moved(&g, &m);
+  graph_finish(&g);
+  state_file("index", "out/home.html", "<p>home</p>");
+  Plan p;
+  assert_true(plan_make(&g, &st, reg, NULL, &p));
+  assert_int_equal(p.count[PA_DELETE], 0);     /* index is home now, not an orphan */
+  char *t = text_of(&p);
+  assert_non_null(strstr(t, "    home local.File (moved from index)\n"));
+  free(t);
+  plan_free(&p);
+  const char *targets[] = { "other" };
+  PlanOptions opt = { targets, 1 };
+  assert_true(plan_make(&g, &st, reg, &opt, &p));
+  assert_int_equal(p.nitems, 1);
+  assert_string_equal(p.items[0].address, "other");
+  plan_free(&p);
+}
+
+static void test_policies(void **state) {
+  (void)state;
+  file_node("open", "out/open", S("x"));
+  graph_finish(&g);
+  PolicyResult deny = { "no world-writable files", PO_DENY, 0, "out/open is 0777", { 0 } };
+  PolicyResult warn = { "small files", PO_WARN, 0, "out/open is tiny", { 0 } };
+  graph_add_policy(&g, &deny);
+  graph_add_policy(&g, &warn);
+  Plan p;
+  assert_false(plan_make(&g, &st, reg, NULL, &p));
+  char *t = text_of(&p);
+  assert_non_null(strstr(t, "warning: policy \"small files\" warns about open: out/open is tiny\n"));
+  assert_non_null(strstr(t, "error: policy \"no world-writable files\" denies open: out/open is 0777\n"));
+  free(t);
+  plan_free(&p);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test_setup_teardown(test_create_then_no_changes, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_update_replace_delete, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_lifecycle_options, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_unknown_and_secret, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_moved_and_targets, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_policies, setup, teardown),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
