@@ -167,22 +167,47 @@ static json_t *h_prepare_rename(LspServer *s, json_t *params, LspError *err) {
   return out;
 }
 
-/* A WorkspaceEdit {changes: {uri: [TextEdit]}} of [n] edits, sorted by file. */
+/* Does the client take WorkspaceEdit.documentChanges (versioned edits)? */
+static bool wants_document_changes(LspServer *s) {
+  json_t *we = json_object_get(json_object_get(json_object_get(s->init_params, "capabilities"),
+                                               "workspace"), "workspaceEdit");
+  return json_is_true(json_object_get(we, "documentChanges"));
+}
+
+/* A WorkspaceEdit of [n] edits sorted by file: {documentChanges: [{textDocument: {uri,
+ * version}, edits}]} when the client takes them (the version of an open document, else
+ * null), else {changes: {uri: [TextEdit]}}. */
 static json_t *workspace_edit(LspServer *s, Plat *p, const LspEdit *e, uint32_t n) {
-  json_t *changes = json_object();
+  bool versioned = wants_document_changes(s);
+  json_t *changes = versioned ? json_array() : json_object();
+  json_t *list = NULL;
+  char *last = NULL;
   for (uint32_t i = 0; i < n; i++) {
-    char *uri = lsp_file_uri(s, p, e[i].span.file);
+    char *uri = NULL;
+    const SourceFile *sf = source_file(&p->sources, e[i].span.file);
+    if (sf && sf->builtin) continue;          /* never edit platc's own files */
+    uri = lsp_file_uri(s, p, e[i].span.file);
     if (!uri) continue;
-    json_t *list = json_object_get(changes, uri);
-    if (!list) {
+    if (!last || strcmp(last, uri) != 0) {
       list = json_array();
-      json_object_set_new(changes, uri, list);
+      if (versioned) {
+        LspDoc *d = lsp_doc_find(s, uri);
+        json_array_append_new(changes, json_pack("{s:{s:s, s:o}, s:o}", "textDocument", "uri", uri,
+                                                 "version", d ? json_integer(d->version) : json_null(),
+                                                 "edits", list));
+      } else {
+        json_object_set_new(changes, uri, list);
+      }
+      free(last);
+      last = uri;
+    } else {
+      free(uri);
     }
     json_array_append_new(list, json_pack("{s:o, s:s}", "range", lsp_span_range(s, p, e[i].span),
                                           "newText", e[i].text));
-    free(uri);
   }
-  return json_pack("{s:o}", "changes", changes);
+  free(last);
+  return json_pack("{s:o}", versioned ? "documentChanges" : "changes", changes);
 }
 
 static json_t *h_rename(LspServer *s, json_t *params, LspError *err) {

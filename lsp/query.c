@@ -1102,13 +1102,18 @@ LspAction *lsp_q_code_actions(const LspIndex *ix, uint32_t file, uint32_t start,
       uint32_t wl = d->span.end - d->span.start;
       for (uint32_t p = 0; p < nprov; p++) {
         if (strlen(provs[p]) != wl || memcmp(provs[p], w, wl) != 0) continue;
+        const char *title = arena_printf(a, "add `use %s`", provs[p]);
+        bool had = false;     /* the checker may have made this fix already */
+        for (uint32_t f = 0; f < d->nfixes && !had; f++)
+          had = d->fixes[f].title && strcmp(d->fixes[f].title, title) == 0;
+        if (had) break;
         const char *prefix;
         uint32_t at = use_insert_at(ix, file, &prefix);
         LspEdit *e = arena_alloc(a, sizeof *e);
         *e = (LspEdit){span_make(file, at, at),
                        arena_printf(a, "%suse %s%s", prefix, provs[p], *prefix ? "" : "\n")};
-        PUSH(((LspAction){arena_printf(a, "add `use %s`", provs[p]), "quickfix", d, e, 1, NULL,
-                          NULL, true}));
+        PUSH(((LspAction){title, "quickfix", d, e, 1, NULL, NULL, true}));
+        break;
       }
     }
     const char *code = diag_code_name(d->code);
