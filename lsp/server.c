@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "compiler/check.h"
@@ -465,7 +466,13 @@ void lsp_module_check(LspServer *s, LspModule *m) {
     if (d->path) plat_overlay(p, d->path, d->text, d->len);
     if (m->single && d->mod == m) single = d;
   }
-  if (m->single) {
+  struct stat st;
+  if (!m->single && (stat(m->dir, &st) != 0 || !S_ISDIR(st.st_mode))) {
+    /* a new buffer in a folder not on disk: check the first of its buffers alone */
+    for (uint32_t i = 0; i < s->ndocs && !single; i++)
+      if (s->docs[i]->mod == m) single = s->docs[i];
+    if (single) plat_check_source(p, single->path, single->text, single->len);
+  } else if (m->single) {
     if (single) plat_check_source(p, single->uri, single->text, single->len);
   } else {
     const char *paths[1] = {m->dir};
