@@ -19,7 +19,7 @@ PREFIX  ?= /usr/local
 DESTDIR ?=
 VERSION := 0.1.0
 
-PKGS    := jansson libcurl libcrypto libpcre2-8 yaml-0.1 libutf8proc
+PKGS    := jansson libcurl libcrypto libpcre2-8 yaml-0.1 libutf8proc zlib
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 

@@ -8,8 +8,9 @@
 # yamldecode); python3 drives the LSP sessions and is the external test provider's language;
 # utf8proc gives the stdlib Unicode as Terraform has it (grapheme clusters for length, substr,
 # strrev; case mapping for upper, lower, title; NFC).
+# zlib1g-dev is zlib, the gzip of base64gzip.
 set -eu
-pkgs="make gcc re2c bison pkg-config libjansson-dev libcurl4-openssl-dev libcmocka-dev libssl-dev clang libclang-rt-dev libpcre2-dev libyaml-dev python3 libutf8proc-dev"
+pkgs="make gcc re2c bison pkg-config libjansson-dev libcurl4-openssl-dev libcmocka-dev libssl-dev clang libclang-rt-dev libpcre2-dev libyaml-dev python3 libutf8proc-dev zlib1g-dev"
 missing=""
 for p in $pkgs; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
