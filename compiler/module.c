@@ -1,10 +1,12 @@
 /* Modules (docs/language.md §7, §8): turns the paths given to `platc check` into checked
  * modules.  A folder is one module of all its *.plat files (sorted by name); a file is a
  * one-file module; `import "rel" as x` loads a folder relative to the importing module's;
- * `use p` loads a provider schema from PLAT_SCHEMA_PATH, then from the embedded ones.
+ * `use p` loads a provider schema from PLAT_SCHEMA_PATH, then from the embedded ones, then
+ * the one an external provider ships beside its executable (providers/provider.h).
  * Each module is loaded once (keyed by realpath) and checked after everything it imports
  * (chk_module: resolve.c then check.c).  Reading never prints: problems are E05xx Diags. */
 #include "compiler/checker.h"
+#include "providers/provider.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -364,6 +366,19 @@ static void parse_schema(Program *prog, Module *m, uint32_t id) {
   add_file(prog, m, parse_file(&in));
 }
 
+/* A provider module read from the schema file at [path] (arena text). */
+static Module *schema_file_module(Program *prog, const char *path) {
+  Plat *p = prog->plat;
+  Module *m = new_module(prog, path, NULL, NULL);
+  uint32_t id = source_read(&p->sources, path);
+  if (id == UINT32_MAX)
+    diag_add(&p->diags, DIAG_E0505, span_make(SPAN_NO_FILE, 0, 0),
+             "cannot read provider schema '%s': %s", path, strerror(errno));
+  else
+    parse_schema(prog, m, id);
+  return m;
+}
+
 Module *mod_provider(Program *prog, const Str *name) {
   struct Loader *L = prog->loader;
   Module *m = pmap_get(&L->providers, name);
@@ -380,15 +395,7 @@ Module *mod_provider(Program *prog, const Str *name) {
       char *dir = arena_strndup(a, s, len);
       char *path = path_join(a, dir, arena_printf(a, "%s.plat", name->s));
       struct stat st;
-      if (stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
-        m = new_module(prog, path, NULL, NULL);
-        uint32_t id = source_read(&p->sources, path);
-        if (id == UINT32_MAX)
-          diag_add(&p->diags, DIAG_E0505, span_make(SPAN_NO_FILE, 0, 0),
-                   "cannot read provider schema '%s': %s", path, strerror(errno));
-        else
-          parse_schema(prog, m, id);
-      }
+      if (stat(path, &st) == 0 && S_ISREG(st.st_mode)) m = schema_file_module(prog, path);
     }
     s = e ? e + 1 : NULL;
   }
@@ -402,6 +409,14 @@ Module *mod_provider(Program *prog, const Str *name) {
       p->sources.files[id].builtin = true;
       parse_schema(prog, m, id);
     }
+  }
+  if (!m) {
+    /* an external provider ships NAME.plat beside its executable platc-provider-NAME,
+       found as deploy finds it, with the root module's folder as the project */
+    const char *root = prog->nroots ? prog->roots[prog->nroots - 1]->dir : NULL;
+    char *path = prov_find_schema_file(name->s, root);
+    if (path) m = schema_file_module(prog, arena_strdup(a, path));
+    free(path);
   }
   if (!m) {
     pmap_put(a, &L->providers, name, &no_module);
