@@ -152,6 +152,7 @@ static void parse_sig(Builtin *b) {
   }
   expect(&p, ":");
   b->ret = pat_alt(&p);
+  b->ret_expected = b->ret->k == P_ANY;
   skip_ws(&p);
   if (*p.s) sig_fail(&p);
 }

@@ -40,6 +40,8 @@ typedef struct Builtin {
   uint32_t min_args;     /* required parameters (a variadic one counts once unless optional) */
   bool variadic;         /* the last parameter repeats */
   const BiPat *ret;
+  bool ret_expected;     /* the result is `any`: the type the call's context expects
+                            (jsondecode, yamldecode; docs/language.md §11) */
 } Builtin;
 
 /* The built-in [id], or the one named [name] ([len] bytes); NULL if none. */
