@@ -3,6 +3,7 @@
 #ifndef PLAT_CLI_H
 #define PLAT_CLI_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 int cmd_check(int argc, char **argv);     /* cli/cmd_check.c */
@@ -20,5 +21,31 @@ int cli_usage_error(const char *cmd, const char *usage, const char *fmt, ...)
 /* An unknown option [opt] of [cmd]: says so, suggests the closest of [known] ([n] names). */
 int cli_unknown_option(const char *cmd, const char *usage, const char *opt,
                        const char *const *known, uint32_t n);
+
+/* ---- programs: from .plat sources or a .platb (cli/load.c) ---------------------------- */
+struct Plat;
+struct BcModule;
+
+/* A program ready to run: its bytecode module, verified when it came from a .platb. */
+typedef struct CliProgram {
+  struct BcModule *mod;      /* owned */
+  struct Plat *plat;         /* the checked compilation when loaded from sources, else NULL */
+  const char *platb;         /* the .platb path when loaded from one, else NULL */
+} CliProgram;
+
+/* The one way every program-taking command (graph, eval, check --policies, plan, ...)
+ * gets its program.  A single path ending in ".platb" is read and verified (a refused
+ * file: "platc CMD: app.platb: corrupt: ..." on stderr); otherwise [paths] ([n]; none: the
+ * current folder) are checked as `platc check` checks them and compiled.  [prepare], when
+ * not NULL, is called with the fresh Plat and [ud] before checking (plat_overlay for eval).
+ * Errors and, when there are errors, all diagnostics go to stderr as text.  A .platb
+ * whose recorded sources all exist and no longer match its source hash gets a warning and
+ * is used.  Returns 0 with *out filled (free with cli_program_free), 1 when the program has
+ * errors, 2 when a path cannot be read or a .platb is refused. */
+int cli_load_program(const char *cmd, const char *const *paths, uint32_t n, CliProgram *out,
+                     void (*prepare)(struct Plat *p, void *ud), void *ud);
+void cli_program_free(CliProgram *prog);
+/* Does [path] name a .platb (by its extension)? */
+bool cli_is_platb(const char *path);
 
 #endif
