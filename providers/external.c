@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdlib.h>
@@ -34,6 +35,7 @@
 extern char **environ;
 
 typedef struct Ext {
+  pthread_mutex_t lock;        /* one request at a time: the stream is not multiplexed */
   char *name, *exe, *root;
   json_t *config;
   int64_t start_timeout_ms;
@@ -621,9 +623,20 @@ static bool take_result(ProvOp op, json_t *r, ProvRes *res) {
   return true;
 }
 
+static ProvStatus ext_call_locked(Ext *E, ProvOp op, const ProvReq *req, ProvRes *res,
+                                  int64_t deadline_ms);
+
 static ProvStatus ext_call(void *self, ProvOp op, const ProvReq *req, ProvRes *res,
                            int64_t deadline_ms) {
   Ext *E = self;
+  pthread_mutex_lock(&E->lock);
+  ProvStatus st = ext_call_locked(E, op, req, res, deadline_ms);
+  pthread_mutex_unlock(&E->lock);
+  return st;
+}
+
+static ProvStatus ext_call_locked(Ext *E, ProvOp op, const ProvReq *req, ProvRes *res,
+                                  int64_t deadline_ms) {
   char *why = NULL;
   if (E->pid == 0 && !ext_start(E, &why)) {
     prov_fail(res, PROV_ERROR, "it could not be started again: %s", why);
@@ -673,8 +686,17 @@ static ProvStatus ext_call(void *self, ProvOp op, const ProvReq *req, ProvRes *r
   return res->status;
 }
 
+static const char *ext_schema_locked(Ext *E, size_t *len, char **err);
+
 static const char *ext_schema(void *self, size_t *len, char **err) {
   Ext *E = self;
+  pthread_mutex_lock(&E->lock);
+  const char *s = ext_schema_locked(E, len, err);
+  pthread_mutex_unlock(&E->lock);
+  return s;
+}
+
+static const char *ext_schema_locked(Ext *E, size_t *len, char **err) {
   if (E->schema) {
     *len = E->schema_len;
     return E->schema;
@@ -735,6 +757,7 @@ static void ext_close(void *self) {
   free(E->root);
   free(E->buf);
   free(E->schema);
+  pthread_mutex_destroy(&E->lock);
   free(E);
 }
 
@@ -744,6 +767,7 @@ bool prov_external_open(const char *name, const char *exe, const char *root, jso
                         int64_t start_timeout_ms, const ProvVtable **vt, void **self,
                         char **err) {
   Ext *E = plat_xcalloc(1, sizeof *E);
+  pthread_mutex_init(&E->lock, NULL);
   E->name = plat_xstrdup(name);
   E->exe = plat_xstrdup(exe);
   E->root = plat_xstrdup(root);

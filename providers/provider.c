@@ -11,6 +11,7 @@
 #include <limits.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -343,6 +344,7 @@ struct Provider {
 };
 
 struct ProvRegistry {
+  pthread_mutex_t lock;      /* providers list, schemas loaded lazily, the jitter's state */
   ProvConfig cfg;
   char *root, *search_path;
   uint64_t rng;
@@ -371,6 +373,7 @@ static void real_sleep(void *ctx, int64_t ms) {
 
 ProvRegistry *prov_registry_new(const ProvConfig *cfg) {
   ProvRegistry *r = plat_xcalloc(1, sizeof *r);
+  pthread_mutex_init(&r->lock, NULL);
   r->cfg = *cfg;
   r->root = plat_xstrdup(cfg->project_root ? cfg->project_root : ".");
   r->search_path = cfg->search_path ? plat_xstrdup(cfg->search_path) : NULL;
@@ -404,6 +407,7 @@ void prov_registry_free(ProvRegistry *r) {
   free(r->provs);
   free(r->root);
   free(r->search_path);
+  pthread_mutex_destroy(&r->lock);
   free(r);
 }
 
@@ -426,12 +430,24 @@ static Provider *add_provider(ProvRegistry *r, const char *name, const ProvVtabl
 }
 
 bool prov_registry_add(ProvRegistry *r, const char *name, const ProvVtable *vt, void *self) {
-  if (!prov_name_valid(name) || !vt || !vt->call || find_open(r, name)) return false;
-  add_provider(r, name, vt, self);
-  return true;
+  if (!prov_name_valid(name) || !vt || !vt->call) return false;
+  pthread_mutex_lock(&r->lock);
+  bool ok = !find_open(r, name);
+  if (ok) add_provider(r, name, vt, self);
+  pthread_mutex_unlock(&r->lock);
+  return ok;
 }
 
+static Provider *open_locked(ProvRegistry *r, const char *name, json_t *config, char **err);
+
 Provider *prov_open(ProvRegistry *r, const char *name, json_t *config, char **err) {
+  pthread_mutex_lock(&r->lock);
+  Provider *p = open_locked(r, name, config, err);
+  pthread_mutex_unlock(&r->lock);
+  return p;
+}
+
+static Provider *open_locked(ProvRegistry *r, const char *name, json_t *config, char **err) {
   *err = NULL;
   if (!prov_name_valid(name)) {
     *err = prov_strdupf("'%s' is not a provider name (a lowercase identifier: letters, "
@@ -691,6 +707,10 @@ static const char *bad_request(ProvOp op, const ProvReq *req) {
       return "an id, the old inputs and the new inputs are all needed";
     break;
   case PROV_READ:
+    /* Without an id, a lookup by inputs: recovery asks whether a create that began and
+       never ended made anything (a file by its path); the provider answers gone if not. */
+    if ((!req->id || !*req->id) && !req->inputs) return "no id or inputs given";
+    break;
   case PROV_DELETE:
     if (!req->id || !*req->id) return "no id given";
     break;
@@ -759,7 +779,10 @@ ProvStatus prov_call(Provider *p, ProvOp op, const ProvReq *req, ProvRes *res) {
     free(w);
     return res->status;
   }
-  if (!load_schema(p)) {
+  pthread_mutex_lock(&r->lock);
+  bool have_schema = load_schema(p);
+  pthread_mutex_unlock(&r->lock);
+  if (!have_schema) {
     char *w = who(p, op, req);
     prov_fail(res, PROV_ERROR, "%s%s", w, p->schema_err);
     free(w);
@@ -794,7 +817,10 @@ ProvStatus prov_call(Provider *p, ProvOp op, const ProvReq *req, ProvRes *res) {
     if (st == PROV_GONE && op != PROV_READ)
       st = prov_fail(res, PROV_ERROR, "the resource no longer exists");
     if (st != PROV_TRANSIENT || attempt >= r->cfg.max_attempts) break;
-    r->cfg.clock.sleep_ms(r->cfg.clock.ctx, backoff_ms(r, attempt + 1));
+    pthread_mutex_lock(&r->lock);
+    int64_t wait = backoff_ms(r, attempt + 1);
+    pthread_mutex_unlock(&r->lock);
+    r->cfg.clock.sleep_ms(r->cfg.clock.ctx, wait);
   }
 
   if (res->status == PROV_OK) {

@@ -143,7 +143,9 @@ const char *prov_executable(const Provider *p);
 const char *prov_schema(Provider *p, size_t *len, char **err);
 
 /* Run [op] with retries, deadline and messages as described above.  Always fills [res]
- * (zero it first or reuse it after prov_res_free) and returns res->status. */
+ * (its old contents are not freed: prov_res_free it before reusing it) and returns
+ * res->status.  Safe to call from several threads at once, on one provider or several;
+ * an external provider answers one request at a time, so calls to it take turns. */
 ProvStatus prov_call(Provider *p, ProvOp op, const ProvReq *req, ProvRes *res);
 void prov_res_free(ProvRes *res);
 

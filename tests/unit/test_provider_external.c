@@ -6,6 +6,7 @@
  * it gets, and the broken ones: a crash at start and mid-call, every kind of garbage, a
  * wrong id, an oversized message and a hang, each reported with the provider's name and
  * its stderr, and the provider started again on the next call. */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -275,6 +276,48 @@ static void test_hang_is_killed_at_the_deadline(void **state) {
   fixture_free(f);
 }
 
+typedef struct Worker {
+  Provider *p;
+  int n, ok;
+} Worker;
+
+static void *worker(void *arg) {
+  Worker *w = arg;
+  for (int i = 0; i < 5; i++) {
+    char key[32];
+    snprintf(key, sizeof key, "w%d-%d", w->n, i);
+    json_t *in = json_pack("{s:s,s:s}", "key", key, "value", key);
+    ProvRes r;
+    if (run_op(w->p, PROV_CREATE, "Item", NULL, in, NULL, NULL, &r) == PROV_OK &&
+        strcmp(r.id, key) == 0)
+      w->ok++;
+    prov_res_free(&r);
+    json_decref(in);
+  }
+  return NULL;
+}
+
+/* The engine calls providers from several threads: calls to one external provider take
+ * turns on its one stream, and every reply reaches the call that asked. */
+static void test_concurrent_calls(void **state) {
+  (void)state;
+  Fix *f = fixture(20000);
+  Provider *p = open_with(f, "kv", "{\"dir\": \"data\"}");
+  assert_non_null(p);
+  Worker w[4];
+  pthread_t th[4];
+  for (int i = 0; i < 4; i++) {
+    w[i] = (Worker){p, i, 0};
+    assert_int_equal(pthread_create(&th[i], NULL, worker, &w[i]), 0);
+  }
+  for (int i = 0; i < 4; i++) {
+    pthread_join(th[i], NULL);
+    assert_int_equal(w[i].ok, 5);
+  }
+  assert_int_equal(count_entries(at(f->root, "data")), 20);
+  fixture_free(f);
+}
+
 static void test_missing_provider(void **state) {
   (void)state;
   Fix *f = fixture(20000);
@@ -299,6 +342,7 @@ int main(void) {
       cmocka_unit_test(test_crash_mid_call_then_restart),
       cmocka_unit_test(test_garbage),
       cmocka_unit_test(test_hang_is_killed_at_the_deadline),
+      cmocka_unit_test(test_concurrent_calls),
       cmocka_unit_test(test_missing_provider),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
