@@ -91,7 +91,10 @@ typedef enum BcFnKind {
   FK_FN,                 /* a user `fn`: sees globals and its parameters only */
   FK_COMPONENT,          /* a component's body: run per instance with a fresh environment
                             whose slots 0..nparams-1 hold the params (in ResType input order);
-                            returns LIST 2 of [outputs map, members map] */
+                            returns LIST 2 of [outputs map, members map].  Its last
+                            environment slot (nenv - 1) holds the outputs map, stored with
+                            SETED so its dependencies are those of every output: what a
+                            read of an instance's output depends on */
   FK_BODY,               /* a resource body: (loop variables...) -> the map of given inputs;
                             shares its caller's environment */
   FK_CHECK,              /* a refinement predicate: (value) -> bool */

@@ -92,6 +92,8 @@ void vm_error_print(const VmError *e, FILE *out);
 /* Call function [fn] with [args] ([n]) at the top level (no environment); false on a
  * runtime error, described in *err. */
 bool vm_call(Vm *vm, uint32_t fn, const Val *args, uint32_t n, Val *out, VmError *err);
+/* The module the VM runs. */
+const BcModule *vm_module(const Vm *vm);
 /* The resource type index (BcModule.rtypes) of graph node [node] before graph_finish. */
 uint32_t vm_node_rtype(const Vm *vm, uint32_t node);
 /* Run every policy of the module over the graph's nodes (before graph_finish), adding
