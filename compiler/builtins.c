@@ -7,9 +7,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "compiler/consteval.h"
+#include "compiler/source.h"
+#include "stdlib/regex.h"
+
 typedef enum PatKind {
   P_ANY, P_STRING, P_INT, P_FLOAT, P_BOOL, P_NUMBER, P_T, P_U,
   P_LIST, P_MAP, P_OPT, P_SECRET, P_ALT,
+  P_MATCH,               /* Match: a regex match, typed from the pattern (bi_type_hook) */
 } PatKind;
 
 struct BiPat {
@@ -91,7 +96,7 @@ static const BiPat *pat_prim(SigP *p) {
   }
   PatKind k = IS("any") ? P_ANY : IS("string") ? P_STRING : IS("int") ? P_INT
             : IS("float") ? P_FLOAT : IS("bool") ? P_BOOL : IS("number") ? P_NUMBER
-            : IS("T") ? P_T : IS("U") ? P_U : (PatKind)-1;
+            : IS("T") ? P_T : IS("U") ? P_U : IS("Match") ? P_MATCH : (PatKind)-1;
 #undef IS
   if ((int)k < 0) sig_fail(p);
   return new_pat(p, k);
@@ -152,6 +157,7 @@ static void parse_sig(Builtin *b) {
   }
   expect(&p, ":");
   b->ret = pat_alt(&p);
+  for (const BiPat *r = b->ret; r; r = r->a) b->hooked |= r->k == P_MATCH;
   b->ret_expected = b->ret->k == P_ANY;
   skip_ws(&p);
   if (*p.s) sig_fail(&p);
@@ -190,7 +196,7 @@ const char *const *bi_names(uint32_t *n) {
 }
 
 /* ---- typing a call -------------------------------------------------------------------- */
-typedef struct Bind { const Type *t, *u, *n; } Bind;
+typedef struct Bind { const Type *t, *u, *n, *m; } Bind;
 
 static bool bind_var(TypeCtx *tc, const Type **slot, const Type *arg) {
   /* secret is tracked on expressions, not in type variables */
@@ -239,6 +245,7 @@ static bool match(TypeCtx *tc, const BiPat *p, const Type *arg, Bind *b) {
     *b = save;
     return match(tc, p->b, arg, b);
   }
+  case P_MATCH: return false;   /* results only */
   }
   return false;
 }
@@ -261,6 +268,7 @@ static const Type *inst(TypeCtx *tc, const BiPat *p, const Bind *b, bool strict)
     return p->k == P_LIST ? ty_list(tc, e) : p->k == P_MAP ? ty_map(tc, e)
          : p->k == P_OPT ? ty_optional(tc, e) : ty_secret(tc, e);
   case P_ALT: return NULL;
+  case P_MATCH: return b->m ? b->m : strict ? NULL : TY_ERROR_T;
   }
   return NULL;
 }
@@ -277,6 +285,40 @@ const Type *bi_type_call(TypeCtx *tc, const Builtin *b, const Type *const *args,
       *want = w ? ty_show(tc, w) : bp->text;
       return NULL;
     }
+  }
+  return inst(tc, b->ret, &bind, false);
+}
+
+/* regex/regexall: the pattern must be a constant, so its capture groups give the type
+ * (docs/stdlib.md "Regular expressions"; E0317 otherwise). */
+const Type *bi_type_hook(TypeCtx *tc, Interner *strs, const Builtin *b,
+                         const Value *const *vals, uint32_t n, uint32_t *bad,
+                         const char **msg) {
+  *bad = 0;
+  const Value *pat = n > 0 ? vals[0] : NULL;
+  if (!pat || pat->kind != V_STRING) {
+    *msg = arena_printf(tc->arena, "the pattern of %s must be a constant string, so that the "
+                        "type of its result is known", b->name);
+    return NULL;
+  }
+  SlReShape shape;
+  const char *err = NULL;
+  if (!sl_regex_shape(tc->arena, pat->u.s, pat->n, &shape, &err)) {
+    *msg = arena_printf(tc->arena, "%s: %s", b->name, err);
+    return NULL;
+  }
+  Bind bind = {0};
+  const Type *group = ty_optional(tc, TY_STRING_T);
+  if (shape.kind == SL_RE_WHOLE) bind.m = TY_STRING_T;
+  else if (shape.kind == SL_RE_LIST) bind.m = ty_list(tc, group);
+  else {
+    RecField *fs = arena_alloc(tc->arena, shape.ngroups * sizeof *fs);
+    for (uint32_t i = 0; i < shape.ngroups; i++) {
+      fs[i].name = intern_cstr(strs, shape.names[i]);
+      fs[i].type = group;
+      fs[i].span = span_make(SPAN_NO_FILE, 0, 0);
+    }
+    bind.m = ty_record(tc, fs, shape.ngroups);
   }
   return inst(tc, b->ret, &bind, false);
 }

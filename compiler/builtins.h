@@ -42,6 +42,7 @@ typedef struct Builtin {
   const BiPat *ret;
   bool ret_expected;     /* the result is `any`: the type the call's context expects
                             (jsondecode, yamldecode; docs/language.md §11) */
+  bool hooked;           /* the result mentions `Match`: typed by bi_type_hook */
 } Builtin;
 
 /* The built-in [id], or the one named [name] ([len] bytes); NULL if none. */
@@ -56,5 +57,19 @@ const char *const *bi_names(uint32_t *n);
  * count must already be right (min_args <= nargs, and nargs <= nparams unless variadic). */
 const Type *bi_type_call(TypeCtx *tc, const Builtin *b, const Type *const *args,
                          uint32_t nargs, uint32_t *bad, const char **want);
+
+struct Value;            /* compiler/consteval.h */
+struct Interner;         /* compiler/source.h */
+
+/* The result type of a call of a hooked built-in ([b]->hooked: regex, regexall), whose
+ * shape depends on the value of its constant first argument, the pattern: `Match` is
+ * string (no capture group), list<string?> (unnamed groups) or a record of string? fields
+ * named after the groups (stdlib/regex.h).  [vals] are the arguments' constant values
+ * (NULL where not constant); [strs] interns the field names.  Returns NULL with *msg set
+ * (arena text) when the pattern is not a constant or is not a valid pattern; *bad is then
+ * the argument to point at. */
+const Type *bi_type_hook(TypeCtx *tc, struct Interner *strs, const Builtin *b,
+                         const struct Value *const *vals, uint32_t n, uint32_t *bad,
+                         const char **msg);
 
 #endif

@@ -1368,6 +1368,19 @@ static const Value *call_builtin(Checker *c, Expr *e, const Builtin *b) {
     set(e, TY_ERROR_T, ph, sec);
     return NULL;
   }
+  if (b->hooked) {   /* regex, regexall: the result's shape comes from the pattern */
+    const char *why = NULL;
+    uint32_t at = 0;
+    rt = bi_type_hook(c->tc, c->strs, b, vals, n, &at, &why);
+    if (!rt) {
+      Expr *a = e->u.call.args[at];
+      Diag *d = diag_add(c->diags, DIAG_E0317, a->span, "%s", why);
+      diag_label(c->diags, d, a->span, vals[at] ? "this pattern" : "not a constant");
+      diag_note(c->diags, d, "the type of a match comes from the pattern's capture groups");
+      set(e, TY_ERROR_T, ph, sec);
+      return NULL;
+    }
+  }
   if (b->flags & BF_PLAN) ph = maxp(ph, PHASE_PLAN);
   if (b->flags & BF_SENSITIVE) sec = true;
   if (b->flags & BF_NONSENSITIVE) sec = false;
