@@ -19,6 +19,7 @@ static const Command commands[] = {
     {"check", cmd_check, "Type-check Plat modules and report diagnostics"},
     {"fmt", cmd_fmt, "Format .plat files in the canonical style"},
     {"explain", cmd_explain, "Explain a diagnostic code, e.g. `platc explain E0200`"},
+    {"eval", cmd_eval, "Print the value of an expression as JSON, in a module's context"},
     {"lsp", cmd_lsp, "Run the language server for editors (LSP over stdio)"},
     {"help", cmd_help, "Show help for platc or for one command"},
 };
