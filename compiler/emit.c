@@ -1054,7 +1054,6 @@ static void emit_resource(Em *e, Sym *s, Decl *d, bool in_comp) {
     op0(e, OP_ACCMAP);
     jump_here(e, jprep);
     e->f->depth = d0 + 1;
-    op0(e, OP_DEPDROP);
   } else {
     uint32_t jskip = BC_NONE;
     if (d->u.res.cond) {

@@ -1203,7 +1203,7 @@ bool vm_run(Vm *vm, Graph *g, VmError *err) {
   vm->nframes = 0;
   vm->sp = 0;
   if (!vm->opt.no_policies && !vm_run_policies(vm, g, err)) return false;
-  graph_finish(g);
+  if (!vm->opt.no_finish) graph_finish(g);
   return true;
 }
 

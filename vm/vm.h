@@ -28,6 +28,16 @@ typedef struct VmConfig {
                             maps and records as JSON */
 } VmConfig;
 
+/* Read a --config FILE.json: a JSON object whose keys are param names; appends one VmConfig
+ * per key (value as JSON text, json = true) to *cfg ([n] of them, malloc'd array; names and
+ * texts malloc'd).  False with a message in [err] when the file cannot be read or is not a
+ * JSON object. */
+bool vm_config_load(const char *path, struct VmConfig **cfg, uint32_t *n, char *err, size_t errcap);
+/* Free [n] entries' names and texts (as vm_config_load and vm_config_arg make them) and the array. */
+void vm_config_free(struct VmConfig *cfg, uint32_t n);
+/* Append `-c NAME=VALUE` ([arg]) to *cfg; false when it has no '=' or no name. */
+bool vm_config_arg(const char *arg, struct VmConfig **cfg, uint32_t *n);
+
 typedef struct VmOptions {
   uint64_t max_steps;    /* 0: VM_DEFAULT_STEPS */
   size_t max_memory;     /* 0: VM_DEFAULT_MEMORY */
@@ -39,6 +49,8 @@ typedef struct VmOptions {
   bool (*known_output)(void *ud, Rt *rt, const char *addr, const char *prop, Val *out);
   void *ud;
   bool no_policies;      /* skip vm/policy.c (eval) */
+  bool no_finish;        /* leave the graph unfinished: node numbers stay those of the run,
+                            so resource values still name their nodes (eval) */
 } VmOptions;
 
 /* A frame of a runtime error's Plat stack trace, innermost first. */
