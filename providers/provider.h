@@ -41,7 +41,10 @@ typedef enum ProvDiffKind {
  *   diff    type inputs outputs new_inputs  -> diff changed replaces
  *   create  type inputs                     -> id outputs
  *   read    type id [inputs outputs]        -> id inputs outputs, or PROV_GONE; with only
- *                                              an id (import) the provider rebuilds inputs
+ *                                              an id (import) the provider rebuilds inputs;
+ *           type inputs (no id)             -> the same, found by its inputs: recovery asks
+ *                                              whether a create that began and never ended
+ *                                              made anything (a file by its path)
  *   update  type id inputs outputs new_inputs -> outputs
  *   delete  type id inputs outputs          -> (nothing; deleting what is gone is ok)
  * inputs/outputs are the stored (old) values except in check and create.  Objects are

@@ -322,6 +322,9 @@ static ProvStatus random_call(void *self, ProvOp op, const ProvReq *req, ProvRes
     return make_uuid(res);
   }
   case PROV_READ:
+    /* A lookup by inputs alone: a random value exists only in state, so there is none. */
+    if (!req->id || !*req->id)
+      return PROV_GONE;
     if (!req->outputs || !json_object_size(req->outputs))
       return import_value(type, req->id, res);
     /* the value lives only in state: it is what state says */

@@ -144,6 +144,22 @@ static void test_read_by_id_for_import(void **state) {
   prov_res_free(&r);
 }
 
+/* Recovery after a kill during create: no id was recorded, the inputs find the file. */
+static void test_read_by_inputs_for_recovery(void **state) {
+  Fix *f = *state;
+  json_t *in = file_in("half/made.txt", "x", NULL);
+  ProvRes r;
+  assert_int_equal(run_op(f->p, PROV_READ, "File", NULL, in, NULL, NULL, &r), PROV_GONE);
+  prov_res_free(&r);
+  assert_int_equal(run_op(f->p, PROV_CREATE, "File", NULL, in, NULL, NULL, &r), PROV_OK);
+  prov_res_free(&r);
+  assert_int_equal(run_op(f->p, PROV_READ, "File", NULL, in, NULL, NULL, &r), PROV_OK);
+  assert_string_equal(r.id, "half/made.txt");
+  assert_string_equal(sget(r.inputs, "content"), "x");
+  prov_res_free(&r);
+  json_decref(in);
+}
+
 static void test_non_utf8_content_reads_as_null(void **state) {
   Fix *f = *state;
   write_text(at(f->root, "bin"), "\xff\xfe");
@@ -371,6 +387,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_defaults_from_schema, setup, teardown),
       cmocka_unit_test_setup_teardown(test_read_sees_drift_and_deletion, setup, teardown),
       cmocka_unit_test_setup_teardown(test_read_by_id_for_import, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_read_by_inputs_for_recovery, setup, teardown),
       cmocka_unit_test_setup_teardown(test_non_utf8_content_reads_as_null, setup, teardown),
       cmocka_unit_test_setup_teardown(test_diff_decisions, setup, teardown),
       cmocka_unit_test_setup_teardown(test_update_is_atomic, setup, teardown),

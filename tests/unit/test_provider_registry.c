@@ -242,10 +242,14 @@ static void test_bad_requests(void **state) {
   assert_int_equal(prov_call(f->p, PROV_CREATE, &q, &r), PROV_ERROR);
   assert_non_null(strstr(r.message, "must be JSON objects"));
   prov_res_free(&r);
-  q.inputs = in;
+  q.inputs = NULL;
   assert_int_equal(prov_call(f->p, PROV_READ, &q, &r), PROV_ERROR);
+  assert_non_null(strstr(r.message, "no id or inputs given"));
+  prov_res_free(&r);
+  assert_int_equal(prov_call(f->p, PROV_DELETE, &q, &r), PROV_ERROR);
   assert_non_null(strstr(r.message, "no id given"));
   prov_res_free(&r);
+  q.inputs = in;
   assert_int_equal(prov_call(f->p, PROV_UPDATE, &q, &r), PROV_ERROR);
   prov_res_free(&r);
   assert_int_equal(prov_call(f->p, (ProvOp)99, &q, &r), PROV_ERROR);
