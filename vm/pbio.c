@@ -74,7 +74,7 @@ void pbw_str(PbBuf *b, const char *s, size_t n) {
 void pbr_init(PbReader *r, const char *name, const uint8_t *data, size_t len) {
   memset(r, 0, sizeof *r);
   r->base = data;
-  r->len = data ? len : 0;
+  r->len = r->total = data ? len : 0;
   r->name = name ? name : "<platb>";
   r->what = "the header";
 }
@@ -104,7 +104,15 @@ bool pbr_failk(PbReader *r, const char *kind, const char *fmt, ...) {
   return false;
 }
 
+void pbr_window(PbReader *sub, const PbReader *r, size_t n) {
+  *sub = *r;
+  sub->len = r->pos + n;
+}
+
+/* Out of bytes: the file is cut short, or (in a window) a section's length is wrong. */
 static bool pbr_truncated(PbReader *r) {
+  if (r->len < r->total)
+    return pbr_fail(r, "%s ends in the middle of an entry (at byte %zu)", r->what, r->len);
   return pbr_failk(r, "truncated", "the file ends inside %s (%zu bytes)", r->what, r->len);
 }
 
@@ -158,8 +166,9 @@ uint32_t pbr_count(PbReader *r, uint32_t max, size_t minsize, const char *what) 
   uint32_t n = (uint32_t)pbr_uv(r, max, what);
   if (r->failed) return 0;
   if (minsize && n > (r->len - r->pos) / minsize) {
-    pbr_failk(r, "truncated", "%s: %u at byte %zu, but only %zu bytes are left", what, n,
-              start, r->len - r->pos);
+    pbr_failk(r, r->len < r->total ? "corrupt" : "truncated",
+              "%s %u at byte %zu is more than the %zu bytes left in %s can hold", what, n,
+              start, r->len - r->pos, r->what);
     return 0;
   }
   return n;

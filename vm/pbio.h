@@ -35,7 +35,8 @@ void pbw_str(PbBuf *b, const char *s, size_t n);
 
 typedef struct PbReader {
   const uint8_t *base;   /* the whole file */
-  size_t pos, len;
+  size_t pos, len;       /* read from [pos] up to [len] (a window's end, or the file's) */
+  size_t total;          /* the whole file's length */
   const char *name;      /* the file's name for messages, e.g. "app.platb" */
   const char *what;      /* what is being read, for "truncated" messages ("the constant pool") */
   bool failed;
@@ -49,6 +50,9 @@ bool pbr_fail(PbReader *r, const char *fmt, ...) __attribute__((format(printf, 2
 /* The same with another kind than "corrupt" ("truncated", "not a .platb file", ...). */
 bool pbr_failk(PbReader *r, const char *kind, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* A reader [sub] over the next [n] bytes of [r] (which must have them), in the file's
+ * coordinates: reading past its end fails in [sub] without touching [r]. */
+void pbr_window(PbReader *sub, const PbReader *r, size_t n);
 static inline size_t pbr_left(const PbReader *r) { return r->failed ? 0 : r->len - r->pos; }
 
 uint8_t pbr_u8(PbReader *r);

@@ -170,8 +170,9 @@ static bool check_locs(Ver *v) {
   const BcModule *m = v->m;
   for (uint32_t i = 0; i < m->nlocs; i++) {
     if (!str_ok(v, m->locs[i].file, "location's file")) return false;
-    if (m->locs[i].line == 0 || m->locs[i].col == 0)
-      return fail(v, "location %u has line %u, column %u (both count from 1)", i,
+    /* both 0: a place without a position (built-ins); else both count from 1 */
+    if ((m->locs[i].line == 0) != (m->locs[i].col == 0))
+      return fail(v, "location %u has line %u, column %u (both count from 1, or both are 0)", i,
                   m->locs[i].line, m->locs[i].col);
   }
   return true;
@@ -327,8 +328,8 @@ static bool fn_fail(Fn *F, uint32_t pc, const char *fmt, ...) {
   vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
   uint8_t op = F->f->code[pc];
-  return fail(F->v, "%s at pc %u (%s) of function %s", msg, pc,
-              op < OP__COUNT ? bc_ops[op].name : "?", fname(F->v, F->idx, b));
+  return fail(F->v, "function %s, pc %u (%s): %s", fname(F->v, F->idx, b), pc,
+              op < OP__COUNT ? bc_ops[op].name : "?", msg);
 }
 
 /* Decode the operands of the instruction at [pc] (its size already checked). */
@@ -444,17 +445,23 @@ static bool scan(Fn *F) {
   return true;
 }
 
-static bool push_state(Fn *F, uint32_t from, int64_t to, State s) {
+/* Flow from [from] into [to] with state [s]; [fall]: by falling through, not jumping. */
+static bool push_state(Fn *F, uint32_t from, int64_t to, State s, bool fall) {
   const BcFunc *f = F->f;
   if (to < 0 || to >= f->ncode) {
     char b[96];
-    if (to == f->ncode)
-      return fn_fail(F, from, "control falls off the end of function %s (%u bytes)", fname(F->v, F->idx, b), f->ncode);
-    return fn_fail(F, from, "jump target %lld outside function %s (%u bytes)", (long long)to,
-                   fname(F->v, F->idx, b), f->ncode);
+    if (fall)
+      return fail(F->v, "control falls off the end of function %s (%u bytes) after pc %u (%s)",
+                  fname(F->v, F->idx, b), f->ncode, from, bc_ops[f->code[from]].name);
+    return fail(F->v, "jump target %lld outside function %s (%u bytes), at pc %u (%s)", (long long)to,
+                fname(F->v, F->idx, b), f->ncode, from, bc_ops[f->code[from]].name);
   }
   uint32_t t = (uint32_t)to;
-  if (!F->start[t]) return fn_fail(F, from, "jump target %u is not on an instruction boundary", t);
+  if (!F->start[t]) {
+    char b[96];
+    return fail(F->v, "jump target %u in function %s is not on an instruction boundary, at pc %u (%s)",
+                t, fname(F->v, F->idx, b), from, bc_ops[f->code[from]].name);
+  }
   if (s.depth > F->maxdepth) F->maxdepth = s.depth;
   if (s.depth > f->maxstack)
     return fn_fail(F, from, "the operand stack grows to %d, over the function's declared %u", s.depth, f->maxstack);
@@ -479,7 +486,7 @@ static bool push_state(Fn *F, uint32_t from, int64_t to, State s) {
 static bool flow(Fn *F) {
   const BcFunc *f = F->f;
   State s0 = {0, 0, 0};
-  if (!push_state(F, 0, 0, s0)) return false;
+  if (!push_state(F, 0, 0, s0, false)) return false;
   while (F->nwork) {
     uint32_t pc = F->work[--F->nwork];
     State s = F->st[pc];
@@ -516,39 +523,41 @@ static bool flow(Fn *F) {
         return fn_fail(F, pc, "returns with %d accumulators and %d dependency marks open", s.acc, s.deps);
       continue;
     case OP_JMP:
-      if (!push_state(F, pc, o.j, s)) return false;
+      if (!push_state(F, pc, o.j, s, false)) return false;
       continue;
     case OP_JF: case OP_IFU:
-      if (!push_state(F, pc, o.j, out) || !push_state(F, pc, next, out)) return false;
+      if (!push_state(F, pc, o.j, out, false) || !push_state(F, pc, next, out, true)) return false;
       continue;
     case OP_JFK: case OP_JTK: case OP_JNN: {
       /* taken: the value stays; not taken: it is popped */
       State fall = s;
       fall.depth = s.depth - 1;
-      if (!push_state(F, pc, o.j, s) || !push_state(F, pc, next, fall)) return false;
+      if (!push_state(F, pc, o.j, s, false) || !push_state(F, pc, next, fall, true)) return false;
       continue;
     }
     case OP_FORPREP: {
       State taken = s;
       taken.depth = s.depth + 1;
-      if (!push_state(F, pc, o.j, taken) || !push_state(F, pc, next, s)) return false;
+      if (!push_state(F, pc, o.j, taken, false) || !push_state(F, pc, next, s, true)) return false;
       continue;
     }
     case OP_FORNEXT: {
       State fall = s;
       fall.depth = s.depth + 2;
-      if (!push_state(F, pc, o.j, s) || !push_state(F, pc, next, fall)) return false;
+      if (!push_state(F, pc, o.j, s, false) || !push_state(F, pc, next, fall, true)) return false;
       continue;
     }
     default:
       if (o.has_j) return fn_fail(F, pc, "unexpected jump operand");   /* a new jump opcode */
-      if (!push_state(F, pc, next, out)) return false;
+      if (!push_state(F, pc, next, out, true)) return false;
     }
   }
   return true;
 }
 
-static bool check_func(Ver *v, uint32_t i) {
+/* What a function declares about itself, checked for all before any code is, so that a
+ * CALL can rely on its callee's kind and arity. */
+static bool check_func_shape(Ver *v, uint32_t i) {
   const BcModule *m = v->m;
   const BcFunc *f = &m->funcs[i];
   char b[96];
@@ -568,6 +577,12 @@ static bool check_func(Ver *v, uint32_t i) {
   if (f->ncode == 0) return fail(v, "function %s has no code", fname(v, i, b));
   if (f->ncode > BC_MAX_CODE) return fail(v, "function %s has %u bytes of code (the limit is %u)",
                                           fname(v, i, b), f->ncode, BC_MAX_CODE);
+  return true;
+}
+
+static bool check_func(Ver *v, uint32_t i) {
+  const BcFunc *f = &v->m->funcs[i];
+  char b[96];
   Fn F = {.v = v, .idx = i, .f = f};
   F.start = calloc(f->ncode, 1);
   F.st = malloc((size_t)f->ncode * sizeof *F.st);
@@ -705,6 +720,7 @@ bool pb_verify(const BcModule *m, const char *name, char err[PB_ERRMAX]) {
   bool ok = v.env && v.envmax;
   if (!ok) fail(&v, "out of memory");
   ok = ok && check_strs(&v) && check_consts(&v) && check_locs(&v);
+  for (uint32_t i = 0; ok && i < m->nfuncs; i++) ok = check_func_shape(&v, i);
   for (uint32_t i = 0; ok && i < m->nfuncs; i++) ok = check_func(&v, i);
   ok = ok && check_decls(&v) && check_env(&v);
   free(v.env);
