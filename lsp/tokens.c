@@ -310,7 +310,7 @@ static void lex_doc(LspDoc *doc, const TokVec *names, TokVec *out) {
   lex_free(lx);
   free(lx);
   plat_free(p);
-  qsort(out->v, out->n, sizeof *out->v, cmp_tok);
+  if (out->n) qsort(out->v, out->n, sizeof *out->v, cmp_tok);
 }
 
 /* Encode the tokens of [doc] overlapping bytes [from, to) as LSP's relative integers. */
@@ -363,7 +363,7 @@ static json_t *tokens(LspServer *s, json_t *params, LspError *err, bool ranged) 
   /* the check may be of an older text only if the buffer changed during this request,
      which cannot happen: lsp_doc_plat checks the buffer as it is */
   for (uint32_t i = 0; f && i < f->ndecls; i++) walk_decl(&names, f->decls[i]);
-  qsort(names.v, names.n, sizeof *names.v, cmp_tok);
+  if (names.n) qsort(names.v, names.n, sizeof *names.v, cmp_tok);
   lex_doc(doc, &names, &toks);
   json_t *r = encode(doc, &toks, from, to);
   free(names.v);
