@@ -128,7 +128,7 @@ static void add_tab(CList *cl, const LspIndex *ix, const SymTab *t, bool (*want)
   uint32_t n = 0;
   for (uint32_t i = 0; i < t->cap; i++)
     if (t->slots[i] && t->slots[i]->name && (!want || want(t->slots[i]))) v[n++] = t->slots[i];
-  qsort(v, n, sizeof *v, symp_cmp);
+  if (n) qsort(v, n, sizeof *v, symp_cmp);
   for (uint32_t i = 0; i < n; i++) add_sym(cl, ix, v[i]);
   free(v);
 }
@@ -680,7 +680,7 @@ LspCompletion *lsp_q_complete(const LspIndex *ix, uint32_t file, uint32_t off, A
   add_union(&cl, sc.expect, in_string);
   if (!in_string) add_scope(&cl, ix, m, d, &sc, file);
 done:
-  qsort(cl.v, cl.n, sizeof *cl.v, item_cmp);
+  if (cl.n) qsort(cl.v, cl.n, sizeof *cl.v, item_cmp);
   *n = cl.n;
   return cl.v;
 }

@@ -21,6 +21,14 @@ typedef struct IxEntry {
 } IxEntry;
 static IxEntry cache[NCACHE];
 
+/* At exit: the indexes still cached (the Plats are the server's). */
+static void free_cache(void) {
+  for (int i = 0; i < NCACHE; i++) {
+    lsp_index_free(cache[i].ix);
+    cache[i] = (IxEntry){0};
+  }
+}
+
 static LspIndex *index_of(LspServer *s, Plat *p) {
   IxEntry *free_slot = NULL;
   for (int i = 0; i < NCACHE; i++) {
@@ -431,6 +439,9 @@ static json_t *h_execute(LspServer *s, json_t *params, LspError *err) {
 }
 
 void lsp_features_register(LspServer *s) {
+  static bool registered;
+  if (!registered) atexit(free_cache);
+  registered = true;
   lsp_register(s, "textDocument/hover", h_hover, "hoverProvider", NULL);
   lsp_register(s, "textDocument/definition", h_definition, "definitionProvider", NULL);
   lsp_register(s, "textDocument/references", h_references, "referencesProvider", NULL);

@@ -383,7 +383,7 @@ LspIndex *lsp_index_new(Plat *p) {
       for (uint32_t i = 0; i < af->ndecls; i++) w_decl(&w, af->decls[i]);
     }
   }
-  qsort(ix->occs, ix->nocc, sizeof *ix->occs, occ_cmp);
+  if (ix->nocc) qsort(ix->occs, ix->nocc, sizeof *ix->occs, occ_cmp);
   /* one occurrence per identifier (the first: a declaration before a read) */
   uint32_t k = 0;
   for (uint32_t i = 0; i < ix->nocc; i++)
@@ -392,7 +392,7 @@ LspIndex *lsp_index_new(Plat *p) {
   ix->bydef = plat_xmalloc((ix->nocc ? ix->nocc : 1) * sizeof *ix->bydef);
   for (uint32_t i = 0; i < ix->nocc; i++) ix->bydef[i] = i;
   sort_base = ix->occs;
-  qsort(ix->bydef, ix->nocc, sizeof *ix->bydef, bydef_cmp);
+  if (ix->nocc) qsort(ix->bydef, ix->nocc, sizeof *ix->bydef, bydef_cmp);
   sort_base = NULL;
   /* a local's own name knows its symbol only through its uses: share it */
   for (uint32_t i = 0; i < ix->nocc;) {
@@ -408,8 +408,8 @@ LspIndex *lsp_index_new(Plat *p) {
     }
     i = j;
   }
-  qsort(ix->hints, ix->nhints, sizeof *ix->hints, hint_cmp);
-  qsort(ix->calls, ix->ncalls, sizeof *ix->calls, call_cmp);
+  if (ix->nhints) qsort(ix->hints, ix->nhints, sizeof *ix->hints, hint_cmp);
+  if (ix->ncalls) qsort(ix->calls, ix->ncalls, sizeof *ix->calls, call_cmp);
   return ix;
 }
 
@@ -702,7 +702,7 @@ LspEdit *lsp_q_rename(const LspIndex *ix, uint32_t file, uint32_t off, const cha
     if (in_builtin_source(ix, refs[i]->at)) continue;
     edits[(*n)++] = (LspEdit){refs[i]->at, text};
   }
-  qsort(edits, *n, sizeof *edits, edit_cmp);
+  if (*n) qsort(edits, *n, sizeof *edits, edit_cmp);
   return edits;
 }
 
@@ -971,7 +971,7 @@ LspSymbol *lsp_q_workspace_symbols(const LspIndex *ix, const char *query, uint32
       }
     }
   }
-  qsort(sv.v, sv.n, sizeof *sv.v, sym_cmp);
+  if (sv.n) qsort(sv.v, sv.n, sizeof *sv.v, sym_cmp);
   *n = sv.n < max ? sv.n : max;
   LspSymbol *out = arena_calloc(a, *n + 1, sizeof *out);
   if (*n) memcpy(out, sv.v, *n * sizeof *out);
@@ -1052,7 +1052,7 @@ LspHint *lsp_q_inlay_hints(const LspIndex *ix, uint32_t file, uint32_t start, ui
     }
   }
 #undef PUSH
-  qsort(out, *n, sizeof *out, lhint_cmp);
+  if (*n) qsort(out, *n, sizeof *out, lhint_cmp);
   return out;
 }
 
