@@ -347,11 +347,12 @@ static const char *char_text(char *buf, size_t cap, const char *s, uint32_t len,
 /* The number at s[*i] ([1-9][0-9]* for widths and indexes, [0-9]* for precisions). */
 static int read_num(const Fmt *f, const char *s, uint32_t len, uint32_t *i) {
   int64_t n = 0;
+  uint32_t start = *i;
   while (*i < len && s[*i] >= '0' && s[*i] <= '9') {
     n = n * 10 + (s[*i] - '0');
     if (n > FMT_MAX_WIDTH)
       rt_error(f->rt, "%s: %sthe number at offset %u is too large (the limit for widths, "
-               "precisions and indexes is %d)", f->fn, f->prefix, *i, FMT_MAX_WIDTH);
+               "precisions and indexes is %d)", f->fn, f->prefix, start, FMT_MAX_WIDTH);
     (*i)++;
   }
   return (int)n;
