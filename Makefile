@@ -37,7 +37,7 @@ ALL_CFLAGS = -std=c17 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(CFLAGS) $(CW
 GEN_CFLAGS = $(ALL_CFLAGS) -Wno-unused-function -Wno-unused-but-set-variable -Wno-missing-prototypes \
              -Wno-unused-parameter -Wno-shadow
 LDFLAGS ?=
-LIBS    = $(PKG_LIBS) -lm
+LIBS    = $(PKG_LIBS) -lm -pthread
 
 LIB_DIRS := compiler vm stdlib lsp providers deploy
 LIB_SRCS := $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c))

@@ -32,7 +32,7 @@ void journal_close(Journal *j) {
   j->path = NULL;
 }
 
-bool journal_append(Journal *j, json_t *entry, char *err, size_t errlen) {
+static bool append(Journal *j, json_t *entry, bool sync, char *err, size_t errlen) {
   json_object_set_new(entry, "seq", json_integer((json_int_t)j->seq));
   char *text = json_dumps(entry, JSON_SORT_KEYS | JSON_COMPACT);
   if (!text) {
@@ -59,11 +59,27 @@ bool journal_append(Journal *j, json_t *entry, char *err, size_t errlen) {
     off += (size_t)w;
   }
   free(line);
-  if (!ok || fdatasync(j->fd) != 0) {
+  if (!ok || (sync && fdatasync(j->fd) != 0)) {
     snprintf(err, errlen, "%s: cannot write the journal: %s", j->path, strerror(errno));
     return false;
   }
   j->seq++;
+  return true;
+}
+
+bool journal_append(Journal *j, json_t *entry, char *err, size_t errlen) {
+  return append(j, entry, true, err, errlen);
+}
+
+bool journal_append_nosync(Journal *j, json_t *entry, char *err, size_t errlen) {
+  return append(j, entry, false, err, errlen);
+}
+
+bool journal_sync(Journal *j, char *err, size_t errlen) {
+  if (fdatasync(j->fd) != 0) {
+    snprintf(err, errlen, "%s: cannot write the journal: %s", j->path, strerror(errno));
+    return false;
+  }
   return true;
 }
 

@@ -28,6 +28,11 @@ void journal_close(Journal *j);
 /* Append [entry] (an object; "seq" is added) as one line and fdatasync it.  Secret values
  * must already be sealed (deploy/state.h state_seal). */
 bool journal_append(Journal *j, json_t *entry, char *err, size_t errlen);
+/* Append without flushing: for an entry whose loss a crash may cause (an operation's end:
+ * without it, recovery asks the provider what exists).  The next journal_append or
+ * journal_sync flushes it. */
+bool journal_append_nosync(Journal *j, json_t *entry, char *err, size_t errlen);
+bool journal_sync(Journal *j, char *err, size_t errlen);
 /* Empty the journal (after the state holding its results is saved). */
 bool journal_clear(Journal *j, char *err, size_t errlen);
 

@@ -240,10 +240,9 @@ bool plan_make(const Graph *g, const State *st, ProvRegistry *reg, const PlanOpt
         add_change(it, k, NULL, v, json_has_str(it->secret_inputs, k), false);
     } else {
       diff_item(p, reg, n, prior, it);
-      if (it->moved_from && it->action == PA_NOOP)
-        it->action = PA_NOOP;   /* a rename alone changes nothing real */
     }
-    qsort(it->changes, it->nchanges, sizeof *it->changes, change_cmp);
+    if (it->nchanges > 1)
+      qsort(it->changes, it->nchanges, sizeof *it->changes, change_cmp);
   }
 
   for (uint32_t i = 0; i < st->nres; i++) {
@@ -260,10 +259,12 @@ bool plan_make(const Graph *g, const State *st, ProvRegistry *reg, const PlanOpt
     json_t *v;
     json_object_foreach(r->inputs, k, v)
       add_change(it, k, v, NULL, prior_secret(r, k), false);
-    qsort(it->changes, it->nchanges, sizeof *it->changes, change_cmp);
+    if (it->nchanges > 1)
+      qsort(it->changes, it->nchanges, sizeof *it->changes, change_cmp);
   }
   free(kept);
-  qsort(p->items, p->nitems, sizeof *p->items, item_cmp);
+  if (p->nitems > 1)
+    qsort(p->items, p->nitems, sizeof *p->items, item_cmp);
   for (uint32_t i = 0; i < p->nitems; i++)
     p->count[p->items[i].action]++;
 

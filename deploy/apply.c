@@ -1,0 +1,797 @@
+/* The executor (see apply.h).  The calling thread schedules: it owns the state, resolves
+ * deploy-time inputs, and reacts to completions; a pool of worker threads runs provider
+ * operations, each journaled (begin flushed before the call, end after).  Calls into an
+ * external provider are serialised (one child process, one conversation); built-in ones
+ * run in parallel. */
+#include "deploy/apply.h"
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "compiler/arena.h"
+#include "deploy/values.h"
+
+#define SAVE_EVERY_MS 2000
+
+typedef enum StepState { SS_WAIT, SS_READY, SS_RUN, SS_DONE, SS_FAIL, SS_SKIP } StepState;
+
+typedef struct Step {
+  const PlanItem *item;
+  const GNode *node;         /* in the original graph; NULL for deletes */
+  PlanAction action;         /* may change when inputs are resolved */
+  StepState state;
+  uint32_t waiting;          /* prerequisites not yet done */
+  uint32_t *succ; uint32_t nsucc, capsucc;
+  bool unknown;              /* inputs wait for deploy-time values */
+  /* prepared on the calling thread before the step runs */
+  Provider *pv;
+  const char *ptype;         /* the type inside the provider: File */
+  json_t *inputs;            /* desired inputs (create/update/replace) */
+  json_t *secret_inputs;     /* names */
+  char **deps; uint32_t ndeps;  /* addresses the new resource depends on */
+  char *old_id;
+  json_t *old_inputs, *old_outputs;
+  char **old_secret; uint32_t nold_secret;
+  /* results, written by the worker */
+  ProvStatus status;
+  char *message;
+  char *id;
+  json_t *outputs;
+  json_t *out_secrets;       /* names of secret outputs */
+  bool deleted;              /* a replace's delete went through */
+  double seconds;
+} Step;
+
+typedef struct Exec {
+  pthread_mutex_t mu;
+  pthread_cond_t work_cv, done_cv;
+  uint32_t *workq; uint32_t wq_n, wq_cap;      /* a stack is fine: order is the DAG's */
+  uint32_t *doneq; uint32_t dq_n, dq_cap;
+  bool stop;
+  pthread_mutex_t jmu;       /* the journal */
+  pthread_mutex_t ext_mu;    /* external providers, one call at a time */
+  Step *steps; uint32_t nsteps;
+  const ApplyOptions *opt;
+  const char *lineage;
+  char jerr[512];
+  bool jfail;
+} Exec;
+
+static char *xprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *xprintf(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(NULL, 0, fmt, ap);
+  va_end(ap);
+  char *s = plat_xmalloc((size_t)n + 1);
+  va_start(ap, fmt);
+  vsnprintf(s, (size_t)n + 1, fmt, ap);
+  va_end(ap);
+  return s;
+}
+
+static double now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static const char *short_type(const char *type, const char *provider) {
+  size_t n = strlen(provider);
+  if (strncmp(type, provider, n) == 0 && type[n] == '.')
+    return type + n + 1;
+  const char *dot = strrchr(type, '.');
+  return dot ? dot + 1 : type;
+}
+
+static bool json_has_str(const json_t *arr, const char *s) {
+  size_t i;
+  json_t *e;
+  json_array_foreach((json_t *)arr, i, e)
+    if (json_is_string(e) && strcmp(json_string_value(e), s) == 0)
+      return true;
+  return false;
+}
+
+/* ---- journal entries ---------------------------------------------------------------- */
+/* A copy of [obj] with the members named in [names] (or whose "prefix.name" is in
+ * [paths]) sealed for [address]. */
+static json_t *seal_members(const Exec *x, const char *address, const json_t *obj,
+                            const char *prefix, const json_t *names, char *const *paths,
+                            uint32_t npaths) {
+  json_t *out = obj ? json_deep_copy(obj) : json_object();
+  const char *k;
+  json_t *v;
+  void *tmp;
+  json_object_foreach_safe(out, tmp, k, v) {
+    char path[512];
+    snprintf(path, sizeof path, "%s.%s", prefix, k);
+    bool secret = (names && json_has_str(names, k));
+    for (uint32_t i = 0; i < npaths && !secret; i++)
+      secret = strcmp(paths[i], path) == 0;
+    if (!secret)
+      continue;
+    json_t *s = x->opt->key ? state_seal(x->opt->key, x->lineage, address, path, v) : NULL;
+    /* Without a key a secret is dropped from the journal rather than written in clear:
+       recovery then asks the provider. */
+    if (s)
+      json_object_set_new(out, k, s);
+    else
+      json_object_del(out, k);
+  }
+  return out;
+}
+
+static void journal_put(Exec *x, json_t *e, bool sync) {
+  Journal *j = x->opt->journal;
+  if (!j) {
+    json_decref(e);
+    return;
+  }
+  pthread_mutex_lock(&x->jmu);
+  char err[512];
+  bool ok = sync ? journal_append(j, e, err, sizeof err) : journal_append_nosync(j, e, err, sizeof err);
+  if (!ok && !x->jfail) {
+    x->jfail = true;
+    snprintf(x->jerr, sizeof x->jerr, "%s", err);
+  }
+  pthread_mutex_unlock(&x->jmu);
+  json_decref(e);
+}
+
+static const char *op_word(ProvOp op) {
+  return op == PROV_CREATE ? "create" : op == PROV_UPDATE ? "update" : "delete";
+}
+
+/* One journaled provider operation of step [s]; false when it failed. */
+static bool run_op(Exec *x, Step *s, ProvOp op) {
+  const PlanItem *it = s->item;
+  json_t *b = json_object();
+  json_object_set_new(b, "phase", json_string("begin"));
+  json_object_set_new(b, "op", json_string(op_word(op)));
+  json_object_set_new(b, "address", json_string(it->address));
+  json_object_set_new(b, "type", json_string(it->type));
+  json_object_set_new(b, "provider", json_string(it->provider));
+  if (op != PROV_CREATE && s->old_id)
+    json_object_set_new(b, "id", json_string(s->old_id));
+  if (op == PROV_DELETE)
+    json_object_set_new(b, "inputs", seal_members(x, it->address, s->old_inputs, "inputs", NULL,
+                                                  s->old_secret, s->nold_secret));
+  else
+    json_object_set_new(b, "inputs", seal_members(x, it->address, s->inputs, "inputs",
+                                                  s->secret_inputs, NULL, 0));
+  journal_put(x, b, true);
+  if (x->jfail) {
+    s->status = PROV_ERROR;
+    s->message = xprintf("%s: not started: %s", it->address, x->jerr);
+    return false;
+  }
+
+  ProvReq q = { 0 };
+  q.type = s->ptype;
+  q.address = it->address;
+  if (op == PROV_CREATE) {
+    q.inputs = s->inputs;
+  } else {
+    q.id = s->old_id;
+    q.inputs = s->old_inputs;
+    q.outputs = s->old_outputs;
+    q.new_inputs = op == PROV_UPDATE ? s->inputs : NULL;
+  }
+  q.secret_inputs = op == PROV_DELETE ? NULL : s->secret_inputs;
+  ProvRes res = { 0 };
+  bool ext = prov_executable(s->pv) != NULL;
+  if (ext)
+    pthread_mutex_lock(&x->ext_mu);
+  ProvStatus st = prov_call(s->pv, op, &q, &res);
+  if (ext)
+    pthread_mutex_unlock(&x->ext_mu);
+
+  json_t *e = json_object();
+  json_object_set_new(e, "phase", json_string("end"));
+  json_object_set_new(e, "op", json_string(op_word(op)));
+  json_object_set_new(e, "address", json_string(it->address));
+  json_object_set_new(e, "status", json_string(st == PROV_OK ? "ok" : prov_status_name(st)));
+  if (st == PROV_OK && op != PROV_DELETE) {
+    const char *id = res.id ? res.id : s->old_id;
+    json_object_set_new(e, "id", json_string(id ? id : ""));
+    json_object_set_new(e, "type", json_string(it->type));
+    json_object_set_new(e, "provider", json_string(it->provider));
+    json_object_set_new(e, "inputs", seal_members(x, it->address, s->inputs, "inputs",
+                                                  s->secret_inputs, NULL, 0));
+    json_object_set_new(e, "outputs", seal_members(x, it->address, res.outputs, "outputs",
+                                                   res.secrets, NULL, 0));
+    json_t *sec = json_array();
+    size_t i;
+    json_t *v;
+    json_array_foreach(s->secret_inputs, i, v)
+      json_array_append_new(sec, json_pack("s+", "inputs.", json_string_value(v)));
+    json_array_foreach(res.secrets, i, v)
+      json_array_append_new(sec, json_pack("s+", "outputs.", json_string_value(v)));
+    json_object_set_new(e, "secret", sec);
+    json_t *deps = json_array();
+    for (uint32_t d = 0; d < s->ndeps; d++)
+      json_array_append_new(deps, json_string(s->deps[d]));
+    json_object_set_new(e, "dependencies", deps);
+  }
+  journal_put(x, e, false);
+
+  if (st != PROV_OK) {
+    s->status = st;
+    s->message = plat_xstrdup(res.message ? res.message : prov_status_name(st));
+    prov_res_free(&res);
+    return false;
+  }
+  if (op == PROV_DELETE)
+    s->deleted = true;
+  if (op != PROV_DELETE) {
+    free(s->id);
+    s->id = plat_xstrdup(res.id ? res.id : (s->old_id ? s->old_id : ""));
+    json_decref(s->outputs);
+    s->outputs = res.outputs ? json_incref(res.outputs) : json_object();
+    json_decref(s->out_secrets);
+    s->out_secrets = res.secrets ? json_incref(res.secrets) : json_array();
+  }
+  prov_res_free(&res);
+  return true;
+}
+
+static void run_step(Exec *x, Step *s) {
+  double t0 = now_s();
+  s->status = PROV_OK;
+  switch (s->action) {
+  case PA_CREATE: run_op(x, s, PROV_CREATE); break;
+  case PA_UPDATE: run_op(x, s, PROV_UPDATE); break;
+  case PA_DELETE: run_op(x, s, PROV_DELETE); break;
+  case PA_REPLACE:
+    if (s->item->create_before_destroy) {
+      /* The new one first: what depends on it never sees it missing. */
+      if (run_op(x, s, PROV_CREATE))
+        run_op(x, s, PROV_DELETE);
+    } else if (run_op(x, s, PROV_DELETE)) {
+      run_op(x, s, PROV_CREATE);
+    }
+    break;
+  default: break;
+  }
+  s->seconds = now_s() - t0;
+}
+
+static void *worker(void *arg) {
+  Exec *x = arg;
+  pthread_mutex_lock(&x->mu);
+  for (;;) {
+    while (!x->wq_n && !x->stop)
+      pthread_cond_wait(&x->work_cv, &x->mu);
+    if (x->stop && !x->wq_n)
+      break;
+    uint32_t i = x->workq[--x->wq_n];
+    pthread_mutex_unlock(&x->mu);
+    run_step(x, &x->steps[i]);
+    pthread_mutex_lock(&x->mu);
+    x->doneq[x->dq_n++] = i;
+    pthread_cond_signal(&x->done_cv);
+  }
+  pthread_mutex_unlock(&x->mu);
+  return NULL;
+}
+
+/* ---- the calling thread ------------------------------------------------------------- */
+static void edge(Exec *x, uint32_t from, uint32_t to) {
+  if (from == to)
+    return;
+  Step *f = &x->steps[from];
+  for (uint32_t i = 0; i < f->nsucc; i++)
+    if (f->succ[i] == to)
+      return;
+  if (f->nsucc == f->capsucc) {
+    f->capsucc = f->capsucc ? f->capsucc * 2 : 4;
+    f->succ = plat_xrealloc(f->succ, (size_t)f->capsucc * sizeof *f->succ);
+  }
+  f->succ[f->nsucc++] = to;
+  x->steps[to].waiting++;
+}
+
+static char **copy_strs(char *const *v, uint32_t n) {
+  char **out = plat_xcalloc(n ? n : 1, sizeof *out);
+  for (uint32_t i = 0; i < n; i++)
+    out[i] = plat_xstrdup(v[i]);
+  return out;
+}
+
+static void free_strs(char **v, uint32_t n) {
+  for (uint32_t i = 0; i < n; i++)
+    free(v[i]);
+  free(v);
+}
+
+static void event(const ApplyOptions *opt, ApplyEventKind kind, const Step *s,
+                  const char *msg, uint32_t running) {
+  if (!opt->on_event)
+    return;
+  ApplyEvent e = { kind, s->item->address, s->action, msg, s->seconds, running };
+  opt->on_event(opt->ud, &e);
+}
+
+/* The addresses a resource made from node [n] of [g] depends on, sorted. */
+static char **node_deps(const Graph *g, const GNode *n, uint32_t *count) {
+  uint32_t cap = n->ndeps + n->nexplicit, k = 0;
+  char **v = plat_xcalloc(cap ? cap : 1, sizeof *v);
+  for (uint32_t i = 0; i < n->ndeps + n->nexplicit; i++) {
+    uint32_t d = i < n->ndeps ? n->deps[i] : n->explicit_deps[i - n->ndeps];
+    if (d >= g->nnodes || g->nodes[d].kind != GN_RESOURCE)
+      continue;
+    bool dup = false;
+    for (uint32_t j = 0; j < k && !dup; j++)
+      dup = strcmp(v[j], g->nodes[d].addr) == 0;
+    if (!dup)
+      v[k++] = plat_xstrdup(g->nodes[d].addr);
+  }
+  for (uint32_t i = 1; i < k; i++)
+    for (uint32_t j = i; j > 0 && strcmp(v[j - 1], v[j]) > 0; j--) {
+      char *t = v[j];
+      v[j] = v[j - 1];
+      v[j - 1] = t;
+    }
+  *count = k;
+  return v;
+}
+
+/* Inputs of [n] as JSON with the names of the secret ones; *unknown when some wait. */
+static json_t *inputs_of(const GNode *n, json_t **secret, bool *unknown) {
+  json_t *o = json_object();
+  *secret = json_array();
+  if (n->inputs.tag == VT_MAP)
+    for (uint32_t i = 0; i < n->inputs.as.m->n; i++) {
+      const VEntry *e = &n->inputs.as.m->e[i];
+      json_object_set_new(o, e->key->s, dv_to_json(e->val, unknown));
+      if (val_has_secret(e->val))
+        json_array_append_new(*secret, json_string(e->key->s));
+    }
+  return o;
+}
+
+/* Keep the stored value of every @ignore_changes input in an update's new inputs. */
+static void keep_ignored(Step *s, const GNode *n) {
+  if (!s->old_inputs || !s->inputs)
+    return;
+  for (uint32_t i = 0; i < n->nignore; i++) {
+    json_t *old = json_object_get(s->old_inputs, n->ignore_changes[i]);
+    if (old)
+      json_object_set(s->inputs, n->ignore_changes[i], old);
+  }
+}
+
+/* Re-diff an update once its inputs are known: it may now change nothing, or need a
+ * replacement.  False (with *msg) on failure. */
+static bool rediff(Step *s, const GNode *n, char **msg) {
+  ProvReq q = { 0 };
+  q.type = s->ptype;
+  q.address = s->item->address;
+  q.id = s->old_id;
+  q.inputs = s->old_inputs;
+  q.outputs = s->old_outputs;
+  q.new_inputs = s->inputs;
+  q.secret_inputs = s->secret_inputs;
+  ProvRes res = { 0 };
+  if (prov_call(s->pv, PROV_DIFF, &q, &res) != PROV_OK) {
+    *msg = plat_xstrdup(res.message ? res.message : "diff failed");
+    prov_res_free(&res);
+    return false;
+  }
+  bool changed = false, replace = false;
+  size_t i;
+  json_t *e;
+  json_array_foreach(res.changed, i, e) {
+    const char *p = json_string_value(e);
+    bool ignored = false;
+    for (uint32_t k = 0; k < n->nignore; k++)
+      ignored |= strcmp(n->ignore_changes[k], p) == 0;
+    if (ignored)
+      continue;
+    changed = true;
+    bool forced = json_has_str(res.replaces, p);
+    for (uint32_t k = 0; k < n->nreplace; k++)
+      forced |= strcmp(n->replace_on_change[k], p) == 0;
+    replace |= forced;
+  }
+  prov_res_free(&res);
+  s->action = !changed ? PA_NOOP : replace ? PA_REPLACE : PA_UPDATE;
+  if (s->action == PA_REPLACE && n->protect) {
+    *msg = xprintf("%s is protected (@protect) and would be replaced once its inputs are "
+                   "known", s->item->address);
+    return false;
+  }
+  return true;
+}
+
+/* Resolve the deploy-time inputs of [s] from graph [g2]; false (with *msg) if they are
+ * still unknown or the resource is gone from the program. */
+static bool resolve(Step *s, const Graph *g2, char **msg) {
+  uint32_t ni = graph_find(g2, s->item->address);
+  if (ni == GN_NONE) {
+    *msg = xprintf("%s: no longer in the program when re-evaluated", s->item->address);
+    return false;
+  }
+  const GNode *n = &g2->nodes[ni];
+  bool unknown = false;
+  json_t *sec;
+  json_t *in = inputs_of(n, &sec, &unknown);
+  if (unknown) {
+    *msg = xprintf("%s: inputs are still unknown after everything it depends on was "
+                   "deployed", s->item->address);
+    json_decref(in);
+    json_decref(sec);
+    return false;
+  }
+  json_decref(s->inputs);
+  json_decref(s->secret_inputs);
+  s->inputs = in;
+  s->secret_inputs = sec;
+  s->unknown = false;
+  if (s->action == PA_UPDATE || s->action == PA_REPLACE) {
+    keep_ignored(s, s->node);
+    if (s->action == PA_UPDATE)
+      return rediff(s, s->node, msg);
+  }
+  return true;
+}
+
+/* Put the result of a successful create/update/replace into the state. */
+static void record(State *st, const Step *s) {
+  if (s->action == PA_DELETE) {
+    state_remove(st, s->item->address);
+    return;
+  }
+  StateRes r = { 0 };
+  r.address = plat_xstrdup(s->item->address);
+  r.type = plat_xstrdup(s->item->type);
+  r.provider = plat_xstrdup(s->item->provider);
+  r.id = plat_xstrdup(s->id ? s->id : "");
+  r.inputs = json_deep_copy(s->inputs);
+  r.outputs = s->outputs ? json_deep_copy(s->outputs) : json_object();
+  r.deps = copy_strs(s->deps, s->ndeps);
+  r.ndeps = s->ndeps;
+  uint32_t ns = (uint32_t)(json_array_size(s->secret_inputs) + json_array_size(s->out_secrets));
+  r.secret = plat_xcalloc(ns ? ns : 1, sizeof *r.secret);
+  size_t i;
+  json_t *v;
+  json_array_foreach(s->secret_inputs, i, v)
+    r.secret[r.nsecret++] = xprintf("inputs.%s", json_string_value(v));
+  json_array_foreach(s->out_secrets, i, v)
+    r.secret[r.nsecret++] = xprintf("outputs.%s", json_string_value(v));
+  for (uint32_t a = 1; a < r.nsecret; a++)
+    for (uint32_t b = a; b > 0 && strcmp(r.secret[b - 1], r.secret[b]) > 0; b--) {
+      char *t = r.secret[b];
+      r.secret[b] = r.secret[b - 1];
+      r.secret[b - 1] = t;
+    }
+  state_put(st, &r);
+}
+
+static void skip_after(Exec *x, uint32_t i, const char *why, ApplyResult *out,
+                       uint32_t running, uint32_t *finished) {
+  /* Iterative: the dependants of a failed step, and theirs. */
+  uint32_t *stack = plat_xmalloc((size_t)(x->nsteps + 1) * sizeof *stack);
+  uint32_t n = 0;
+  stack[n++] = i;
+  while (n) {
+    Step *s = &x->steps[stack[--n]];
+    for (uint32_t k = 0; k < s->nsucc; k++) {
+      Step *t = &x->steps[s->succ[k]];
+      if (t->state != SS_WAIT && t->state != SS_READY)
+        continue;
+      t->state = SS_SKIP;
+      out->skipped++;
+      (*finished)++;
+      char *m = xprintf("skipped: %s failed", why);
+      event(x->opt, AE_SKIP, t, m, running);
+      free(m);
+      stack[n++] = s->succ[k];
+    }
+  }
+  free(stack);
+}
+
+static bool save_state(Exec *x, State *st, ApplyResult *out) {
+  if (!x->opt->state_path)
+    return true;
+  char err[600];
+  if (!state_save(st, x->opt->state_path, x->opt->key, err, sizeof err)) {
+    if (!out->error)
+      out->error = plat_xstrdup(err);
+    return false;
+  }
+  return true;
+}
+
+/* Rename state entries that `moved` declarations move, before anything runs. */
+static void apply_moves(const Plan *plan, State *st) {
+  for (uint32_t i = 0; i < plan->nitems; i++) {
+    const PlanItem *it = &plan->items[i];
+    if (!it->moved_from)
+      continue;
+    StateRes *old = state_find(st, it->moved_from);
+    if (!old || state_find(st, it->address))
+      continue;
+    StateRes r = *old;
+    r.address = plat_xstrdup(it->address);
+    free(old->address);
+    old->address = plat_xstrdup("");     /* detach the moved fields before removing */
+    old->type = old->provider = old->id = NULL;
+    old->inputs = old->outputs = NULL;
+    old->deps = old->secret = NULL;
+    old->ndeps = old->nsecret = 0;
+    state_remove(st, "");
+    state_put(st, &r);
+  }
+}
+
+bool apply_plan(const Plan *plan, const Graph *g, State *st, ProvRegistry *reg,
+                const ApplyOptions *opt, ApplyResult *out) {
+  memset(out, 0, sizeof *out);
+  Exec x;
+  memset(&x, 0, sizeof x);
+  x.opt = opt;
+  x.lineage = st->lineage;
+  pthread_mutex_init(&x.mu, NULL);
+  pthread_mutex_init(&x.jmu, NULL);
+  pthread_mutex_init(&x.ext_mu, NULL);
+  pthread_cond_init(&x.work_cv, NULL);
+  pthread_cond_init(&x.done_cv, NULL);
+
+  apply_moves(plan, st);
+  x.steps = plat_xcalloc(plan->nitems ? plan->nitems : 1, sizeof *x.steps);
+  /* graph node -> step, and state address -> delete step */
+  uint32_t *node_step = plat_xmalloc((size_t)(g->nnodes ? g->nnodes : 1) * sizeof *node_step);
+  for (uint32_t i = 0; i < g->nnodes; i++)
+    node_step[i] = UINT32_MAX;
+  for (uint32_t i = 0; i < plan->nitems; i++) {
+    const PlanItem *it = &plan->items[i];
+    if (it->action == PA_NOOP)
+      continue;
+    Step *s = &x.steps[x.nsteps];
+    s->item = it;
+    s->action = it->action;
+    s->node = it->node < g->nnodes ? &g->nodes[it->node] : NULL;
+    const StateRes *prior = state_find(st, it->address);
+    if (prior) {
+      s->old_id = plat_xstrdup(prior->id ? prior->id : "");
+      s->old_inputs = json_deep_copy(prior->inputs);
+      s->old_outputs = json_deep_copy(prior->outputs);
+      s->old_secret = copy_strs(prior->secret, prior->nsecret);
+      s->nold_secret = prior->nsecret;
+    }
+    char *perr = NULL;
+    s->pv = prov_open(reg, it->provider, NULL, &perr);
+    s->ptype = short_type(it->type, it->provider);
+    if (s->node) {
+      s->inputs = json_deep_copy(it->inputs);
+      s->secret_inputs = json_incref(it->secret_inputs);
+      s->unknown = it->unknown_inputs;
+      s->deps = node_deps(g, s->node, &s->ndeps);
+      if (s->action == PA_UPDATE || s->action == PA_REPLACE)
+        keep_ignored(s, s->node);
+      node_step[it->node] = x.nsteps;
+    }
+    if (!s->pv) {
+      s->state = SS_FAIL;
+      s->message = perr ? perr : xprintf("%s: provider '%s' not found", it->address, it->provider);
+      perr = NULL;
+    }
+    free(perr);
+    x.nsteps++;
+  }
+  /* Edges.  Creates and updates wait for what they read; deletes wait for the resources
+     that depended on the deleted one (deleted first, or updated away from it). */
+  for (uint32_t i = 0; i < x.nsteps; i++) {
+    Step *s = &x.steps[i];
+    if (!s->node)
+      continue;
+    for (uint32_t k = 0; k < s->node->ndeps + s->node->nexplicit; k++) {
+      uint32_t d = k < s->node->ndeps ? s->node->deps[k] : s->node->explicit_deps[k - s->node->ndeps];
+      if (d < g->nnodes && node_step[d] != UINT32_MAX)
+        edge(&x, node_step[d], i);
+    }
+  }
+  for (uint32_t i = 0; i < x.nsteps; i++) {
+    Step *del = &x.steps[i];
+    if (del->action != PA_DELETE)
+      continue;
+    for (uint32_t j = 0; j < x.nsteps; j++) {
+      const StateRes *r = state_find(st, x.steps[j].item->address);
+      if (!r || j == i)
+        continue;
+      for (uint32_t k = 0; k < r->ndeps; k++)
+        if (strcmp(r->deps[k], del->item->address) == 0)
+          edge(&x, j, i);
+    }
+  }
+  free(node_step);
+
+  uint32_t parallel = opt->parallel ? opt->parallel : APPLY_DEFAULT_PARALLEL;
+  if (parallel > 256)
+    parallel = 256;
+  x.workq = plat_xmalloc((size_t)(x.nsteps + 1) * sizeof *x.workq);
+  x.doneq = plat_xmalloc((size_t)(x.nsteps + 1) * sizeof *x.doneq);
+  uint32_t nthreads = parallel < x.nsteps ? parallel : x.nsteps;
+  pthread_t *th = plat_xcalloc(nthreads ? nthreads : 1, sizeof *th);
+  for (uint32_t i = 0; i < nthreads; i++)
+    pthread_create(&th[i], NULL, worker, &x);
+
+  uint32_t finished = 0, running = 0;
+  for (uint32_t i = 0; i < x.nsteps; i++) {
+    Step *s = &x.steps[i];
+    if (s->state == SS_FAIL) {
+      finished++;
+      out->failed++;
+      event(opt, AE_FAIL, s, s->message, 0);
+      skip_after(&x, i, s->item->address, out, 0, &finished);
+    }
+  }
+  double last_save = now_s();
+  while (finished < x.nsteps) {
+    /* Ready steps: resolve the deploy-time inputs of those that need it, in one
+       re-evaluation for all of them. */
+    bool need = false;
+    for (uint32_t i = 0; i < x.nsteps; i++) {
+      Step *s = &x.steps[i];
+      if (s->state == SS_WAIT && s->waiting == 0)
+        s->state = SS_READY;
+      need |= s->state == SS_READY && s->unknown;
+    }
+    if (need) {
+      char err[600] = "";
+      const Graph *g2 = opt->reeval ? opt->reeval(opt->ud, st, err, sizeof err) : NULL;
+      for (uint32_t i = 0; i < x.nsteps; i++) {
+        Step *s = &x.steps[i];
+        if (s->state != SS_READY || !s->unknown)
+          continue;
+        char *msg = NULL;
+        if (!g2)
+          msg = xprintf("%s: cannot resolve values known only after deploy: %s",
+                        s->item->address, *err ? err : "no way to re-evaluate the program");
+        if (msg || !resolve(s, g2, &msg)) {
+          s->state = SS_FAIL;
+          s->message = msg;
+          out->failed++;
+          finished++;
+          event(opt, AE_FAIL, s, msg, running);
+          skip_after(&x, i, s->item->address, out, running, &finished);
+          continue;
+        }
+        if (s->action == PA_NOOP) {
+          /* Known now, and equal to what exists: nothing to do. */
+          s->state = SS_DONE;
+          finished++;
+          out->done[PA_NOOP]++;
+          event(opt, AE_DONE, s, NULL, running);
+          for (uint32_t k = 0; k < s->nsucc; k++)
+            x.steps[s->succ[k]].waiting--;
+        }
+      }
+      continue;
+    }
+    /* Dispatch. */
+    pthread_mutex_lock(&x.mu);
+    for (uint32_t i = 0; i < x.nsteps && running < parallel; i++) {
+      Step *s = &x.steps[i];
+      if (s->state != SS_READY)
+        continue;
+      s->state = SS_RUN;
+      running++;
+      x.workq[x.wq_n++] = i;
+      pthread_cond_signal(&x.work_cv);
+      pthread_mutex_unlock(&x.mu);
+      event(opt, AE_START, s, NULL, running);
+      pthread_mutex_lock(&x.mu);
+    }
+    if (running == 0) {
+      pthread_mutex_unlock(&x.mu);
+      /* Nothing runs and nothing is ready: what is left waits in a cycle. */
+      for (uint32_t i = 0; i < x.nsteps; i++) {
+        Step *s = &x.steps[i];
+        if (s->state == SS_WAIT) {
+          s->state = SS_SKIP;
+          out->skipped++;
+          finished++;
+          event(opt, AE_SKIP, s, "skipped: its dependencies form a cycle", 0);
+        }
+      }
+      break;
+    }
+    while (!x.dq_n)
+      pthread_cond_wait(&x.done_cv, &x.mu);
+    uint32_t ndone = x.dq_n;
+    uint32_t *done = plat_xmalloc((size_t)ndone * sizeof *done);
+    memcpy(done, x.doneq, (size_t)ndone * sizeof *done);
+    x.dq_n = 0;
+    pthread_mutex_unlock(&x.mu);
+    for (uint32_t d = 0; d < ndone; d++) {
+      Step *s = &x.steps[done[d]];
+      running--;
+      finished++;
+      if (s->status == PROV_OK) {
+        s->state = SS_DONE;
+        out->done[s->action]++;
+        record(st, s);
+        event(opt, AE_DONE, s, NULL, running);
+        for (uint32_t k = 0; k < s->nsucc; k++)
+          x.steps[s->succ[k]].waiting--;
+      } else {
+        s->state = SS_FAIL;
+        out->failed++;
+        /* A replace whose delete went through and whose create did not: gone. */
+        if (s->action == PA_REPLACE && s->deleted && !s->item->create_before_destroy)
+          state_remove(st, s->item->address);
+        event(opt, AE_FAIL, s, s->message, running);
+        skip_after(&x, done[d], s->item->address, out, running, &finished);
+      }
+    }
+    free(done);
+    if (now_s() - last_save > SAVE_EVERY_MS / 1000.0) {
+      /* The journal holds every result since the last save: flush it first. */
+      if (opt->journal) {
+        char jerr[512];
+        journal_sync(opt->journal, jerr, sizeof jerr);
+      }
+      save_state(&x, st, out);
+      last_save = now_s();
+    }
+  }
+
+  pthread_mutex_lock(&x.mu);
+  x.stop = true;
+  pthread_cond_broadcast(&x.work_cv);
+  pthread_mutex_unlock(&x.mu);
+  for (uint32_t i = 0; i < nthreads; i++)
+    pthread_join(th[i], NULL);
+  free(th);
+
+  if (x.jfail && !out->error)
+    out->error = plat_xstrdup(x.jerr);
+  if (opt->journal) {
+    char jerr[512];
+    if (!journal_sync(opt->journal, jerr, sizeof jerr) && !out->error)
+      out->error = plat_xstrdup(jerr);
+  }
+  out->state_saved = save_state(&x, st, out);
+  if (out->state_saved && opt->journal && !x.jfail) {
+    char jerr[512];
+    journal_clear(opt->journal, jerr, sizeof jerr);
+  }
+
+  for (uint32_t i = 0; i < x.nsteps; i++) {
+    Step *s = &x.steps[i];
+    free(s->succ);
+    json_decref(s->inputs);
+    json_decref(s->secret_inputs);
+    free_strs(s->deps, s->ndeps);
+    free(s->old_id);
+    json_decref(s->old_inputs);
+    json_decref(s->old_outputs);
+    free_strs(s->old_secret, s->nold_secret);
+    free(s->message);
+    free(s->id);
+    json_decref(s->outputs);
+    json_decref(s->out_secrets);
+  }
+  free(x.steps);
+  free(x.workq);
+  free(x.doneq);
+  pthread_mutex_destroy(&x.mu);
+  pthread_mutex_destroy(&x.jmu);
+  pthread_mutex_destroy(&x.ext_mu);
+  pthread_cond_destroy(&x.work_cv);
+  pthread_cond_destroy(&x.done_cv);
+  return out->failed == 0 && out->skipped == 0 && out->state_saved && !out->error;
+}
+
+void apply_result_free(ApplyResult *r) {
+  free(r->error);
+  r->error = NULL;
+}
