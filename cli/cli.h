@@ -12,6 +12,8 @@ int cmd_explain(int argc, char **argv);   /* cli/cmd_explain.c */
 int cmd_help(int argc, char **argv);      /* cli/main.c */
 int cmd_lsp(int argc, char **argv);       /* cli/cmd_lsp.c */
 int cmd_eval(int argc, char **argv);      /* cli/cmd_eval.c */
+int cmd_build(int argc, char **argv);     /* cli/cmd_build.c */
+int cmd_disasm(int argc, char **argv);    /* cli/cmd_disasm.c */
 
 /* Helpers shared by the subcommands (cli/main.c).  All print to stderr and return 2, the
  * usage exit status, so a command can `return cli_usage_error(...)`. */
