@@ -20,6 +20,8 @@ static const Command commands[] = {
     {"fmt", cmd_fmt, "Format .plat files in the canonical style"},
     {"explain", cmd_explain, "Explain a diagnostic code, e.g. `platc explain E0200`"},
     {"eval", cmd_eval, "Print the value of an expression as JSON, in a module's context"},
+    {"build", cmd_build, "Compile a program to a .platb bytecode module"},
+    {"disasm", cmd_disasm, "Print a .platb module (or a program's bytecode) readably"},
     {"lsp", cmd_lsp, "Run the language server for editors (LSP over stdio)"},
     {"help", cmd_help, "Show help for platc or for one command"},
 };
