@@ -366,6 +366,30 @@ static const Value *fold(Em *e, Expr *x, int depth) {
     if (!(a = fold(e, x->u.binary.lhs, depth + 1)) || !(b = fold(e, x->u.binary.rhs, depth + 1)))
       return NULL;
     return cv_binary(e->a, x->u.binary.op, a, b, &out, &fault) == CV_OK ? out : NULL;
+  case EX_LIST: {
+    uint32_t n = x->u.list.nitems;
+    const Value **items = plat_xcalloc(n ? n : 1, sizeof *items);
+    for (uint32_t i = 0; i < n; i++)
+      if (!(items[i] = fold(e, x->u.list.items[i], depth + 1))) { free(items); return NULL; }
+    out = cv_list(e->a, items, n);
+    free(items);
+    return out;
+  }
+  case EX_RECORD: {
+    uint32_t n = x->u.record.nfields;
+    ValField *fs = plat_xcalloc(n ? n : 1, sizeof *fs);
+    for (uint32_t i = 0; i < n; i++) {
+      const Field *fd = &x->u.record.fields[i];
+      for (uint32_t j = 0; j < i; j++)
+        if (x->u.record.fields[j].name.str == fd->name.str) { free(fs); return NULL; }
+      if (!(fs[i].val = fold(e, fd->value, depth + 1))) { free(fs); return NULL; }
+      fs[i].key = fd->name.str->s;
+      fs[i].klen = fd->name.str->len;
+    }
+    out = cv_record(e->a, fs, n);
+    free(fs);
+    return out;
+  }
   default: return NULL;
   }
 }
@@ -490,6 +514,20 @@ static void emit_record(Em *e, Field *fields, uint32_t n, Span sp) {
   bool dup = false;
   for (uint32_t i = 1; i < n; i++)
     if (fields[ord[i - 1]].name.str == fields[ord[i]].name.str) dup = true;
+  if (n > 256) {
+    /* a large literal goes through an accumulator: the operand stack stays shallow */
+    op0(e, OP_ACCNEW);
+    for (uint32_t i = 0; i < n; i++) {
+      at(e, fields[i].span);
+      emit_const(e, const_str(e, fields[i].name.str->s, fields[i].name.str->len));
+      emit_expr(e, fields[i].value);
+      op0(e, OP_ACCPUT);
+    }
+    at(e, sp);
+    op0(e, OP_ACCMAP);
+    free(ord);
+    return;
+  }
   if (dup) {
     for (uint32_t i = 0; i < n; i++) {
       at(e, fields[i].span);
@@ -618,6 +656,17 @@ static void emit_expr(Em *e, Expr *x) {
   }
   case EX_NAME: emit_name(e, x->u.name.sym); return;
   case EX_LIST:
+    if (x->u.list.nitems > 64) {
+      /* long lists go through an accumulator: the operand stack stays shallow */
+      op0(e, OP_ACCNEW);
+      for (uint32_t i = 0; i < x->u.list.nitems; i++) {
+        emit_expr(e, x->u.list.items[i]);
+        op0(e, OP_ACCADD);
+      }
+      at(e, x->span);
+      op0(e, OP_ACCLIST);
+      break;
+    }
     for (uint32_t i = 0; i < x->u.list.nitems; i++) emit_expr(e, x->u.list.items[i]);
     at(e, x->span);
     op_n(e, OP_LIST, x->u.list.nitems);
@@ -874,12 +923,15 @@ static void emit_fields(Em *e, Field *fields, uint32_t n, ResType *rt, Span sp) 
   }
   uint32_t *keys = plat_xcalloc(n ? n : 1, sizeof *keys);
   uint32_t m = 0;
+  bool big = n > 256;   /* through an accumulator, as in emit_record */
+  if (big) op0(e, OP_ACCNEW);
   for (uint32_t i = 0; i < n; i++) {
     Field *fd = &fields[ord[i]];
     if (m && e->strs.v[keys[m - 1]].len == fd->name.str->len &&
         memcmp(e->strs.v[keys[m - 1]].s, fd->name.str->s, fd->name.str->len) == 0)
       continue;   /* given twice: the checker reported it */
     keys[m++] = str_idx(e, fd->name.str->s, fd->name.str->len);
+    if (big) emit_const(e, const_str(e, fd->name.str->s, fd->name.str->len));
     emit_expr(e, fd->value);
     ResPart part;
     uint32_t idx;
@@ -888,6 +940,14 @@ static void emit_fields(Em *e, Field *fields, uint32_t n, ResType *rt, Span sp) 
       at(e, fd->value->span);
       emit_refine(e, rf->type);
     }
+    if (big) op0(e, OP_ACCPUT);
+  }
+  if (big) {
+    at(e, sp);
+    op0(e, OP_ACCMAP);
+    free(keys);
+    free(ord);
+    return;
   }
   uint32_t k = const_strlist(e, keys, m);
   at(e, sp);

@@ -57,7 +57,7 @@ struct Vm {
   uint32_t *pool; uint32_t npool, cappool;      /* recorded dependency slices */
   NodeInfo *info; uint32_t ninfo, capinfo;
   uint64_t steps;
-  bool test_mode;
+  char *scratch; size_t nscratch, capscratch;   /* text being built (addresses, strings) */
 };
 
 #define GROW(arr, n, cap, need) do { \
@@ -68,6 +68,35 @@ struct Vm {
       (cap) = nc_; \
     } \
   } while (0)
+
+/* ---- scratch text: built in one malloc'd buffer, copied once into the run's arena ---- */
+
+static void sc_add(Vm *vm, const char *p, size_t n) {
+  if (vm->nscratch + n + 1 > vm->capscratch) {
+    size_t nc = vm->capscratch ? vm->capscratch : 256;
+    while (nc < vm->nscratch + n + 1) nc *= 2;
+    if (nc > ((size_t)1 << 32)) rt_error(&vm->rt, "string too long");
+    vm->scratch = plat_xrealloc(vm->scratch, nc);
+    vm->capscratch = nc;
+  }
+  memcpy(vm->scratch + vm->nscratch, p, n);
+  vm->nscratch += n;
+}
+static void sc_adds(Vm *vm, const char *p) { sc_add(vm, p, strlen(p)); }
+
+/* The scratch text as a string value (valid UTF-8 by construction: pieces of strings). */
+static Val sc_val(Vm *vm) {
+  size_t n = vm->nscratch;
+  VStr *vs = rt_alloc(&vm->rt, sizeof *vs + n + 1);
+  vs->len = (uint32_t)n;
+  memcpy(vs->s, vm->scratch ? vm->scratch : "", n);
+  vs->s[n] = 0;
+  vs->hash = val_hash(vs->s, n);
+  vs->interned = false;
+  Val v = {.tag = VT_STR};
+  v.as.s = vs;
+  return v;
+}
 
 /* ---- set up ---------------------------------------------------------------------------- */
 
@@ -136,7 +165,7 @@ void vm_free(Vm *vm) {
   rt_free(&vm->rt);
   free(vm->globals); free(vm->gdeps); free(vm->gset);
   free(vm->stack); free(vm->sdeps); free(vm->frames); free(vm->acc); free(vm->accstart);
-  free(vm->deps); free(vm->marks); free(vm->pool); free(vm->info);
+  free(vm->deps); free(vm->marks); free(vm->pool); free(vm->info); free(vm->scratch);
   free(vm);
 }
 
@@ -345,11 +374,10 @@ static Val arith(Vm *vm, BcOp op, Val a, Val b) {
     }
     r = val_float(rt, z);
   } else if (op == OP_ADD && a.tag == VT_STR && b.tag == VT_STR) {
-    SBuf sb;
-    sb_init(&sb, rt);
-    sb_add(&sb, a.as.s->s, a.as.s->len);
-    sb_add(&sb, b.as.s->s, b.as.s->len);
-    r = sb_val(&sb, true);
+    vm->nscratch = 0;
+    sc_add(vm, a.as.s->s, a.as.s->len);
+    sc_add(vm, b.as.s->s, b.as.s->len);
+    r = sc_val(vm);
   } else if (op == OP_ADD && a.tag == VT_LIST && b.tag == VT_LIST) {
     VList *l = val_list_new(rt, a.as.l->n + b.as.l->n);
     memcpy(l->items, a.as.l->items, a.as.l->n * sizeof(Val));
@@ -412,13 +440,20 @@ static Val index_val(Vm *vm, Val o, Val i) {
   return marks2(r, o, i);
 }
 
-static void str_part(Vm *vm, SBuf *b, Val v) {
+static void str_part(Vm *vm, Val v) {
+  char num[64];
   switch (v.tag) {
-  case VT_STR: sb_add(b, v.as.s->s, v.as.s->len); break;
-  case VT_INT: sb_addf(b, "%" PRId64, v.as.i); break;
-  case VT_FLOAT: val_write_json(b, v); break;
-  case VT_BOOL: sb_adds(b, v.as.b ? "true" : "false"); break;
-  case VT_NULL: sb_adds(b, "null"); break;
+  case VT_STR: sc_add(vm, v.as.s->s, v.as.s->len); break;
+  case VT_INT: sc_add(vm, num, (size_t)snprintf(num, sizeof num, "%" PRId64, v.as.i)); break;
+  case VT_FLOAT: {
+    SBuf b;
+    sb_init(&b, &vm->rt);
+    val_write_json(&b, v);
+    sc_add(vm, b.p, b.len);
+    break;
+  }
+  case VT_BOOL: sc_adds(vm, v.as.b ? "true" : "false"); break;
+  case VT_NULL: sc_adds(vm, "null"); break;
   default: rt_error(&vm->rt, "cannot interpolate %s into a string (use jsonencode)", tname(v));
   }
 }
@@ -531,16 +566,30 @@ static Val param_value(Vm *vm, uint32_t p) {
 
 /* ---- resources ------------------------------------------------------------------------------ */
 
+static int key_order(const VStr *a, const VStr *b) {
+  if (a == b) return 0;
+  int c = memcmp(a->s, b->s, a->len < b->len ? a->len : b->len);
+  return c ? c : (a->len < b->len ? -1 : a->len > b->len);
+}
+
+/* The given inputs over the type's defaults: a linear merge of two sorted maps. */
 static Val with_defaults(Vm *vm, uint32_t defaults, Val given) {
   if (defaults == BC_NONE) return given;
   Val d = vm->consts[defaults];
   if (d.tag != VT_MAP || given.tag != VT_MAP) return given;
-  MapBuilder b;
-  mb_init(&b, &vm->rt, d.as.m->n + given.as.m->n);
-  for (uint32_t i = 0; i < d.as.m->n; i++) mb_put(&b, d.as.m->e[i].key, d.as.m->e[i].val);
-  for (uint32_t i = 0; i < given.as.m->n; i++) mb_put(&b, given.as.m->e[i].key, given.as.m->e[i].val);
-  Val r = val_map_done(&b);
-  if (val_is_secret(given)) r = val_mark_secret(r);
+  const VMap *x = d.as.m, *y = given.as.m;
+  VMap *m = rt_alloc(&vm->rt, sizeof *m + (size_t)(x->n + y->n) * sizeof(VEntry));
+  uint32_t i = 0, j = 0, k = 0;
+  while (i < x->n || j < y->n) {
+    int c = i == x->n ? 1 : j == y->n ? -1 : key_order(x->e[i].key, y->e[j].key);
+    if (c < 0) m->e[k++] = x->e[i++];
+    else if (c > 0) m->e[k++] = y->e[j++];
+    else { m->e[k++] = y->e[j++]; i++; }
+  }
+  m->n = k;
+  m->deep = x->deep | y->deep;
+  Val r = {.tag = VT_MAP, .flags = given.flags};
+  r.as.m = m;
   return r;
 }
 
@@ -551,25 +600,37 @@ static void explicit_add(Vm *vm, Val v, uint32_t **out, uint32_t *n, uint32_t *c
   else if (v.tag == VT_MAP) for (uint32_t i = 0; i < v.as.m->n; i++) explicit_add(vm, v.as.m->e[i].val, out, n, cap, depth + 1);
 }
 
+static void sc_json_str(Vm *vm, const VStr *k) {
+  sc_add(vm, "\"", 1);
+  for (uint32_t i = 0; i < k->len; i++) {
+    unsigned char c = (unsigned char)k->s[i];
+    if (c == '"' || c == '\\') { char e[2] = {'\\', (char)c}; sc_add(vm, e, 2); }
+    else if (c < 0x20) { char e[8]; snprintf(e, sizeof e, "\\u%04x", c); sc_adds(vm, e); }
+    else sc_add(vm, k->s + i, 1);
+  }
+  sc_add(vm, "\"", 1);
+}
+
 static const char *make_addr(Vm *vm, uint32_t inst, const char *name, Val key, const char **keyout) {
-  SBuf b;
-  sb_init(&b, &vm->rt);
-  if (inst != GN_NONE) { sb_adds(&b, node_addr(vm, inst)); sb_addc(&b, '.'); }
-  sb_adds(&b, name);
+  vm->nscratch = 0;
+  if (inst != GN_NONE) { sc_adds(vm, node_addr(vm, inst)); sc_add(vm, ".", 1); }
+  sc_adds(vm, name);
   *keyout = NULL;
   if (key.tag == VT_STR) {
     if (val_has_secret(key)) rt_error(&vm->rt, "a resource key may not be secret");
     *keyout = key.as.s->s;
-    sb_addc(&b, '[');
-    val_write_json(&b, val_strip_secret(&vm->rt, key));
-    sb_addc(&b, ']');
+    sc_add(vm, "[", 1);
+    sc_json_str(vm, key.as.s);
+    sc_add(vm, "]", 1);
   } else if (key.tag == VT_UNKNOWN) {
     rt_error(&vm->rt, "the key of a copy of '%s' is known only after deploy", name);
   } else if (key.tag != VT_NULL) {
     rt_error(&vm->rt, "the key of a copy of '%s' must be a string, not %s", name, tname(key));
   }
-  sb_addc(&b, 0);
-  return b.p;
+  char *out = rt_alloc(&vm->rt, vm->nscratch + 1);
+  memcpy(out, vm->scratch, vm->nscratch);
+  out[vm->nscratch] = 0;
+  return out;
 }
 
 static const char **names_of(Vm *vm, uint32_t k, uint32_t *n) {
@@ -683,16 +744,20 @@ static inline uint32_t rd32(const uint8_t *p) { return (uint32_t)p[0] | (uint32_
 #define POPV() (vm->stack[--vm->sp])
 #define TOP() (vm->stack[vm->sp - 1])
 
+#ifdef VM_CHECKED
 static void check_stack(Vm *vm, const Frame *f, uint32_t pops, uint32_t pushes) {
   const BcFunc *fn = &vm->m->funcs[f->fn];
   if (vm->sp < f->sp0 + pops || vm->sp - pops + pushes > f->sp0 + fn->maxstack)
     rt_error(&vm->rt, "corrupt module: operand stack out of bounds in '%s'", vm->m->strs[fn->name].s);
 }
+#endif
 
 /* Run until the frame at depth [stop] returns; returns its value. */
 static Val run(Vm *vm, uint32_t stop) {
   const BcModule *m = vm->m;
   Rt *rt = &vm->rt;
+  uint8_t insn_size[256] = {0};
+  for (uint32_t i = 0; i < OP__COUNT; i++) insn_size[i] = (uint8_t)bc_insn_size((uint8_t)i);
   for (;;) {
     Frame *f = &vm->frames[vm->nframes - 1];
     const BcFunc *fn = &m->funcs[f->fn];
@@ -702,11 +767,15 @@ static Val run(Vm *vm, uint32_t stop) {
     const uint8_t *ip = fn->code + f->pc;
     uint8_t op = ip[0];
     if (op >= OP__COUNT) rt_error(rt, "corrupt module: opcode %u", op);
-    uint32_t size = bc_insn_size(op);
+    uint32_t size = insn_size[op];
     if (f->pc + size > fn->ncode) rt_error(rt, "corrupt module: truncated instruction");
     f->ipc = f->pc;
     f->pc += size;
     const uint8_t *a = ip + 1;
+    /* Stack bounds are the verifier's (vm/verify.c checks every function's depth against
+     * maxstack; the compiler's output is right by construction), so the loop does not
+     * re-check them; VM_CHECKED builds (the fuzzer) do. */
+#ifdef VM_CHECKED
     {
       const BcOpInfo *in = &bc_ops[op];
       uint32_t n = 0;
@@ -714,6 +783,7 @@ static Val run(Vm *vm, uint32_t stop) {
       uint32_t pops = in->pops == -1 ? n : in->pops == -2 ? 2 * n : (uint32_t)in->pops;
       check_stack(vm, f, pops, in->pushes);
     }
+#endif
     switch ((BcOp)op) {
     case OP_NOP: break;
     case OP_CONST: {
@@ -827,10 +897,9 @@ static Val run(Vm *vm, uint32_t stop) {
       if (unk) r = val_unknown_of(rt, parts, n);
       else if (n == 1 && parts[0].tag == VT_STR) r = parts[0];
       else {
-        SBuf b;
-        sb_init(&b, rt);
-        for (uint32_t i = 0; i < n; i++) str_part(vm, &b, parts[i]);
-        r = sb_val(&b, true);
+        vm->nscratch = 0;
+        for (uint32_t i = 0; i < n; i++) str_part(vm, parts[i]);
+        r = sc_val(vm);
       }
       PUSH(sec ? val_mark_secret(r) : r);
       break;
@@ -1203,6 +1272,7 @@ bool vm_run(Vm *vm, Graph *g, VmError *err) {
   vm->nframes = 0;
   vm->sp = 0;
   if (!vm->opt.no_policies && !vm_run_policies(vm, g, err)) return false;
+  if (getenv("PLATC_VM_STATS")) fprintf(stderr, "vm: %" PRIu64 " steps, %zu bytes\n", vm->steps, vm->rt.used);
   if (!vm->opt.no_finish) graph_finish(g);
   return true;
 }
