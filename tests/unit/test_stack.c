@@ -1,0 +1,141 @@
+/* deploy/stack.c: stacks made on first use, selected, listed and removed under a real
+ * project folder; per-stack config with secrets sealed on disk. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "deploy/stack.h"
+#include "deploy/state.h"
+
+static char root[64];
+static char err[1024];
+
+static int setup(void **state) {
+  (void)state;
+  snprintf(root, sizeof root, "/tmp/platc-stack-XXXXXX");
+  assert_non_null(mkdtemp(root));
+  return 0;
+}
+
+static int teardown(void **state) {
+  (void)state;
+  char cmd[128];
+  snprintf(cmd, sizeof cmd, "rm -rf %s", root);   /* our own mkdtemp folder */
+  assert_int_equal(system(cmd), 0);
+  return 0;
+}
+
+static void test_default_stack_made_on_first_use(void **state) {
+  (void)state;
+  Stack s;
+  assert_true(stack_open(&s, root, NULL, false, err, sizeof err));
+  assert_string_equal(s.name, "dev");
+  assert_int_equal(access(s.dir, F_OK), 0);
+  char cur[128];
+  snprintf(cur, sizeof cur, "%s/.plat/current", root);
+  assert_int_equal(access(cur, F_OK), 0);
+  stack_free(&s);
+  /* Another name must be made first; the message lists what exists. */
+  assert_false(stack_open(&s, root, "prod", false, err, sizeof err));
+  assert_string_equal(err, "no stack 'prod' in this project (there are: dev); make it with "
+                           "`platc stack init prod`");
+  assert_false(stack_open(&s, root, "../evil", true, err, sizeof err));
+  assert_non_null(strstr(err, "not a valid stack name"));
+}
+
+static void test_init_select_list_remove(void **state) {
+  (void)state;
+  Stack s;
+  assert_true(stack_open(&s, root, "prod", true, err, sizeof err));
+  stack_free(&s);
+  assert_true(stack_open(&s, root, "dev", true, err, sizeof err));
+  stack_free(&s);
+  assert_true(stack_select(root, "prod", err, sizeof err));
+  uint32_t n;
+  char *cur;
+  char **names = stack_list(root, &n, &cur);
+  assert_int_equal(n, 2);
+  assert_string_equal(names[0], "dev");
+  assert_string_equal(names[1], "prod");
+  assert_string_equal(cur, "prod");
+  stack_list_free(names, n);
+  free(cur);
+  assert_true(stack_open(&s, root, NULL, false, err, sizeof err));
+  assert_string_equal(s.name, "prod");
+  /* A stack with resources in its state is not removed without --force. */
+  State st;
+  state_init(&st, "prod");
+  StateRes r = { 0 };
+  r.address = strdup("f");
+  r.type = strdup("local.File");
+  r.provider = strdup("local");
+  r.id = strdup("f");
+  r.inputs = json_object();
+  r.outputs = json_object();
+  state_put(&st, &r);
+  assert_true(state_save(&st, s.state_path, NULL, err, sizeof err));
+  state_free(&st);
+  assert_false(stack_remove(root, "prod", false, err, sizeof err));
+  assert_non_null(strstr(err, "still has 1 resource: run `platc destroy --stack prod` first"));
+  assert_true(stack_remove(root, "prod", true, err, sizeof err));
+  assert_int_equal(access(s.dir, F_OK), -1);
+  stack_free(&s);
+  names = stack_list(root, &n, &cur);
+  assert_int_equal(n, 1);
+  assert_null(cur);                 /* the selected stack was removed */
+  stack_list_free(names, n);
+}
+
+static void test_config_secret_sealed(void **state) {
+  (void)state;
+  Stack s;
+  assert_true(stack_open(&s, root, NULL, false, err, sizeof err));
+  CryptKey key;
+  assert_true(stack_key(&s, &key, err, sizeof err));
+  StackConfig c;
+  assert_true(config_load(&s, &key, &c, err, sizeof err));
+  config_set(&c, "region", "eu-west", false);
+  config_set(&c, "apiToken", "tok-sup3rs3cret", true);
+  assert_true(config_save(&s, &key, &c, err, sizeof err));
+  config_free(&c);
+  FILE *f = fopen(s.config_path, "r");
+  char buf[4096];
+  size_t len = fread(buf, 1, sizeof buf - 1, f);
+  buf[len] = '\0';
+  fclose(f);
+  assert_null(strstr(buf, "sup3rs3cret"));
+  assert_non_null(strstr(buf, "eu-west"));
+  assert_true(config_load(&s, &key, &c, err, sizeof err));
+  bool secret = false;
+  assert_string_equal(config_get(&c, "apiToken", &secret), "tok-sup3rs3cret");
+  assert_true(secret);
+  assert_string_equal(config_get(&c, "region", &secret), "eu-west");
+  assert_false(secret);
+  assert_true(config_rm(&c, "region"));
+  assert_false(config_rm(&c, "region"));
+  assert_null(config_get(&c, "region", NULL));
+  config_free(&c);
+  /* Corrupt config is refused with the file named. */
+  f = fopen(s.config_path, "w");
+  fputs("{\"values\": [", f);
+  fclose(f);
+  assert_false(config_load(&s, &key, &c, err, sizeof err));
+  assert_non_null(strstr(err, "corrupt config"));
+  config_free(&c);
+  stack_free(&s);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test_setup_teardown(test_default_stack_made_on_first_use, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_init_select_list_remove, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_config_secret_sealed, setup, teardown),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
