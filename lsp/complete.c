@@ -9,11 +9,13 @@
 #include "compiler/builtins.h"
 #include "lsp/query_int.h"
 
-#define MAX_ITEMS 1000
+#define MAX_ITEMS LSP_MAX_COMPLETIONS
 
 typedef struct CList {
   LspCompletion *v;
   uint32_t n, cap;
+  const char **seen;          /* labels given, open addressing (an inner name hides) */
+  uint32_t seencap;
   Arena *a;
   const char *prefix;         /* the word typed so far ("" for none) */
   size_t plen;
@@ -40,8 +42,14 @@ static bool matches(const CList *cl, const char *label) {
 
 static LspCompletion *cadd(CList *cl, const char *label, int kind, const char *detail) {
   if (!label || cl->n >= MAX_ITEMS || !matches(cl, label)) return NULL;
-  for (uint32_t i = 0; i < cl->n; i++)   /* one item per label (an inner name hides) */
-    if (strcmp(cl->v[i].label, label) == 0) return NULL;
+  if (!cl->seencap) {
+    cl->seencap = 4096;                /* > 2 * MAX_ITEMS: never full */
+    cl->seen = arena_calloc(cl->a, cl->seencap, sizeof *cl->seen);
+  }
+  uint32_t j = intern_hash(label, strlen(label)) & (cl->seencap - 1);
+  for (; cl->seen[j]; j = (j + 1) & (cl->seencap - 1))
+    if (strcmp(cl->seen[j], label) == 0) return NULL;
+  cl->seen[j] = label;
   if (cl->n == cl->cap) {
     uint32_t ncap = cl->cap ? cl->cap * 2 : 32;
     cl->v = arena_grow(cl->a, cl->v, cl->cap, ncap, sizeof *cl->v);
@@ -116,21 +124,33 @@ static void add_sym(CList *cl, const LspIndex *ix, const Sym *s) {
   if (c && s->decl) c->doc = s->decl->doc;
 }
 
-static int symp_cmp(const void *x, const void *y) {
-  const Sym *a = *(Sym *const *)x, *b = *(Sym *const *)y;
-  return strcmp(a->name->s, b->name->s);
-}
-
-/* The symbols of [t] that [want] accepts, in name order (hash tables have none). */
+/* The symbols of [t] that [want] accepts, in name order. */
 static void add_tab(CList *cl, const LspIndex *ix, const SymTab *t, bool (*want)(const Sym *)) {
   if (!t || !t->cap) return;
-  Sym **v = plat_xmalloc((t->count + 1) * sizeof *v);
-  uint32_t n = 0;
-  for (uint32_t i = 0; i < t->cap; i++)
-    if (t->slots[i] && t->slots[i]->name && (!want || want(t->slots[i]))) v[n++] = t->slots[i];
-  if (n) qsort(v, n, sizeof *v, symp_cmp);
-  for (uint32_t i = 0; i < n; i++) add_sym(cl, ix, v[i]);
-  free(v);
+  uint32_t n;
+  Sym *const *v = lsp_sorted_syms((LspIndex *)ix, t, &n);
+  if (!cl->plen) {
+    for (uint32_t i = 0; i < n && cl->n < MAX_ITEMS; i++)
+      if (!want || want(v[i])) add_sym(cl, ix, v[i]);
+    return;
+  }
+  /* a candidate starts with the typed word's first character (either case): the names
+   * starting with a byte are one run of the sorted array, found by binary search, so a
+   * module of 10,000 names costs a few probes, not a scan */
+  unsigned char c0 = (unsigned char)cl->prefix[0];
+  unsigned char firsts[2] = {c0, c0};
+  if (c0 >= 'a' && c0 <= 'z') firsts[1] = (unsigned char)(c0 - 32);
+  else if (c0 >= 'A' && c0 <= 'Z') firsts[1] = (unsigned char)(c0 + 32);
+  for (int k = 0; k < (firsts[1] != firsts[0] ? 2 : 1); k++) {
+    uint32_t lo = 0, hi = n;
+    while (lo < hi) {
+      uint32_t mid = lo + (hi - lo) / 2;
+      if ((unsigned char)v[mid]->name->s[0] < firsts[k]) lo = mid + 1;
+      else hi = mid;
+    }
+    for (uint32_t i = lo; i < n && (unsigned char)v[i]->name->s[0] == firsts[k] && cl->n < MAX_ITEMS; i++)
+      if (!want || want(v[i])) add_sym(cl, ix, v[i]);
+  }
 }
 
 static bool is_value(const Sym *s) {
@@ -558,7 +578,7 @@ LspCompletion *lsp_q_complete(const LspIndex *ix, uint32_t file, uint32_t off, A
   const char *text = sf->text;
   uint32_t ws = ident_start(text, off);
   *word_start = ws;
-  CList cl = {NULL, 0, 0, a, arena_strndup(a, text + ws, off - ws), off - ws};
+  CList cl = {NULL, 0, 0, NULL, 0, a, arena_strndup(a, text + ws, off - ws), off - ws};
   AstFile *af = NULL;
   Module *m = lsp_module_of_file(ix, file, &af);
 

@@ -245,7 +245,8 @@ static json_t *h_completion(LspServer *s, json_t *params, LspError *err) {
   arena_init(&a);
   uint32_t n, ws;
   LspCompletion *v = lsp_q_complete(c.ix, c.file, c.off, &a, &n, &ws);
-  if (n >= 1000) json_object_set_new(out, "isIncomplete", json_true());
+  if (n >= LSP_MAX_COMPLETIONS) json_object_set_new(out, "isIncomplete", json_true());
+  json_t *word = lsp_span_range(s, c.p, span_make(c.file, ws, c.off));
   for (uint32_t i = 0; i < n; i++) {
     const LspCompletion *it = &v[i];
     json_t *j = json_pack("{s:s, s:i}", "label", it->label, "kind", it->kind);
@@ -253,12 +254,12 @@ static json_t *h_completion(LspServer *s, json_t *params, LspError *err) {
     if (it->doc) json_object_set_new(j, "documentation", markdown(it->doc));
     if (it->sort) json_object_set_new(j, "sortText", json_string(it->sort));
     /* replace the word typed so far */
-    json_object_set_new(j, "textEdit", json_pack("{s:o, s:s}", "range",
-                                                 lsp_span_range(s, c.p, span_make(c.file, ws, c.off)),
-                                                 "newText", it->insert ? it->insert : it->label));
+    json_object_set_new(j, "textEdit", json_pack("{s:O, s:s}", "range", word, "newText",
+                                                 it->insert ? it->insert : it->label));
     json_object_set_new(j, "insertTextFormat", json_integer(it->snippet ? 2 : 1));
     json_array_append_new(items, j);
   }
+  json_decref(word);
   arena_free(&a);
   return out;
 }

@@ -413,8 +413,31 @@ LspIndex *lsp_index_new(Plat *p) {
   return ix;
 }
 
+static int symname_cmp(const void *x, const void *y) {
+  const Sym *a = *(Sym *const *)x, *b = *(Sym *const *)y;
+  return strcmp(a->name->s, b->name->s);
+}
+
+Sym *const *lsp_sorted_syms(LspIndex *ix, const SymTab *t, uint32_t *n) {
+  for (uint32_t i = 0; i < ix->nsorted; i++)
+    if (ix->sorted[i].tab == t) {
+      *n = ix->sorted[i].n;
+      return ix->sorted[i].syms;
+    }
+  Sym **v = arena_calloc(&ix->arena, t->count + 1, sizeof *v);
+  uint32_t k = 0;
+  for (uint32_t i = 0; i < t->cap; i++)
+    if (t->slots[i] && t->slots[i]->name && k < t->count) v[k++] = t->slots[i];
+  if (k) qsort(v, k, sizeof *v, symname_cmp);
+  ix->sorted = plat_xrealloc(ix->sorted, (ix->nsorted + 1) * sizeof *ix->sorted);
+  ix->sorted[ix->nsorted++] = (QSorted){t, v, k};
+  *n = k;
+  return v;
+}
+
 void lsp_index_free(LspIndex *ix) {
   if (!ix) return;
+  free(ix->sorted);
   free(ix->occs);
   free(ix->bydef);
   free(ix->hints);

@@ -89,6 +89,9 @@ enum {
   LSP_CK_ENUM_MEMBER = 20, LSP_CK_KEYWORD = 14, LSP_CK_CONSTANT = 21, LSP_CK_STRUCT = 22,
   LSP_CK_TYPE_PARAMETER = 25,
 };
+/* At most this many candidates (the first in scope order: locals, then the component, the
+ * module, built-ins); the client asks again as the word grows. */
+#define LSP_MAX_COMPLETIONS 200
 typedef struct LspCompletion {
   const char *label;
   int kind;                   /* LSP_CK_* */

@@ -20,8 +20,19 @@ struct LspIndex {
   uint32_t *bydef;                         /* occs indexes sorted by target, then place */
   QHint *hints; uint32_t nhints, caphints; /* sorted by (file, off) */
   Expr **calls; uint32_t ncalls, capcalls; /* every call, sorted by span */
+  struct QSorted *sorted; uint32_t nsorted;/* symbol tables sorted by name, made on use */
   Arena arena;
 };
+
+/* A symbol table's symbols in name order (hash tables have none), kept by the index. */
+typedef struct QSorted {
+  const SymTab *tab;
+  Sym **syms;
+  uint32_t n;
+} QSorted;
+
+/* The symbols of [t] sorted by name, made once per index; *n set. */
+Sym *const *lsp_sorted_syms(LspIndex *ix, const SymTab *t, uint32_t *n);
 
 /* The field [name] of a value of type [objty] (a resource's input, output or member, or a
  * record's field), its resource type in *owner (NULL for records); NULL if none. */
