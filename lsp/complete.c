@@ -451,6 +451,13 @@ static uint32_t ident_start(const char *text, uint32_t end) {
   return end;
 }
 
+/* The identifier before [at] on its line, blanks between: its end (and start in *start). */
+static uint32_t word_before(const char *text, uint32_t at, uint32_t *start) {
+  while (at > 0 && (text[at - 1] == ' ' || text[at - 1] == '\t')) at--;
+  *start = ident_start(text, at);
+  return at;
+}
+
 static const char *const decl_keywords[] = {
   "component", "fn", "import", "let", "moved", "output", "param", "policy", "resource", "test",
   "type", "use",
@@ -654,9 +661,7 @@ LspCompletion *lsp_q_complete(const LspIndex *ix, uint32_t file, uint32_t off, A
     scope_decl(&sc, d, off, 0);
     if (!sc.expect && pc == '=' && body.rt) {
       /* the field being typed: the name before the `=` */
-      uint32_t ne = pc_at;
-      while (ne > 0 && (text[ne - 1] == ' ' || text[ne - 1] == '\t')) ne--;
-      uint32_t ns = ident_start(text, ne);
+      uint32_t ns, ne = word_before(text, pc_at, &ns);
       if (ne > ns) {
         ResPart part;
         uint32_t idx;
@@ -689,9 +694,7 @@ LspCompletion *lsp_q_complete(const LspIndex *ix, uint32_t file, uint32_t off, A
   if (sc.expect && ty_is_error(sc.expect)) sc.expect = NULL;
   if (!sc.expect && pc == '=' && m) {
     /* `let t: Tier = |` that did not parse: the type named before the `=` */
-    uint32_t ne = pc_at;
-    while (ne > 0 && (text[ne - 1] == ' ' || text[ne - 1] == '\t')) ne--;
-    uint32_t ns = ident_start(text, ne), cat;
+    uint32_t ns, cat, ne = word_before(text, pc_at, &ns);
     if (ne > ns && prev_char(text, ns, &cat) == ':') {
       const Sym *ts = symtab_get(&m->scope, intern(&ix->plat->strs, text + ns, ne - ns));
       if (ts && ts->kind == SYM_TYPE) sc.expect = ts->type;
@@ -793,9 +796,7 @@ bool lsp_q_signature(const LspIndex *ix, uint32_t file, uint32_t off, Arena *a, 
       if (sf->text[i - 1] == '\n' && i < sf->len && ident_char((unsigned char)sf->text[i])) { from = i; break; }
   uint32_t paren, commas;
   if (!open_paren(sf->text, from, off, &paren, &commas)) return false;
-  uint32_t ne = paren;
-  while (ne > 0 && (sf->text[ne - 1] == ' ' || sf->text[ne - 1] == '\t')) ne--;
-  uint32_t ns = ident_start(sf->text, ne);
+  uint32_t ns, ne = word_before(sf->text, paren, &ns);
   if (ne == ns) return false;
   const Str *name = intern(&ix->plat->strs, sf->text + ns, ne - ns);
   const Sym *s = NULL;
