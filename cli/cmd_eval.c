@@ -60,13 +60,27 @@ typedef struct Printer {
   bool show_secrets;
   uint32_t unknowns, secrets;
   const Graph *g;
+  const char *waits[8];   /* what the unknowns wait for, first seen first */
+  uint32_t nwaits;
 } Printer;
 
 static void print_val(Printer *pr, SBuf *b, Val v, int depth) {
   if (val_is_secret(v) && !pr->show_secrets) { pr->secrets++; sb_adds(b, "\"[secret]\""); return; }
   if (depth > 200) { sb_adds(b, "\"...\""); return; }
   switch (v.tag) {
-  case VT_UNKNOWN: pr->unknowns++; sb_adds(b, "\"(known after deploy)\""); return;
+  case VT_UNKNOWN:
+    pr->unknowns++;
+    for (uint32_t i = 0; i < v.as.u->n && pr->nwaits < 8; i++) {
+      const VRef *r = &v.as.u->refs[i];
+      const char *addr = r->node < pr->g->nnodes ? pr->g->nodes[r->node].addr : "?";
+      char w[512];
+      snprintf(w, sizeof w, "%s%s%s", addr, r->attr ? "." : "", r->attr ? r->attr->s : "");
+      bool seen = false;
+      for (uint32_t k = 0; k < pr->nwaits; k++) seen |= strcmp(pr->waits[k], w) == 0;
+      if (!seen) pr->waits[pr->nwaits++] = arena_strdup(&pr->rt->arena, w);
+    }
+    sb_adds(b, "\"(known after deploy)\"");
+    return;
   case VT_RES: {
     const char *addr = v.node < pr->g->nnodes ? pr->g->nodes[v.node].addr : "?";
     Val s = val_cstr(pr->rt, addr);
@@ -253,14 +267,17 @@ int cmd_eval(int argc, char **argv) {
       fprintf(stderr, "platc eval: the expression has no value\n");
       status = 1;
     } else {
-      Printer pr = {vm_rt(vm), show_secrets, 0, 0, &g};
+      Printer pr = {vm_rt(vm), show_secrets, 0, 0, &g, {0}, 0};
       SBuf b;
       sb_init(&b, vm_rt(vm));
       print_val(&pr, &b, v, 0);
       fwrite(b.p, 1, b.len, stdout);
       fputc('\n', stdout);
-      if (pr.unknowns)
-        fprintf(stderr, "note: \"(known after deploy)\" marks values that providers set when they create resources\n");
+      if (pr.unknowns) {
+        fprintf(stderr, "note: \"(known after deploy)\" is a value providers set when they create resources; it waits for");
+        for (uint32_t i = 0; i < pr.nwaits; i++) fprintf(stderr, "%s %s", i ? "," : "", pr.waits[i]);
+        fputc('\n', stderr);
+      }
     }
   }
   graph_free(&g);

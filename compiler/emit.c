@@ -12,6 +12,7 @@
 #include "compiler/checker.h"
 #include "compiler/consteval.h"
 #include "compiler/emit.h"
+#include "stdlib/conform.h"
 #include "vm/srchash.h"
 
 /* growable malloc'd vector of fixed-size items */
@@ -607,6 +608,15 @@ static void emit_call(Em *e, Expr *x) {
   if (s && s->kind == SYM_BUILTIN && s->builtin) {
     for (uint32_t i = 0; i < n; i++) emit_expr(e, x->u.call.args[i]);
     at(e, x->span);
+    if (s->builtin->id == BI_jsondecode || s->builtin->id == BI_yamldecode) {
+      /* the type the context expects, described for sl_conform: one more argument */
+      const char *why = NULL;
+      const char *desc = x->ty ? sl_type_desc(e->a, x->ty, &why) : NULL;
+      if (desc) {
+        emit_const(e, const_str(e, desc, (uint32_t)strlen(desc)));
+        n++;
+      }
+    }
     op_start(e, OP_CALLB, n);
     put_u16(e->f, (uint32_t)s->builtin->id);
     put_u16(e->f, n);
@@ -763,7 +773,7 @@ static uint32_t check_fn(Em *e, const Type *ref, uint32_t *check) {
   uint32_t idx = fn_reserve(e);
   pmap_put(e->a, &e->checkmap, ref, (void *)(uintptr_t)(idx + 1));
   BcCheck ck = {0};
-  const char *tname = ty_show(&e->prog->types, ref);
+  const char *tname = ty_show(&e->prog->types, ref->u.ref.base ? ref->u.ref.base : ref);
   ck.type = str_c(e, tname);
   const char *pred = ref->u.ref.pred ? span_text(e, ref->u.ref.pred->span) : "";
   ck.pred = str_c(e, pred);
@@ -1176,6 +1186,9 @@ static void emit_decl(Em *e, Sym *s, bool in_comp) {
     bp.deflt = dv ? const_value(e, dv) : BC_NONE;
     bp.type = str_c(e, s->type ? ty_show(&e->prog->types, s->type) : "string");
     bp.loc = loc_of(e, s->span);
+    const char *why = NULL;
+    const char *desc = s->type ? sl_type_desc(e->a, s->type, &why) : NULL;
+    bp.desc = desc ? str_c(e, desc) : BC_NONE;
     VPUSH(e->params, bp);
     at(e, d->span);
     op32(e, OP_PARAM, e->params.n - 1);

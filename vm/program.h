@@ -149,6 +149,10 @@ typedef struct BcParam {
   uint32_t members;      /* a union's members: constant index of a BK_LIST of strings, or BC_NONE */
   uint32_t type;         /* string index: the type as written, for messages */
   uint32_t loc;
+  uint32_t desc;         /* string index: the type's descriptor (stdlib/conform.h), which a
+                            value given as JSON is converted to and checked against; BC_NONE:
+                            none (added after format 1's first commit: a reader of an older
+                            file sets BC_NONE) */
 } BcParam;
 
 /* A refinement checked at run time (CHECKR): "V is not a valid TYPE: `PRED` is false". */

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "stdlib/conform.h"
 #include "stdlib/stdlib.h"
 #include "vm/vm.h"
 
@@ -518,6 +519,11 @@ static Val param_value(Vm *vm, uint32_t p) {
       if (!j) rt_error(rt, "param '%s': the value is not valid JSON (%s)", name, je.text);
       v = json_to_val(rt, j, 0);
       json_decref(j);
+      if (bp->desc != BC_NONE && bp->desc < m->nstrs) {
+        char what[300];
+        snprintf(what, sizeof what, "param '%s'", name);
+        v = sl_conform(rt, what, v, m->strs[bp->desc].s, bp->secret);
+      }
       bool ok = true;
       switch (bp->kind) {
       case PK_STRING: ok = v.tag == VT_STR; break;

@@ -1,0 +1,49 @@
+#!/bin/sh
+# Golden tests of `platc eval` (docs/cli.md, docs/vm.md): values as JSON and runtime errors
+# with their exact file:line:col and Plat stack trace.
+# Usage: tests/run_eval.sh PLATC   (UPDATE=1 rewrites the .expected files; read them after)
+# Each case is tests/eval/NAME.args: one line of arguments given to `platc eval`, run from
+# tests/eval/ (so a module is named by a relative path such as mods/app).  Its stdout, then
+# its stderr, then a line `exit: N` must equal tests/eval/NAME.expected byte for byte.
+set -eu
+
+if [ $# -ne 1 ]; then
+  echo "usage: tests/run_eval.sh PLATC" >&2
+  exit 2
+fi
+case $1 in /*) PLATC=$1 ;; *) PLATC=$(pwd)/$1 ;; esac
+UPDATE=${UPDATE:-0}
+DIR=tests/eval
+pass=0
+fail=0
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/plat-eval.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT INT TERM
+
+for args in "$DIR"/*.args; do
+  [ -f "$args" ] || continue
+  name=${args##*/}
+  name=${name%.args}
+  exp="$DIR/$name.expected"
+  (
+    cd "$DIR"
+    # the arguments are shell words, as written on a command line
+    eval "set -- $(cat "$name.args")"
+    rc=0
+    NO_COLOR=1 "$PLATC" eval "$@" >"$tmp/out" 2>"$tmp/err" || rc=$?
+    cat "$tmp/out" "$tmp/err"
+    echo "exit: $rc"
+  ) >"$tmp/got" 2>&1
+  if [ "$UPDATE" = 1 ]; then
+    cp "$tmp/got" "$exp"
+    pass=$((pass + 1))
+  elif [ -f "$exp" ] && cmp -s "$tmp/got" "$exp"; then
+    pass=$((pass + 1))
+  else
+    echo "FAIL eval $name"
+    if [ -f "$exp" ]; then diff -u "$exp" "$tmp/got" | head -30; else echo "  (no $exp)"; fi
+    fail=$((fail + 1))
+  fi
+done
+echo "eval: $pass passed, $fail failed"
+[ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]
