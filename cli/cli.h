@@ -48,6 +48,11 @@ typedef struct CliProgram {
 int cli_load_program(const char *cmd, const char *const *paths, uint32_t n, CliProgram *out,
                      void (*prepare)(struct Plat *p, void *ud), void *ud);
 void cli_program_free(CliProgram *prog);
+/* `platc check --policies` (cli/policies.c): compile the checked, error-free [p], run it
+ * with params [cfg] ([ncfg]), print each policy result as a diagnostic-like line on stderr.
+ * Returns 1 when a deny rule fired or the run failed, else 0. */
+struct VmConfig;
+int cli_check_policies(struct Plat *p, const struct VmConfig *cfg, uint32_t ncfg, bool color);
 /* Does [path] name a .platb (by its extension)? */
 bool cli_is_platb(const char *path);
 

@@ -8,9 +8,10 @@
 
 #include "cli/cli.h"
 #include "compiler/compiler.h"
+#include "vm/vm.h"
 
 static const char *usage = "platc check [--format text|gcc|json|sarif] [--color auto|always|never] "
-                           "[--werror] [--max-errors N] [PATH...]";
+                           "[--werror] [--max-errors N] [--policies [-c NAME=VALUE]... [--config FILE.json]] [PATH...]";
 
 static void print_usage(FILE *out) {
   fputs("Usage: platc check [options] [PATH...]\n"
@@ -25,6 +26,10 @@ static void print_usage(FILE *out) {
         "                       terminal, and never when NO_COLOR is set\n"
         "      --werror         treat warnings as errors\n"
         "      --max-errors N   stop after N errors (0, the default, means no limit)\n"
+        "      --policies       also run the program and its policies; deny rules are errors,\n"
+        "                       warn rules warnings (the program must check without errors)\n"
+        "  -c NAME=VALUE        with --policies: a value for the top-level param NAME\n"
+        "      --config FILE    with --policies: param values from a JSON object\n"
         "  -h, --help           show this help\n"
         "\n"
         "Text diagnostics and the summary go to stderr; gcc, json and sarif go to stdout.\n"
@@ -34,7 +39,8 @@ static void print_usage(FILE *out) {
         out);
 }
 
-static const char *const options[] = {"--format", "--color", "--werror", "--max-errors", "--help"};
+static const char *const options[] = {"--format", "--color", "--werror", "--max-errors", "--help",
+                                      "--policies", "--config"};
 
 static const char *const formats[] = {"text", "gcc", "json", "sarif"};
 static const char *const colors[] = {"auto", "always", "never"};
@@ -148,7 +154,9 @@ static void drop_repeats(Plat *p) {
 
 int cmd_check(int argc, char **argv) {
   int format = 0, color = 0;
-  bool werror = false;
+  bool werror = false, policies = false;
+  VmConfig *cfg = NULL;
+  uint32_t ncfg = 0;
   unsigned long max_errors = 0;
   const char **paths = plat_xmalloc(((size_t)argc + 1) * sizeof *paths);
   uint32_t npaths = 0;
@@ -160,6 +168,21 @@ int cmd_check(int argc, char **argv) {
     if (strcmp(a, "--") == 0) { opts = false; continue; }
     if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) { print_usage(stdout); rc = 0; goto done; }
     if (strcmp(a, "--werror") == 0) { werror = true; continue; }
+    if (strcmp(a, "--policies") == 0) { policies = true; continue; }
+    if (strcmp(a, "-c") == 0 || strcmp(a, "--config") == 0) {
+      if (i + 1 >= argc) { cli_usage_error("check", usage, "option '%s' needs a value", a); goto done; }
+      const char *v = argv[++i];
+      char err[600];
+      if (a[1] == 'c' && !vm_config_arg(v, &cfg, &ncfg)) {
+        cli_usage_error("check", usage, "-c needs NAME=VALUE, not '%s'", v);
+        goto done;
+      }
+      if (a[1] == '-' && !vm_config_load(v, &cfg, &ncfg, err, sizeof err)) {
+        fprintf(stderr, "platc check: %s\n", err);
+        goto done;
+      }
+      continue;
+    }
     /* options with a value: --opt VALUE or --opt=VALUE */
     const char *eq = strchr(a, '=');
     size_t nlen = eq ? (size_t)(eq - a) : strlen(a);
@@ -167,7 +190,7 @@ int cmd_check(int argc, char **argv) {
     static const char *const valued[] = {"--format", "--color", "--max-errors"};
     for (size_t k = 0; k < 3; k++)
       if (strlen(valued[k]) == nlen && strncmp(a, valued[k], nlen) == 0) name = valued[k];
-    if (!name) { cli_unknown_option("check", usage, a, options, 5); goto done; }
+    if (!name) { cli_unknown_option("check", usage, a, options, 7); goto done; }
     const char *v = eq ? eq + 1 : i + 1 < argc ? argv[++i] : NULL;
     if (!v) { cli_usage_error("check", usage, "option '%s' needs a value", name); goto done; }
     if (strcmp(name, "--format") == 0) {
@@ -212,8 +235,10 @@ int cmd_check(int argc, char **argv) {
   for (uint32_t i = 0; i < p->diags.n; i++)
     if (p->diags.items[i]->code == DIAG_E0505) io_error = true;
   rc = io_error ? 2 : p->diags.nerrors ? 1 : 0;
+  if (rc == 0 && policies) rc = cli_check_policies(p, cfg, ncfg, col);
   plat_free(p);
 done:
+  vm_config_free(cfg, ncfg);
   free(paths);
   return rc;
 }
