@@ -1,8 +1,10 @@
 #!/bin/sh
-# Golden tests of `platc eval` (docs/cli.md, docs/vm.md): values as JSON and runtime errors
-# with their exact file:line:col and Plat stack trace.
+# Golden tests of what the VM prints (docs/cli.md, docs/vm.md): `platc eval` values as JSON,
+# runtime errors with their exact file:line:col and Plat stack trace, `platc check
+# --policies` results.
 # Usage: tests/run_eval.sh PLATC   (UPDATE=1 rewrites the .expected files; read them after)
-# Each case is tests/eval/NAME.args: one line of arguments given to `platc eval`, run from
+# Each case is tests/eval/NAME.args: one line of arguments given to platc (the command
+# first: `eval -e '1 + 2'`, `check --policies mods/policies`), run from
 # tests/eval/ (so a module is named by a relative path such as mods/app).  Its stdout, then
 # its stderr, then a line `exit: N` must equal tests/eval/NAME.expected byte for byte.
 set -eu
@@ -30,7 +32,7 @@ for args in "$DIR"/*.args; do
     # the arguments are shell words, as written on a command line
     eval "set -- $(cat "$name.args")"
     rc=0
-    NO_COLOR=1 "$PLATC" eval "$@" >"$tmp/out" 2>"$tmp/err" || rc=$?
+    NO_COLOR=1 "$PLATC" "$@" >"$tmp/out" 2>"$tmp/err" || rc=$?
     cat "$tmp/out" "$tmp/err"
     echo "exit: $rc"
   ) >"$tmp/got" 2>&1
