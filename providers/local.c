@@ -341,18 +341,26 @@ static ProvStatus file_write(const Local *L, const json_t *in, ProvRes *res, boo
   return res->status;
 }
 
-static ProvStatus file_read(const Local *L, const ProvReq *req, ProvRes *res) {
-  /* by id alone (import) the id is the path */
+/* The relative path a read or delete is about: the `path` input, or else the id (which is
+ * the path: import knows only the id).  NULL when neither makes a path, with res failed. */
+static char *target(const Local *L, const ProvReq *req, ProvRes *res) {
   json_t *jp = json_object_get(req->inputs, "path");
-  json_t *idp = json_string(req->id);
+  json_t *idp = jp ? NULL : json_string(req->id ? req->id : "");
   char *why = NULL;
   char *rel = norm_path(L, jp ? jp : idp, &why);
   json_decref(idp);
   if (!rel) {
     prov_fail(res, PROV_ERROR, "%s", why);
     free(why);
-    return res->status;
   }
+  return rel;
+}
+
+static ProvStatus file_read(const Local *L, const ProvReq *req, ProvRes *res) {
+  json_t *jp = json_object_get(req->inputs, "path");
+  char *why = NULL;
+  char *rel = target(L, req, res);
+  if (!rel) return res->status;
   char *abs = abs_path(L, rel);
   char *data = NULL;
   size_t len = 0;
@@ -385,15 +393,8 @@ static ProvStatus file_read(const Local *L, const ProvReq *req, ProvRes *res) {
 
 static ProvStatus file_delete(const Local *L, const ProvReq *req, ProvRes *res) {
   char *why = NULL;
-  json_t *idp = json_string(req->id);
-  json_t *jp = json_object_get(req->inputs, "path");
-  char *rel = norm_path(L, jp ? jp : idp, &why);
-  json_decref(idp);
-  if (!rel) {
-    prov_fail(res, PROV_ERROR, "%s", why);
-    free(why);
-    return res->status;
-  }
+  char *rel = target(L, req, res);
+  if (!rel) return res->status;
   char *abs = abs_path(L, rel);
   struct stat st;
   if (lstat(abs, &st) != 0) {
@@ -440,16 +441,10 @@ static ProvStatus dir_make(const Local *L, const json_t *in, ProvRes *res, bool 
 }
 
 static ProvStatus dir_read(const Local *L, const ProvReq *req, ProvRes *res) {
-  char *why = NULL;
-  json_t *idp = json_string(req->id);
   json_t *jp = json_object_get(req->inputs, "path");
-  char *rel = norm_path(L, jp ? jp : idp, &why);
-  json_decref(idp);
-  if (!rel) {
-    prov_fail(res, PROV_ERROR, "%s", why);
-    free(why);
-    return res->status;
-  }
+  char *why = NULL;
+  char *rel = target(L, req, res);
+  if (!rel) return res->status;
   char *abs = abs_path(L, rel);
   struct stat st;
   int ps = parent_state(L, abs, &why);
@@ -473,16 +468,8 @@ static ProvStatus dir_read(const Local *L, const ProvReq *req, ProvRes *res) {
 }
 
 static ProvStatus dir_delete(const Local *L, const ProvReq *req, ProvRes *res) {
-  char *why = NULL;
-  json_t *idp = json_string(req->id);
-  json_t *jp = json_object_get(req->inputs, "path");
-  char *rel = norm_path(L, jp ? jp : idp, &why);
-  json_decref(idp);
-  if (!rel) {
-    prov_fail(res, PROV_ERROR, "%s", why);
-    free(why);
-    return res->status;
-  }
+  char *rel = target(L, req, res);
+  if (!rel) return res->status;
   char *abs = abs_path(L, rel);
   struct stat st;
   if (lstat(abs, &st) != 0) {

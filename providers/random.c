@@ -117,33 +117,42 @@ static void check_inputs(const char *type, const json_t *in, json_t *problems) {
 }
 
 /* ---- making values -------------------------------------------------------------------- */
-static ProvStatus make_id(const json_t *in, ProvRes *res) {
-  json_int_t n = 0;
-  get_int(in, "bytes", &n);
-  unsigned char buf[RANDOM_MAX_BYTES];
-  if (!rand_fill(buf, (size_t)n)) return prov_fail(res, PROV_ERROR, "RAND_bytes failed");
-  char *hex = plat_xmalloc((size_t)n * 2 + 1);
-  for (json_int_t i = 0; i < n; i++) snprintf(hex + 2 * i, 3, "%02x", buf[i]);
+static const char *sget(const json_t *o, const char *k) {
+  const char *v = json_string_value(json_object_get(o, k));
+  return v ? v : "";
+}
+
+/* An Id's outputs from its [n] bytes: hex, unpadded base64url, decimal; NULL on OOM. */
+static json_t *id_outputs(const unsigned char *buf, size_t n) {
+  char *hex = plat_xmalloc(n * 2 + 1);
+  for (size_t i = 0; i < n; i++) snprintf(hex + 2 * i, 3, "%02x", buf[i]);
+  hex[2 * n] = '\0';
   /* base64url without padding: EVP's standard alphabet, two letters swapped, '=' cut */
-  char *b64 = plat_xmalloc(((size_t)n + 2) / 3 * 4 + 1);
+  char *b64 = plat_xmalloc((n + 2) / 3 * 4 + 1);
   int bl = EVP_EncodeBlock((unsigned char *)b64, buf, (int)n);
   while (bl > 0 && b64[bl - 1] == '=') bl--;
   b64[bl] = '\0';
   for (int i = 0; i < bl; i++) b64[i] = b64[i] == '+' ? '-' : b64[i] == '/' ? '_' : b64[i];
   BIGNUM *bn = BN_bin2bn(buf, (int)n, NULL);
   char *dec = bn ? BN_bn2dec(bn) : NULL;
-  if (dec) {
-    res->outputs = json_pack("{s:s,s:s,s:s}", "hex", hex, "b64_url", b64, "dec", dec);
-    res->id = plat_xstrdup(hex);
-  } else {
-    prov_fail(res, PROV_ERROR, "out of memory converting to decimal");
-  }
+  json_t *out = dec ? json_pack("{s:s,s:s,s:s}", "hex", hex, "b64_url", b64, "dec", dec) : NULL;
   OPENSSL_free(dec);
   BN_free(bn);
-  OPENSSL_cleanse(buf, sizeof buf);
   free(hex);
   free(b64);
-  return res->status;
+  return out;
+}
+
+static ProvStatus make_id(const json_t *in, ProvRes *res) {
+  json_int_t n = 0;
+  get_int(in, "bytes", &n);
+  unsigned char buf[RANDOM_MAX_BYTES];
+  if (!rand_fill(buf, (size_t)n)) return prov_fail(res, PROV_ERROR, "RAND_bytes failed");
+  res->outputs = id_outputs(buf, (size_t)n);
+  OPENSSL_cleanse(buf, sizeof buf);
+  if (!res->outputs) return prov_fail(res, PROV_ERROR, "out of memory converting to decimal");
+  res->id = plat_xstrdup(sget(res->outputs, "hex"));
+  return PROV_OK;
 }
 
 static ProvStatus make_integer(const json_t *in, ProvRes *res) {
@@ -249,21 +258,10 @@ static ProvStatus import_value(const char *type, const char *id, ProvRes *res) {
       sscanf(id + 2 * i, "%2x", &v);
       buf[i] = (unsigned char)v;
     }
-    char *b64 = plat_xmalloc((n + 2) / 3 * 4 + 1);
-    int bl = EVP_EncodeBlock((unsigned char *)b64, buf, (int)n);
-    while (bl > 0 && b64[bl - 1] == '=') bl--;
-    b64[bl] = '\0';
-    for (int i = 0; i < bl; i++) b64[i] = b64[i] == '+' ? '-' : b64[i] == '/' ? '_' : b64[i];
-    BIGNUM *bn = BN_bin2bn(buf, (int)n, NULL);
-    char *dec = bn ? BN_bn2dec(bn) : NULL;
-    if (dec) {
-      res->inputs = json_pack("{s:I,s:{}}", "bytes", (json_int_t)n, "keepers");
-      res->outputs = json_pack("{s:s,s:s,s:s}", "hex", id, "b64_url", b64, "dec", dec);
-    }
-    OPENSSL_free(dec);
-    BN_free(bn);
-    free(b64);
-    return dec ? PROV_OK : prov_fail(res, PROV_ERROR, "out of memory");
+    res->outputs = id_outputs(buf, n);
+    if (!res->outputs) return prov_fail(res, PROV_ERROR, "out of memory");
+    res->inputs = json_pack("{s:I,s:{}}", "bytes", (json_int_t)n, "keepers");
+    return PROV_OK;
   }
   if (strcmp(type, "Integer") == 0) {
     int64_t r, lo, hi;

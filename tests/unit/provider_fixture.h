@@ -125,4 +125,33 @@ static inline const char *sget(const json_t *obj, const char *key) {
   return s ? s : "";
 }
 
+/* cmocka setup and teardown of one built-in provider over a fresh project folder. */
+typedef struct ProvFix {
+  char *root;
+  ProvRegistry *reg;
+  Provider *p;
+} ProvFix;
+
+static inline int prov_fix_setup(void **state, const char *name) {
+  ProvFix *f = calloc(1, sizeof *f);
+  f->root = make_root();
+  ProvConfig cfg = {.project_root = f->root, .search_path = ""};
+  f->reg = prov_registry_new(&cfg);
+  char *err = NULL;
+  f->p = prov_open(f->reg, name, NULL, &err);
+  if (!f->p) fprintf(stderr, "%s\n", err);
+  free(err);
+  *state = f;
+  return f->p ? 0 : -1;
+}
+
+static inline int prov_fix_teardown(void **state) {
+  ProvFix *f = *state;
+  prov_registry_free(f->reg);
+  rm_rf(f->root);
+  free(f->root);
+  free(f);
+  return 0;
+}
+
 #endif

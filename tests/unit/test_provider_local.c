@@ -17,35 +17,10 @@
 
 #include "tests/unit/provider_fixture.h"
 
-typedef struct Fix {
-  char *root;
-  ProvRegistry *reg;
-  Provider *p;
-} Fix;
+typedef ProvFix Fix;
 
-static int setup(void **state) {
-  Fix *f = calloc(1, sizeof *f);
-  f->root = make_root();
-  ProvConfig cfg = {.project_root = f->root, .search_path = ""};
-  f->reg = prov_registry_new(&cfg);
-  char *err = NULL;
-  f->p = prov_open(f->reg, "local", NULL, &err);
-  if (!f->p) {
-    fprintf(stderr, "%s\n", err);
-    return -1;
-  }
-  *state = f;
-  return 0;
-}
-
-static int teardown(void **state) {
-  Fix *f = *state;
-  prov_registry_free(f->reg);
-  rm_rf(f->root);
-  free(f->root);
-  free(f);
-  return 0;
-}
+static int setup(void **state) { return prov_fix_setup(state, "local"); }
+static int teardown(void **state) { return prov_fix_teardown(state); }
 
 static json_t *file_in(const char *path, const char *content, const char *mode) {
   json_t *o = json_pack("{s:s}", "path", path);

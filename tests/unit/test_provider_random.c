@@ -15,31 +15,10 @@
 
 #include "tests/unit/provider_fixture.h"
 
-typedef struct Fix {
-  char *root;
-  ProvRegistry *reg;
-  Provider *p;
-} Fix;
+typedef ProvFix Fix;
 
-static int setup(void **state) {
-  Fix *f = calloc(1, sizeof *f);
-  f->root = make_root();
-  ProvConfig cfg = {.project_root = f->root, .search_path = ""};
-  f->reg = prov_registry_new(&cfg);
-  char *err = NULL;
-  f->p = prov_open(f->reg, "random", NULL, &err);
-  *state = f;
-  return f->p ? 0 : -1;
-}
-
-static int teardown(void **state) {
-  Fix *f = *state;
-  prov_registry_free(f->reg);
-  rm_rf(f->root);
-  free(f->root);
-  free(f);
-  return 0;
-}
+static int setup(void **state) { return prov_fix_setup(state, "random"); }
+static int teardown(void **state) { return prov_fix_teardown(state); }
 
 static void test_id(void **state) {
   Fix *f = *state;
