@@ -391,29 +391,6 @@ static ProvStatus file_read(const Local *L, const ProvReq *req, ProvRes *res) {
   return res->status;
 }
 
-static ProvStatus file_delete(const Local *L, const ProvReq *req, ProvRes *res) {
-  char *why = NULL;
-  char *rel = target(L, req, res);
-  if (!rel) return res->status;
-  char *abs = abs_path(L, rel);
-  struct stat st;
-  if (lstat(abs, &st) != 0) {
-    if (errno != ENOENT && errno != ENOTDIR)
-      prov_fail(res, PROV_ERROR, "cannot delete '%s': %s", rel, strerror(errno));
-  } else if (!S_ISREG(st.st_mode)) {
-    prov_fail(res, PROV_ERROR, "'%s' is no longer a regular file; left alone", rel);
-  } else if (parent_state(L, abs, &why) < 0) {
-    prov_fail(res, PROV_ERROR, "%s", why);
-  } else if (unlink(abs) != 0 && errno != ENOENT) {
-    prov_fail(res, PROV_ERROR, "cannot delete '%s': %s", rel, strerror(errno));
-  } else {
-    fsync_dir(abs);
-  }
-  free(why);
-  free(abs);
-  free(rel);
-  return res->status;
-}
 
 /* Directory: made with its parents; mode set exactly (the umask does not apply). */
 static ProvStatus dir_make(const Local *L, const json_t *in, ProvRes *res, bool set_id) {
@@ -467,7 +444,10 @@ static ProvStatus dir_read(const Local *L, const ProvReq *req, ProvRes *res) {
   return res->status;
 }
 
-static ProvStatus dir_delete(const Local *L, const ProvReq *req, ProvRes *res) {
+/* Delete a File (a regular file) or a Directory (only when empty): gone already is done;
+ * anything else at the path is not this resource and is left alone. */
+static ProvStatus local_delete(const Local *L, const ProvReq *req, bool dir, ProvRes *res) {
+  char *why = NULL;
   char *rel = target(L, req, res);
   if (!rel) return res->status;
   char *abs = abs_path(L, rel);
@@ -475,9 +455,14 @@ static ProvStatus dir_delete(const Local *L, const ProvReq *req, ProvRes *res) {
   if (lstat(abs, &st) != 0) {
     if (errno != ENOENT && errno != ENOTDIR)
       prov_fail(res, PROV_ERROR, "cannot delete '%s': %s", rel, strerror(errno));
-  } else if (!S_ISDIR(st.st_mode)) {
-    prov_fail(res, PROV_ERROR, "'%s' is no longer a folder; left alone", rel);
-  } else if (rmdir(abs) != 0) {
+  } else if (dir ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode)) {
+    prov_fail(res, PROV_ERROR, "'%s' is no longer a %s; left alone", rel,
+              dir ? "folder" : "regular file");
+  } else if (parent_state(L, abs, &why) < 0) {
+    prov_fail(res, PROV_ERROR, "%s", why);
+  } else if (!dir && unlink(abs) != 0 && errno != ENOENT) {
+    prov_fail(res, PROV_ERROR, "cannot delete '%s': %s", rel, strerror(errno));
+  } else if (dir && rmdir(abs) != 0) {
     /* files platc does not manage may be in it: never removed behind the user's back */
     prov_fail(res, PROV_ERROR, errno == ENOTEMPTY || errno == EEXIST
                                    ? "cannot delete folder '%s': it is not empty (a folder "
@@ -487,6 +472,7 @@ static ProvStatus dir_delete(const Local *L, const ProvReq *req, ProvRes *res) {
   } else {
     fsync_dir(abs);
   }
+  free(why);
   free(abs);
   free(rel);
   return res->status;
@@ -520,7 +506,7 @@ static ProvStatus local_call(void *self, ProvOp op, const ProvReq *req, ProvRes 
   case PROV_UPDATE: return dir ? dir_make(L, req->new_inputs, res, false)
                                : file_write(L, req->new_inputs, res, false);
   case PROV_READ: return dir ? dir_read(L, req, res) : file_read(L, req, res);
-  case PROV_DELETE: return dir ? dir_delete(L, req, res) : file_delete(L, req, res);
+  case PROV_DELETE: return local_delete(L, req, dir, res);
   default: return prov_fail(res, PROV_ERROR, "unknown operation");
   }
 }
