@@ -646,7 +646,7 @@ bool apply_plan(const Plan *plan, const Graph *g, State *st, ProvRegistry *reg,
     }
     if (need) {
       char err[600] = "";
-      const Graph *g2 = opt->reeval ? opt->reeval(opt->ud, st, err, sizeof err) : NULL;
+      const Graph *g2 = opt->reeval ? opt->reeval(opt->reeval_ud, st, err, sizeof err) : NULL;
       for (uint32_t i = 0; i < x.nsteps; i++) {
         Step *s = &x.steps[i];
         if (s->state != SS_READY || !s->unknown)

@@ -46,6 +46,7 @@ typedef struct ApplyOptions {
    * a finished graph (owned by the callee, valid until the next call), or NULL with a
    * message.  NULL callback: such inputs cannot be resolved (an error per resource). */
   const Graph *(*reeval)(void *ud, const State *st, char *err, size_t errlen);
+  void *reeval_ud;
   /* Progress, called on the calling thread, in the order things happen. */
   void (*on_event)(void *ud, const ApplyEvent *e);
   void *ud;

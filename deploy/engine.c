@@ -1,0 +1,459 @@
+/* The deploy engine (see engine.h): one locked run on one stack. */
+#include "deploy/engine.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compiler/arena.h"
+#include "deploy/values.h"
+
+/* Planning stops growing the set of changing resources after this many rounds (it only
+ * grows, so it ends anyway; this bounds the work on a long chain). */
+#define PLAN_MAX_ROUNDS 16
+
+static bool in_strs(char *const *v, uint32_t n, const char *s) {
+  for (uint32_t i = 0; i < n; i++)
+    if (strcmp(v[i], s) == 0)
+      return true;
+  return false;
+}
+
+static void free_strs(char **v, uint32_t n) {
+  for (uint32_t i = 0; i < n; i++)
+    free(v[i]);
+  free(v);
+}
+
+/* The VM's oracle: an output of a resource the state knows, unless it is about to change. */
+static bool known_output(void *ud, Rt *rt, const char *addr, const char *prop, Val *out) {
+  Engine *e = ud;
+  if (in_strs(e->changing, e->nchanging, addr))
+    return false;
+  StateRes *r = state_find(&e->st, addr);
+  if (!r || r->sealed)
+    return false;
+  json_t *v = json_object_get(r->outputs, prop);
+  if (!v)
+    return false;
+  *out = dv_from_json(rt, v);
+  char path[512];
+  snprintf(path, sizeof path, "outputs.%s", prop);
+  if (state_res_is_secret(r, path))
+    *out = val_mark_secret(*out);
+  return true;
+}
+
+static void build_vmcfg(Engine *e) {
+  uint32_t n = (uint32_t)json_object_size(e->config.values) + e->opt.noverrides;
+  e->vmcfg = plat_xcalloc(n ? n : 1, sizeof *e->vmcfg);
+  const char *k;
+  json_t *v;
+  json_object_foreach(e->config.values, k, v) {
+    bool overridden = false;
+    for (uint32_t i = 0; i < e->opt.noverrides && !overridden; i++)
+      overridden = strcmp(e->opt.overrides[i].name, k) == 0;
+    const char *text = json_string_value(json_object_get(v, "value"));
+    if (overridden || !text)
+      continue;
+    e->vmcfg[e->nvmcfg].name = k;
+    e->vmcfg[e->nvmcfg].text = text;
+    e->nvmcfg++;
+  }
+  for (uint32_t i = 0; i < e->opt.noverrides; i++)
+    e->vmcfg[e->nvmcfg++] = e->opt.overrides[i];
+}
+
+bool engine_open(Engine *e, const BcModule *mod, const EngineOptions *opt, char *err,
+                 size_t errlen) {
+  memset(e, 0, sizeof *e);
+  e->opt = *opt;
+  e->mod = mod;
+  e->lock.fd = -1;
+  if (!stack_open(&e->stack, opt->root, opt->stack, false, err, errlen))
+    return false;
+  if (!lock_acquire(&e->lock, e->stack.lock_path, opt->operation ? opt->operation : "run",
+                    e->warning, sizeof e->warning, err, errlen))
+    goto fail;
+  if (!stack_key(&e->stack, &e->key, err, errlen))
+    goto fail;
+  e->have_key = true;
+  if (!config_load(&e->stack, &e->key, &e->config, err, errlen))
+    goto fail;
+  build_vmcfg(e);
+  bool exists;
+  if (!state_load(&e->st, e->stack.state_path, e->stack.name, &e->key, &exists, err, errlen))
+    goto fail;
+  ProvConfig pc = { 0 };
+  if (opt->providers)
+    pc = *opt->providers;
+  /* Providers resolve relative paths against the project folder, as an absolute path so
+     that nothing depends on the process's current folder. */
+  char *absroot = realpath(opt->root, NULL);
+  if (!pc.project_root)
+    pc.project_root = absroot ? absroot : opt->root;
+  e->reg = prov_registry_new(&pc);
+  free(absroot);
+  /* A journal left by a run that did not finish: fold it in before anything else. */
+  if (!apply_recover(&e->st, e->reg, &e->key, e->stack.journal_path, e->stack.state_path,
+                     &e->recovered, err, errlen))
+    goto fail;
+  if (e->recovered && !e->warning[0])
+    snprintf(e->warning, sizeof e->warning, "the last run on stack '%s' did not finish: %u "
+             "journal entries were reconciled with what exists", e->stack.name, e->recovered);
+  return true;
+fail:
+  engine_close(e);
+  return false;
+}
+
+static void drop_eval(Vm **vm, Graph *g, bool *have) {
+  if (*have)
+    graph_free(g);
+  *have = false;
+  if (*vm)
+    vm_free(*vm);
+  *vm = NULL;
+}
+
+void engine_close(Engine *e) {
+  drop_eval(&e->vm, &e->g, &e->have_graph);
+  if (e->reg)
+    prov_registry_free(e->reg);
+  e->reg = NULL;
+  state_free(&e->st);
+  if (e->config.values)
+    config_free(&e->config);
+  free(e->vmcfg);
+  e->vmcfg = NULL;
+  free_strs(e->changing, e->nchanging);
+  e->changing = NULL;
+  e->nchanging = 0;
+  if (e->lock.fd >= 0)
+    lock_release(&e->lock);
+  crypt_wipe(&e->key, sizeof e->key);
+  stack_free(&e->stack);
+}
+
+static bool eval_into(Engine *e, Vm **vm, Graph *g, bool *have, VmError *verr) {
+  drop_eval(vm, g, have);
+  VmOptions o = { 0 };
+  if (e->opt.vm)
+    o = *e->opt.vm;
+  o.config = e->vmcfg;
+  o.nconfig = e->nvmcfg;
+  o.known_output = known_output;
+  o.ud = e;
+  *vm = vm_new(e->mod, &o);
+  graph_init(g, vm_rt(*vm));
+  *have = true;
+  return vm_run(*vm, g, verr);
+}
+
+bool engine_eval(Engine *e) {
+  e->vm_failed = !eval_into(e, &e->vm, &e->g, &e->have_graph, &e->verr);
+  return !e->vm_failed;
+}
+
+static void plan_fail(Plan *out, const Engine *e, const char *what) {
+  memset(out, 0, sizeof *out);
+  out->stack = plat_xstrdup(e->stack.name);
+  out->lineage = plat_xstrdup(e->st.lineage);
+  out->serial = e->st.serial;
+  out->errors = plat_xmalloc(sizeof *out->errors);
+  out->errors[0] = plat_xstrdup(what);
+  out->nerrors = 1;
+}
+
+bool engine_plan(Engine *e, const PlanOptions *popt, bool destroy, Plan *out) {
+  free_strs(e->changing, e->nchanging);
+  e->changing = NULL;
+  e->nchanging = 0;
+  if (!e->mod) {
+    plan_fail(out, e, "no program to plan");
+    return false;
+  }
+  for (int round = 0;; round++) {
+    if (!engine_eval(e)) {
+      char msg[RT_ERRMAX + 300];
+      snprintf(msg, sizeof msg, "%s%s%s", e->verr.loc, e->verr.loc[0] ? ": " : "", e->verr.msg);
+      plan_fail(out, e, msg);
+      return false;
+    }
+    if (destroy) {
+      Graph empty;
+      graph_init(&empty, vm_rt(e->vm));
+      empty.source_hash = e->g.source_hash;
+      bool ok = plan_make(&empty, &e->st, e->reg, popt, out);
+      graph_free(&empty);
+      for (uint32_t i = 0; i < out->nitems; i++) {
+        uint32_t n = graph_find(&e->g, out->items[i].address);
+        if (n != GN_NONE && e->g.nodes[n].protect) {
+          char *m = plat_xmalloc(strlen(out->items[i].address) + 120);
+          sprintf(m, "%s is protected (@protect) and would be destroyed; remove @protect "
+                  "first if that is what you want", out->items[i].address);
+          out->errors = plat_xrealloc(out->errors, (out->nerrors + 1) * sizeof *out->errors);
+          out->errors[out->nerrors++] = m;
+          ok = false;
+        }
+      }
+      return ok;
+    }
+    bool ok = plan_make(&e->g, &e->st, e->reg, popt, out);
+    /* Resources about to be updated or replaced: what reads their outputs waits for them. */
+    bool grew = false;
+    for (uint32_t i = 0; i < out->nitems; i++) {
+      const PlanItem *it = &out->items[i];
+      if ((it->action == PA_UPDATE || it->action == PA_REPLACE) &&
+          !in_strs(e->changing, e->nchanging, it->address)) {
+        e->changing = plat_xrealloc(e->changing, (e->nchanging + 1) * sizeof *e->changing);
+        e->changing[e->nchanging++] = plat_xstrdup(it->address);
+        grew = true;
+      }
+    }
+    if (!grew || round >= PLAN_MAX_ROUNDS)
+      return ok;
+    plan_free(out);
+  }
+}
+
+/* The re-evaluation apply asks for: a second VM and graph, so the plan's graph stays valid. */
+typedef struct Reeval {
+  Engine *e;
+  Vm *vm;
+  Graph g;
+  bool have;
+  VmError verr;
+} Reeval;
+
+static const Graph *reeval(void *ud, const State *st, char *err, size_t errlen) {
+  Reeval *r = ud;
+  (void)st;   /* the engine's own state: apply updates it in place */
+  free_strs(r->e->changing, r->e->nchanging);
+  r->e->changing = NULL;
+  r->e->nchanging = 0;
+  if (!eval_into(r->e, &r->vm, &r->g, &r->have, &r->verr)) {
+    snprintf(err, errlen, "%s%s%s", r->verr.loc, r->verr.loc[0] ? ": " : "", r->verr.msg);
+    return NULL;
+  }
+  return &r->g;
+}
+
+/* The root outputs of [g] into the state (deploy-time ones that are still unknown are
+ * left out). */
+static void store_outputs(State *st, const Graph *g) {
+  json_decref(st->outputs);
+  st->outputs = json_object();
+  free_strs(st->secret_outputs, st->nsecret_outputs);
+  st->secret_outputs = NULL;
+  st->nsecret_outputs = 0;
+  if (g->outputs.tag != VT_MAP)
+    return;
+  const VMap *m = g->outputs.as.m;
+  for (uint32_t i = 0; i < m->n; i++) {
+    bool unknown = false;
+    json_t *j = dv_to_json(m->e[i].val, &unknown);
+    if (unknown) {
+      json_decref(j);
+      continue;
+    }
+    json_object_set_new(st->outputs, m->e[i].key->s, j);
+    if (val_has_secret(m->e[i].val)) {
+      st->secret_outputs = plat_xrealloc(st->secret_outputs,
+                                         (st->nsecret_outputs + 1) * sizeof *st->secret_outputs);
+      st->secret_outputs[st->nsecret_outputs++] = plat_xstrdup(m->e[i].key->s);
+    }
+  }
+}
+
+bool engine_apply(Engine *e, const Plan *plan, const ApplyOptions *aopt, ApplyResult *out) {
+  Journal j;
+  char err[600];
+  if (!journal_open(&j, e->stack.journal_path, 0, err, sizeof err)) {
+    memset(out, 0, sizeof *out);
+    out->error = plat_xstrdup(err);
+    return false;
+  }
+  Reeval re;
+  memset(&re, 0, sizeof re);
+  re.e = e;
+  ApplyOptions o = *aopt;
+  o.key = &e->key;
+  o.state_path = e->stack.state_path;
+  o.journal = &j;
+  o.reeval = reeval;
+  o.reeval_ud = &re;
+  bool ok = apply_plan(plan, &e->g, &e->st, e->reg, &o, out);
+  journal_close(&j);
+  drop_eval(&re.vm, &re.g, &re.have);
+  /* The outputs, now that everything the program reads exists. */
+  free_strs(e->changing, e->nchanging);
+  e->changing = NULL;
+  e->nchanging = 0;
+  Vm *vm = NULL;
+  Graph g;
+  bool have = false;
+  VmError verr;
+  if (eval_into(e, &vm, &g, &have, &verr)) {
+    store_outputs(&e->st, &g);
+    if (!state_save(&e->st, e->stack.state_path, &e->key, err, sizeof err)) {
+      if (!out->error)
+        out->error = plat_xstrdup(err);
+      ok = false;
+    }
+  }
+  drop_eval(&vm, &g, &have);
+  return ok;
+}
+
+bool engine_refresh(Engine *e, const PlanOptions *popt, bool dry, Drift **drift,
+                    uint32_t *ndrift, char *err, size_t errlen) {
+  *drift = NULL;
+  *ndrift = 0;
+  /* Addresses first: the loop below edits the state. */
+  uint32_t n = e->st.nres;
+  char **addrs = plat_xcalloc(n ? n : 1, sizeof *addrs);
+  for (uint32_t i = 0; i < n; i++)
+    addrs[i] = plat_xstrdup(e->st.res[i].address);
+  bool ok = true;
+  for (uint32_t i = 0; i < n && ok; i++) {
+    if (popt && popt->ntargets) {
+      bool t = false;
+      for (uint32_t k = 0; k < popt->ntargets && !t; k++) {
+        size_t l = strlen(popt->targets[k]);
+        t = strncmp(addrs[i], popt->targets[k], l) == 0 &&
+            (addrs[i][l] == '\0' || addrs[i][l] == '.' || addrs[i][l] == '[');
+      }
+      if (!t)
+        continue;
+    }
+    StateRes *r = state_find(&e->st, addrs[i]);
+    char *perr = NULL;
+    Provider *pv = prov_open(e->reg, r->provider, NULL, &perr);
+    if (!pv) {
+      snprintf(err, errlen, "%s: %s", r->address, perr ? perr : "no provider");
+      free(perr);
+      ok = false;
+      break;
+    }
+    size_t pl = strlen(r->provider);
+    ProvReq q = { 0 };
+    q.type = strncmp(r->type, r->provider, pl) == 0 && r->type[pl] == '.' ? r->type + pl + 1 : r->type;
+    q.address = r->address;
+    q.id = r->id;
+    q.inputs = r->inputs;
+    q.outputs = r->outputs;
+    ProvRes res = { 0 };
+    ProvStatus s = prov_call(pv, PROV_READ, &q, &res);
+    if (s == PROV_GONE) {
+      *drift = plat_xrealloc(*drift, (*ndrift + 1) * sizeof **drift);
+      (*drift)[(*ndrift)++] = (Drift){ plat_xstrdup(r->address), true, json_array() };
+      state_remove(&e->st, r->address);
+    } else if (s == PROV_OK) {
+      json_t *changed = json_array();
+      const char *k;
+      json_t *v;
+      if (res.inputs)
+        json_object_foreach(res.inputs, k, v) {
+          json_t *old = json_object_get(r->inputs, k);
+          if (!old || !json_equal(old, v))
+            json_array_append_new(changed, json_string(k));
+        }
+      if (res.outputs)
+        json_object_foreach(res.outputs, k, v) {
+          json_t *old = json_object_get(r->outputs, k);
+          if (!old || !json_equal(old, v))
+            json_array_append_new(changed, json_string(k));
+        }
+      if (json_array_size(changed)) {
+        *drift = plat_xrealloc(*drift, (*ndrift + 1) * sizeof **drift);
+        (*drift)[(*ndrift)++] = (Drift){ plat_xstrdup(r->address), false, changed };
+        if (res.inputs)
+          json_object_update(r->inputs, res.inputs);
+        if (res.outputs)
+          json_object_update(r->outputs, res.outputs);
+      } else {
+        json_decref(changed);
+      }
+    } else {
+      snprintf(err, errlen, "%s", res.message ? res.message : "read failed");
+      ok = false;
+    }
+    prov_res_free(&res);
+  }
+  free_strs(addrs, n);
+  if (ok && !dry && *ndrift)
+    ok = state_save(&e->st, e->stack.state_path, &e->key, err, errlen);
+  return ok;
+}
+
+void engine_drift_free(Drift *d, uint32_t n) {
+  for (uint32_t i = 0; i < n; i++) {
+    free(d[i].address);
+    json_decref(d[i].changed);
+  }
+  free(d);
+}
+
+bool engine_import(Engine *e, const char *address, const char *id, char *err, size_t errlen) {
+  if (state_find(&e->st, address)) {
+    snprintf(err, errlen, "%s is already in the state of stack '%s'", address, e->stack.name);
+    return false;
+  }
+  if (!engine_eval(e)) {
+    snprintf(err, errlen, "%s%s%s", e->verr.loc, e->verr.loc[0] ? ": " : "", e->verr.msg);
+    return false;
+  }
+  uint32_t n = graph_find(&e->g, address);
+  if (n == GN_NONE || e->g.nodes[n].kind != GN_RESOURCE) {
+    snprintf(err, errlen, "the program declares no resource at %s; declare it first, then "
+             "import", address);
+    return false;
+  }
+  const GNode *node = &e->g.nodes[n];
+  char *perr = NULL;
+  Provider *pv = prov_open(e->reg, node->provider, NULL, &perr);
+  if (!pv) {
+    snprintf(err, errlen, "%s: %s", address, perr ? perr : "no provider");
+    free(perr);
+    return false;
+  }
+  size_t pl = strlen(node->provider);
+  ProvReq q = { 0 };
+  q.type = strncmp(node->type, node->provider, pl) == 0 && node->type[pl] == '.'
+               ? node->type + pl + 1 : node->type;
+  q.address = address;
+  q.id = id;
+  ProvRes res = { 0 };
+  ProvStatus s = prov_call(pv, PROV_READ, &q, &res);
+  if (s != PROV_OK) {
+    snprintf(err, errlen, "%s", s == PROV_GONE ? "nothing exists with that id" :
+             res.message ? res.message : "read failed");
+    prov_res_free(&res);
+    return false;
+  }
+  StateRes r = { 0 };
+  r.address = plat_xstrdup(address);
+  r.type = plat_xstrdup(node->type);
+  r.provider = plat_xstrdup(node->provider);
+  r.id = plat_xstrdup(res.id ? res.id : id);
+  r.inputs = res.inputs ? json_incref(res.inputs) : json_object();
+  r.outputs = res.outputs ? json_incref(res.outputs) : json_object();
+  uint32_t ns = (uint32_t)json_array_size(res.secrets);
+  r.secret = plat_xcalloc(ns ? ns : 1, sizeof *r.secret);
+  size_t i;
+  json_t *v;
+  json_array_foreach(res.secrets, i, v) {
+    char path[512];
+    snprintf(path, sizeof path, "outputs.%s", json_string_value(v));
+    r.secret[r.nsecret++] = plat_xstrdup(path);
+  }
+  state_put(&e->st, &r);
+  prov_res_free(&res);
+  return state_save(&e->st, e->stack.state_path, &e->key, err, errlen);
+}
+
+bool engine_save(Engine *e, char *err, size_t errlen) {
+  return state_save(&e->st, e->stack.state_path, &e->key, err, errlen);
+}
