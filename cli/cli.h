@@ -12,6 +12,15 @@ int cmd_explain(int argc, char **argv);   /* cli/cmd_explain.c */
 int cmd_help(int argc, char **argv);      /* cli/main.c */
 int cmd_lsp(int argc, char **argv);       /* cli/cmd_lsp.c */
 int cmd_eval(int argc, char **argv);      /* cli/cmd_eval.c */
+int cmd_plan(int argc, char **argv);      /* cli/cmd_deploy.c */
+int cmd_deploy(int argc, char **argv);    /* cli/cmd_deploy.c */
+int cmd_destroy(int argc, char **argv);   /* cli/cmd_deploy.c */
+int cmd_refresh(int argc, char **argv);   /* cli/cmd_deploy.c */
+int cmd_import(int argc, char **argv);    /* cli/cmd_deploy.c */
+int cmd_stack(int argc, char **argv);     /* cli/cmd_stack.c */
+int cmd_config(int argc, char **argv);    /* cli/cmd_stack.c */
+int cmd_state(int argc, char **argv);     /* cli/cmd_stack.c */
+int cmd_output(int argc, char **argv);    /* cli/cmd_stack.c */
 int cmd_build(int argc, char **argv);     /* cli/cmd_build.c */
 int cmd_disasm(int argc, char **argv);    /* cli/cmd_disasm.c */
 
