@@ -188,9 +188,10 @@ static void on_event(void *ud, const ApplyEvent *e) {
     p->failed++;
   if (p->fmt == LOG_JSON) {
     static const char *const kinds[] = { "start", "done", "fail", "skip" };
-    json_t *o = json_pack("{s:s, s:s, s:s, s:f, s:i, s:i}", "event", kinds[e->kind], "address",
-                          e->address, "action", plan_action_name(e->action), "elapsed", t,
-                          "done", (int)p->finished, "total", (int)p->total);
+    json_t *o = json_pack("{s:s, s:s, s:s, s:f, s:i, s:i, s:i}", "event", kinds[e->kind],
+                          "address", e->address, "action", plan_action_name(e->action),
+                          "elapsed", t, "done", (int)p->finished, "total", (int)p->total,
+                          "in_flight", (int)e->running);
     if (e->message)
       json_object_set_new(o, "message", json_string(e->message));
     if (e->kind == AE_DONE || e->kind == AE_FAIL)
