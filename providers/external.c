@@ -376,6 +376,12 @@ static RpcStatus ext_rpc(Ext *E, const char *method, json_t *params, int64_t dea
                          json_t **result, json_t **error, char **why) {
   *result = *error = NULL;
   *why = NULL;
+  /* a message shows what the provider wrote to stderr during its own request only: older
+     lines may hold values (secrets of other resources) this request cannot redact */
+  if (strcmp(method, "initialize") != 0) {
+    drain_stderr(E);
+    E->tail_len = E->tail_pos = 0;
+  }
   int64_t id = ++E->next_id;
   json_t *req = json_pack("{s:s,s:I,s:s,s:o}", "jsonrpc", "2.0", "id", (json_int_t)id,
                           "method", method, "params", params ? params : json_object());

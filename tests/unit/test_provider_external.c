@@ -187,6 +187,13 @@ static void test_secret_kept_out_of_messages(void **state) {
   assert_non_null(strstr(r.message, "provider 'kv': create of kv.Item \"db_password\": "
                                     "cannot store value [secret]"));
   prov_res_free(&r);
+  /* the value on its stderr, then a crash: the stderr tail in the message is redacted too */
+  json_object_set_new(in, "value", json_string("die:Tr0ub4dor&3"));
+  assert_int_equal(prov_call(p, PROV_CREATE, &q, &r), PROV_ERROR);
+  assert_null(strstr(r.message, "Tr0ub4dor"));
+  assert_non_null(strstr(r.message, "it exited with status 9"));
+  assert_non_null(strstr(r.message, "| kv: dying with [secret]"));
+  prov_res_free(&r);
   json_decref(in);
   json_decref(secret_inputs);
   fixture_free(f);
