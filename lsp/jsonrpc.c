@@ -104,8 +104,11 @@ static void resync(RpcReader *r) {
     r->pos = (size_t)(hit - r->buf);
     return;
   }
-  size_t keep = sizeof key - 2;
-  r->pos = r->len - r->pos > keep ? r->len - keep : r->len;
+  /* keep only a tail that may be the start of one cut by the read */
+  size_t avail = start < end ? (size_t)(end - start) : 0, keep = sizeof key - 2;
+  if (keep > avail) keep = avail;
+  while (keep > 0 && memcmp(end - keep, key, keep) != 0) keep--;
+  r->pos = r->len - keep;
 }
 
 static RpcStatus fail(RpcReader *r, char *err, size_t errlen, const char *msg) {
