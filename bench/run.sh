@@ -201,4 +201,5 @@ mkdir -p "$here/results"
 } > "$here/results/latest.md"
 echo
 echo "written: bench/results/latest.md"
+python3 "$here/lsp/run.py" "$PLATC" "$here/results/lsp.md" || failed=1   # platc lsp: bench/lsp/
 exit "$failed"
