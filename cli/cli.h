@@ -23,6 +23,7 @@ int cmd_state(int argc, char **argv);     /* cli/cmd_stack.c */
 int cmd_output(int argc, char **argv);    /* cli/cmd_stack.c */
 int cmd_build(int argc, char **argv);     /* cli/cmd_build.c */
 int cmd_disasm(int argc, char **argv);    /* cli/cmd_disasm.c */
+int cmd_graph(int argc, char **argv);     /* cli/cmd_graph.c */
 
 /* Helpers shared by the subcommands (cli/main.c).  All print to stderr and return 2, the
  * usage exit status, so a command can `return cli_usage_error(...)`. */
