@@ -4,6 +4,7 @@
  * decorators, policies, tests and `moved` are check.c's; names were bound by resolve.c.
  * One mistake, one diagnostic: the error type is accepted everywhere, silently. */
 #include "compiler/checker.h"
+#include "stdlib/conform.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -1315,7 +1316,36 @@ static void arity_error(Checker *c, Expr *e, const char *name, uint32_t min, uin
   diag_note(c->diags, d, "the signature is %s", sig);
 }
 
-static const Value *call_builtin(Checker *c, Expr *e, const Builtin *b) {
+/* A call whose result is the type its context expects (jsondecode, yamldecode): that type,
+ * described for the run-time conversion, or E0316 when there is none or it cannot be
+ * decoded into.  [expect] may be the error type (already diagnosed: no second error). */
+static void decode_type(Checker *c, Expr *e, const Builtin *b, const Type *expect, uint8_t ph,
+                        bool sec) {
+  if (expect && ty_is_error(expect)) {
+    set(e, TY_ERROR_T, ph, sec);
+    return;
+  }
+  const char *why = NULL;
+  if (expect && sl_type_desc(c->arena, expect, &why)) {
+    set(e, expect, ph, sec || ty_contains_secret(expect));
+    return;
+  }
+  Diag *d;
+  if (!expect) {
+    d = diag_add(c->diags, DIAG_E0316, e->span, "the type of %s's result is not known here", b->name);
+    diag_label(c->diags, d, e->span, "decoded to what type?");
+    diag_note(c->diags, d, "Plat is statically typed: %s gives the type its context expects",
+              b->name);
+    diag_help(c->diags, d, "give it one: `let cfg: { port: int } = %s(text)`", b->name);
+  } else {
+    d = diag_add(c->diags, DIAG_E0316, e->span, "%s cannot decode into %s: %s", b->name,
+                 show(c, expect), why);
+    diag_label(c->diags, d, e->span, "expected %s here", show(c, expect));
+  }
+  set(e, TY_ERROR_T, ph, sec);
+}
+
+static const Value *call_builtin(Checker *c, Expr *e, const Builtin *b, const Type *expect) {
   uint32_t n = e->u.call.nargs;
   const Value *vsmall[SMALL];
   const Type *tsmall[SMALL];
@@ -1384,6 +1414,10 @@ static const Value *call_builtin(Checker *c, Expr *e, const Builtin *b) {
   if (b->flags & BF_PLAN) ph = maxp(ph, PHASE_PLAN);
   if (b->flags & BF_SENSITIVE) sec = true;
   if (b->flags & BF_NONSENSITIVE) sec = false;
+  if (b->ret_expected) {
+    decode_type(c, e, b, expect, ph, sec);
+    return NULL;
+  }
   set(e, rt, ph, sec);
   if (!known || (b->flags & BF_PLAN) || !can_fold(c)) return NULL;
   const Value *out;
@@ -1430,7 +1464,7 @@ static const Value *call_fn(Checker *c, Expr *e, Sym *fs) {
   return NULL;
 }
 
-static const Value *ex_call(Checker *c, Expr *e) {
+static const Value *ex_call(Checker *c, Expr *e, const Type *expect) {
   Expr *callee = e->u.call.callee;
   uint8_t ph = PHASE_COMPILE;
   bool sec = false;
@@ -1458,7 +1492,7 @@ static const Value *ex_call(Checker *c, Expr *e) {
     return NULL;
   }
   set(callee, fs->type, PHASE_COMPILE, false);
-  if (fs->kind == SYM_BUILTIN && fs->builtin) return call_builtin(c, e, fs->builtin);
+  if (fs->kind == SYM_BUILTIN && fs->builtin) return call_builtin(c, e, fs->builtin, expect);
   if (fs->kind == SYM_FN) return call_fn(c, e, fs);
   const char *n = chk_src(c, callee->span, 60);
   if (!n) n = fs->name->s;
@@ -2340,7 +2374,10 @@ static const Value *ex_string(Checker *c, Expr *e) {
 }
 
 /* ---- the dispatcher ---------------------------------------------------------------------------- */
-static const Value *expr(Checker *c, Expr *e, const Type *expect) {
+static const Value *expr(Checker *c, Expr *e, const Type *raw) {
+  /* an expected type that is already an error is no guide, except to calls that take
+   * their result type from it (decode_type), which must not report it again */
+  const Type *expect = raw && !ty_is_error(raw) ? raw : NULL;
   switch (e->kind) {
   case EX_ERROR: set(e, TY_ERROR_T, PHASE_COMPILE, false); return NULL;
   case EX_INT: set(e, TY_INT_T, PHASE_COMPILE, false); return cv_int(c->arena, e->u.i);
@@ -2353,7 +2390,7 @@ static const Value *expr(Checker *c, Expr *e, const Type *expect) {
   case EX_RECORD: return ex_record(c, e, expect);
   case EX_MEMBER: return ex_member(c, e);
   case EX_INDEX: return ex_index(c, e);
-  case EX_CALL: return ex_call(c, e);
+  case EX_CALL: return ex_call(c, e, raw);
   case EX_UNARY: return ex_unary(c, e);
   case EX_BINARY: return ex_binary(c, e, expect);
   case EX_IF: return ex_if(c, e, expect);
@@ -2368,7 +2405,7 @@ const Value *chk_expr(Checker *c, Expr *e, const Type *expect) {
   if (!e) return NULL;
   if (c->depth > PARSE_MAX_DEPTH * 4) { set(e, TY_ERROR_T, PHASE_COMPILE, false); return NULL; }
   c->depth++;
-  const Value *v = expr(c, e, expect && !ty_is_error(expect) ? expect : NULL);
+  const Value *v = expr(c, e, expect);
   c->depth--;
   if (!e->ty) e->ty = TY_ERROR_T;
   return v;
