@@ -40,6 +40,51 @@ static const char *const known_opts[] = {
   "--dry-run", "--out", "--parallel", "--log-format", "--help",
 };
 
+static const char *summary_of(const char *cmd) {
+  if (!strcmp(cmd, "plan"))
+    return "Show what a deploy would change: one line per resource to create (+), update (~),\n"
+           "replace (-/+) or delete (-), with a property diff; secrets show as [secret] and\n"
+           "values known only after deploy as (known after deploy). Exit 1 when the plan has\n"
+           "errors (a @protect violated, a deny policy).";
+  if (!strcmp(cmd, "deploy"))
+    return "Plan, ask for confirmation (unless --yes), then converge the stack: resources are\n"
+           "created, updated, replaced and deleted in dependency order, --parallel at a time.\n"
+           "Every operation is journaled, so a killed deploy loses nothing: the next run\n"
+           "reconciles. Given a FILE.platplan from `platc plan -o`, applies exactly that plan.\n"
+           "Exit 0 when everything converged, 1 otherwise.";
+  if (!strcmp(cmd, "destroy"))
+    return "Delete every resource of the stack (or the --target ones), dependants first.";
+  if (!strcmp(cmd, "refresh"))
+    return "Read every resource back from its provider and record what changed outside platc\n"
+           "(drift) in the state; --dry-run only shows it.";
+  return "Adopt the existing resource ID as the program's resource at ADDRESS.";
+}
+
+static void print_usage(const Flags *f, const char *allowed) {
+  printf("usage: %s\n\n%s\n\nOptions:\n", f->usage, summary_of(f->cmd));
+  printf("  -s, --stack NAME        the stack (default: the selected one; dev on first use)\n"
+         "      --project DIR       the project folder holding .plat/ (default: the program's)\n");
+  if (strchr(allowed, 'c'))
+    printf("  -c, --config-value N=V  set param N for this run (over `platc config`)\n");
+  if (strchr(allowed, 't'))
+    printf("  -t, --target ADDRESS    only this resource (and what is inside an instance)\n");
+  if (strchr(allowed, 'r'))
+    printf("      --refresh           read the resources back first\n");
+  if (strchr(allowed, 'j'))
+    printf("      --json              the plan as JSON (docs/plan.md)\n");
+  if (strchr(allowed, 'o'))
+    printf("  -o, --out FILE.platplan save the plan, for `platc deploy FILE.platplan`\n");
+  if (strchr(allowed, 'y'))
+    printf("  -y, --yes               do not ask for confirmation\n");
+  if (strchr(allowed, 'p'))
+    printf("  -p, --parallel N        operations at once (default 10)\n");
+  if (strchr(allowed, 'l'))
+    printf("      --log-format FMT    text (default) or json: one event per line\n");
+  if (strchr(allowed, 'd'))
+    printf("      --dry-run           show drift without recording it\n");
+  printf("\nSee docs/deploy.md.\n");
+}
+
 /* Parse the flags every engine command shares; returns -1 to go on, else an exit status. */
 static int parse(Flags *f, int argc, char **argv, const char *allowed) {
   f->paths = calloc((size_t)argc + 1, sizeof *f->paths);
@@ -52,10 +97,8 @@ static int parse(Flags *f, int argc, char **argv, const char *allowed) {
 #define ALLOWED(name) \
   if (!strstr(allowed, name)) return cli_usage_error(f->cmd, f->usage, "%s does not take %s", f->cmd, a)
     if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-      {
-        char *hv[] = { (char *)"help", (char *)f->cmd, NULL };
-        return cmd_help(2, hv);
-      }
+      print_usage(f, allowed);
+      return 0;
     } else if (!strcmp(a, "--stack") || !strcmp(a, "-s")) {
       NEEDS("a stack name");
       f->stack = argv[++i];

@@ -20,11 +20,17 @@ typedef struct Args {
 static int parse(Args *a, int argc, char **argv) {
   for (int i = 1; i < argc; i++) {
     const char *s = argv[i];
-    if (!strcmp(s, "-h") || !strcmp(s, "--help"))
-      {
-        char *hv[] = { (char *)"help", (char *)a->cmd, NULL };
-        return cmd_help(2, hv);
-      }
+    if (!strcmp(s, "-h") || !strcmp(s, "--help")) {
+      printf("usage: %s\n\nOptions:\n"
+             "  -s, --stack NAME   the stack (default: the selected one)\n"
+             "      --project DIR  the project folder holding .plat/ (default: .)\n"
+             "      --json         JSON output (output)\n"
+             "      --secret       store the value sealed (config set)\n"
+             "      --show-secrets print secret values (config get/ls, state show, output)\n"
+             "      --force        remove a stack that still has resources (stack rm)\n"
+             "\nSee docs/deploy.md.\n", a->usage);
+      return 0;
+    }
     if (!strcmp(s, "--stack") || !strcmp(s, "-s")) {
       if (i + 1 >= argc)
         return cli_usage_error(a->cmd, a->usage, "%s needs a stack name", s);

@@ -3,6 +3,8 @@
  * when an expression is constant and calls in here bottom-up.  Built-ins not folded here
  * are "unknown" at compile time and left to the VM. */
 #include "compiler/consteval.h"
+#include "stdlib/stdlib.h"
+#include "vm/value.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -338,399 +340,158 @@ CvStatus cv_binary(Arena *a, BinaryOp op, const Value *l, const Value *r, const 
   return CV_UNKNOWN;
 }
 
-/* ---- built-ins ------------------------------------------------------------------------ */
-static bool all_ascii(const Value *s) {
-  for (uint32_t i = 0; i < s->n; i++)
-    if ((unsigned char)s->u.s[i] >= 0x80) return false;
-  return true;
+/* Built-ins fold through their run-time implementations (stdlib/), so a constant call
+ * gives exactly what the VM would: one implementation, not two that can disagree.  Values
+ * cross in a scratch runtime; an error the function raises is a fault (the call always
+ * fails), a result past the size limits is unknown. */
+#define CV_FOLD_MEMORY ((size_t)64 << 20)
+
+typedef struct FoldCall {
+  SlFn fn;
+  const Value *const *args;
+  uint32_t n;
+  Val result;
+  /* Containers already converted: constants share parts (a record holding another twice),
+     so converting each once keeps the work linear in the distinct parts. */
+  const Value **memo_k;
+  Val *memo_v;
+  uint32_t memo_cap, memo_n;
+} FoldCall;
+
+static uint32_t memo_slot(const FoldCall *fc, const Value *v) {
+  uint32_t h = (uint32_t)(((uintptr_t)v >> 4) * 2654435761u);
+  uint32_t i = h & (fc->memo_cap - 1);
+  while (fc->memo_k[i] && fc->memo_k[i] != v)
+    i = (i + 1) & (fc->memo_cap - 1);
+  return i;
 }
 
-static uint32_t utf8_len(const Value *s) {
-  uint32_t n = 0;
-  for (uint32_t i = 0; i < s->n; i++) n += ((unsigned char)s->u.s[i] & 0xC0) != 0x80;
-  return n;
-}
-
-static bool has_prefix(const Value *s, const Value *p) {
-  return p->n <= s->n && memcmp(s->u.s, p->u.s, p->n) == 0;
-}
-static bool has_suffix(const Value *s, const Value *p) {
-  return p->n <= s->n && memcmp(s->u.s + s->n - p->n, p->u.s, p->n) == 0;
-}
-
-static bool has_substr(const Value *s, const Value *sub) {
-  if (sub->n == 0) return true;
-  for (uint32_t i = 0; i + sub->n <= s->n; i++)
-    if (memcmp(s->u.s + i, sub->u.s, sub->n) == 0) return true;
-  return false;
-}
-
-static int cmp_fields(const void *x, const void *y) {
-  const ValField *a = x, *b = y;
-  return cmp_bytes(a->key, a->klen, b->key, b->klen);
-}
-
-/* A record's fields sorted by key (keys() and values() are in key order). */
-static ValField *sorted_fields(Arena *a, const Value *rec) {
-  ValField *fs = arena_calloc(a, rec->n ? rec->n : 1, sizeof *fs);
-  if (rec->n) memcpy(fs, rec->u.fields, rec->n * sizeof *fs);
-  qsort(fs, rec->n, sizeof *fs, cmp_fields);
-  return fs;
-}
-
-/* The position of [v] in [list]: -1 absent, -2 unknown (budget spent). */
-static int64_t list_find(const Value *list, const Value *v, uint32_t *steps) {
-  for (uint32_t i = 0; i < list->n; i++) {
-    int r = equal_steps(list->u.items[i], v, steps);
-    if (r < 0) return -2;
-    if (r == 1) return i;
+static void memo_put(Rt *rt, FoldCall *fc, const Value *v, Val val) {
+  if ((fc->memo_n + 1) * 2 > fc->memo_cap) {
+    uint32_t oldcap = fc->memo_cap;
+    const Value **ok = fc->memo_k;
+    Val *ov = fc->memo_v;
+    fc->memo_cap = oldcap ? oldcap * 2 : 64;
+    fc->memo_k = rt_alloc(rt, fc->memo_cap * sizeof *fc->memo_k);
+    fc->memo_v = rt_alloc(rt, fc->memo_cap * sizeof *fc->memo_v);
+    for (uint32_t i = 0; i < oldcap; i++)
+      if (ok[i]) {
+        uint32_t j = memo_slot(fc, ok[i]);
+        fc->memo_k[j] = ok[i];
+        fc->memo_v[j] = ov[i];
+      }
   }
-  return -1;
+  uint32_t j = memo_slot(fc, v);
+  fc->memo_k[j] = v;
+  fc->memo_v[j] = val;
+  fc->memo_n++;
 }
 
-/* Builds a string in a malloc'd buffer capped at CV_MAX_STRING. */
-typedef struct SB { Buf b; bool over; } SB;
-static void sb_put(SB *sb, const char *s, size_t n) {
-  if (sb->over || sb->b.n + n > CV_MAX_STRING) { sb->over = true; return; }
-  put(&sb->b, s, n);
-}
-static CvStatus sb_finish(Arena *a, SB *sb, const Value **out) {
-  if (sb->over) { free(sb->b.s); return CV_UNKNOWN; }
-  *out = cv_string(a, sb->b.s ? sb->b.s : "", (uint32_t)sb->b.n);
-  free(sb->b.s);
-  return CV_OK;
-}
-
-/* The text of a primitive value as string interpolation and tostring() print it. */
-static bool prim_text(const Value *v, SB *sb) {
-  char tmp[64];
+static Val to_val(Rt *rt, FoldCall *fc, const Value *v, int depth) {
+  if (depth > 256)
+    rt_error(rt, "constant nested too deeply");
+  if ((v->kind == V_LIST || v->kind == V_RECORD) && fc->memo_cap) {
+    uint32_t j = memo_slot(fc, v);
+    if (fc->memo_k[j] == v)
+      return fc->memo_v[j];
+  }
+  Val out;
   switch (v->kind) {
-  case V_STRING: sb_put(sb, v->u.s, v->n); return true;
-  case V_INT: snprintf(tmp, sizeof tmp, "%lld", (long long)v->u.i); sb_put(sb, tmp, strlen(tmp)); return true;
-  case V_FLOAT: fmt_float(v->u.f, tmp, sizeof tmp); sb_put(sb, tmp, strlen(tmp)); return true;
-  case V_BOOL: sb_put(sb, v->u.b ? "true" : "false", v->u.b ? 4 : 5); return true;
-  default: return false;
+  case V_NULL: return val_null();
+  case V_BOOL: return val_bool(v->u.b);
+  case V_INT: return val_int(v->u.i);
+  case V_FLOAT: return val_float(rt, v->u.f);
+  case V_STRING: return val_str(rt, v->u.s, v->n);
+  case V_LIST: {
+    VList *l = val_list_new(rt, v->n);
+    for (uint32_t i = 0; i < v->n; i++)
+      l->items[i] = to_val(rt, fc, v->u.items[i], depth + 1);
+    out = val_list_done(l);
+    memo_put(rt, fc, v, out);
+    return out;
+  }
+  case V_RECORD: {
+    MapBuilder b;
+    mb_init(&b, rt, v->n);
+    for (uint32_t i = 0; i < v->n; i++)
+      mb_put(&b, val_intern(rt, v->u.fields[i].key, v->u.fields[i].klen),
+             to_val(rt, fc, v->u.fields[i].val, depth + 1));
+    out = val_map_done(&b);
+    memo_put(rt, fc, v, out);
+    return out;
+  }
+  }
+  return val_null();
+}
+
+/* [v] as a compile-time Value, or NULL when it has no such form or is too large. */
+static const Value *from_val(Arena *a, Val v, int depth) {
+  if (depth > 256)
+    return NULL;
+  switch ((ValTag)v.tag) {
+  case VT_NULL: return cv_null();
+  case VT_BOOL: return cv_bool(v.as.b);
+  case VT_INT: return cv_int(a, v.as.i);
+  case VT_FLOAT: return cv_float(a, v.as.f);
+  case VT_STR:
+    return v.as.s->len > CV_MAX_STRING ? NULL : cv_string(a, v.as.s->s, v.as.s->len);
+  case VT_LIST: {
+    if (v.as.l->n > CV_MAX_ITEMS)
+      return NULL;
+    const Value **items = arena_calloc(a, v.as.l->n ? v.as.l->n : 1, sizeof *items);
+    for (uint32_t i = 0; i < v.as.l->n; i++)
+      if (!(items[i] = from_val(a, v.as.l->items[i], depth + 1)))
+        return NULL;
+    return cv_list(a, items, v.as.l->n);
+  }
+  case VT_MAP: {
+    if (v.as.m->n > CV_MAX_ITEMS)
+      return NULL;
+    ValField *fields = arena_calloc(a, v.as.m->n ? v.as.m->n : 1, sizeof *fields);
+    for (uint32_t i = 0; i < v.as.m->n; i++) {
+      /* the scratch runtime goes away: the key must live in the arena */
+      fields[i].key = arena_strndup(a, v.as.m->e[i].key->s, v.as.m->e[i].key->len);
+      fields[i].klen = v.as.m->e[i].key->len;
+      if (!(fields[i].val = from_val(a, v.as.m->e[i].val, depth + 1)))
+        return NULL;
+    }
+    return cv_record(a, fields, v.as.m->n);
+  }
+  default: return NULL;
   }
 }
 
-static CvStatus fold_format(Arena *a, const Value *const *args, uint32_t n, const Value **out) {
-  const Value *spec = args[0];
-  if (spec->kind != V_STRING) return CV_UNKNOWN;
-  SB sb = {0};
-  uint32_t next = 1;
-  for (uint32_t i = 0; i < spec->n; i++) {
-    char c = spec->u.s[i];
-    if (c != '%') { sb_put(&sb, &c, 1); continue; }
-    if (++i >= spec->n) { free(sb.b.s); return CV_UNKNOWN; }
-    char v = spec->u.s[i];
-    if (v == '%') { sb_put(&sb, "%", 1); continue; }
-    if ((v != 's' && v != 'd' && v != 'v') || next >= n) { free(sb.b.s); return CV_UNKNOWN; }
-    const Value *arg = args[next++];
-    if (v == 'd' && arg->kind != V_INT) { free(sb.b.s); return CV_UNKNOWN; }
-    if (!prim_text(arg, &sb)) { free(sb.b.s); return CV_UNKNOWN; }
-  }
-  return sb_finish(a, &sb, out);
+static void fold_call(Rt *rt, void *ud) {
+  FoldCall *fc = ud;
+  Val args[BI_MAX_PARAMS + 60];
+  for (uint32_t i = 0; i < fc->n; i++)
+    args[i] = to_val(rt, fc, fc->args[i], 0);
+  fc->result = fc->fn(rt, args, fc->n);
 }
 
 CvStatus cv_call(Arena *a, BuiltinId id, const Value *const *args, uint32_t n,
                  const Value **out, const char **f) {
-  const Value *x = n > 0 ? args[0] : NULL, *y = n > 1 ? args[1] : NULL;
-  const Value *z = n > 2 ? args[2] : NULL;
-#define NEED(cond) do { if (!(cond)) return CV_UNKNOWN; } while (0)
-#define STR(v) ((v) && (v)->kind == V_STRING)
-#define LIST(v) ((v) && (v)->kind == V_LIST)
-#define REC(v) ((v) && (v)->kind == V_RECORD)
-  switch (id) {
-  case BI_abs:
-    NEED(x && is_num(x));
-    if (x->kind == V_FLOAT) { *out = cv_float(a, fabs(x->u.f)); return CV_OK; }
-    if (x->u.i == INT64_MIN) return fault(f, "integer overflow");
-    *out = cv_int(a, x->u.i < 0 ? -x->u.i : x->u.i);
-    return CV_OK;
-  case BI_ceil: case BI_floor: {
-    NEED(x && is_num(x));
-    double d = id == BI_ceil ? ceil(num(x)) : floor(num(x));
-    if (!(d >= -9.2233720368547758e18 && d < 9.2233720368547758e18))
-      return fault(f, "integer overflow");
-    *out = cv_int(a, (int64_t)d);
-    return CV_OK;
-  }
-  case BI_signum:
-    NEED(x && is_num(x));
-    *out = cv_int(a, num(x) > 0 ? 1 : num(x) < 0 ? -1 : 0);
-    return CV_OK;
-  case BI_max: case BI_min: {
-    NEED(n > 0);
-    const Value *best = NULL;
-    bool anyfloat = false;
-    for (uint32_t i = 0; i < n; i++) {
-      NEED(is_num(args[i]));
-      anyfloat |= args[i]->kind == V_FLOAT;
-      if (!best || (id == BI_max ? num(args[i]) > num(best) : num(args[i]) < num(best)))
-        best = args[i];
+  const Builtin *b = bi_get(id);
+  SlFn fn = sl_fn(id);
+  /* Plan-time built-ins read files or the clock when the plan is made, and the secret
+     marks of sensitive/nonsensitive are the checker's business, not a value's. */
+  if (!b || !fn || (b->flags & (BF_PLAN | BF_SENSITIVE | BF_NONSENSITIVE)) ||
+      n > BI_MAX_PARAMS + 60)
+    return CV_UNKNOWN;
+  Rt rt;
+  rt_init(&rt, CV_FOLD_MEMORY);
+  FoldCall fc = { fn, args, n, val_null(), NULL, NULL, 0, 0 };
+  CvStatus st = CV_UNKNOWN;
+  if (rt_protect(&rt, fold_call, &fc) == 0) {
+    const Value *v = from_val(a, fc.result, 0);
+    if (v) {
+      *out = v;
+      st = CV_OK;
     }
-    *out = anyfloat && best->kind == V_INT ? cv_float(a, num(best)) : best;
-    return CV_OK;
+  } else if (!strstr(rt.errmsg, "is not implemented yet") &&
+             !strstr(rt.errmsg, "memory limit exceeded")) {
+    st = fault(f, arena_strdup(a, rt.errmsg));
   }
-  case BI_lower: case BI_upper: {
-    NEED(STR(x) && all_ascii(x));
-    char *s = arena_strndup(a, x->u.s, x->n);
-    for (uint32_t i = 0; i < x->n; i++) {
-      if (id == BI_lower && s[i] >= 'A' && s[i] <= 'Z') s[i] = (char)(s[i] + 32);
-      if (id == BI_upper && s[i] >= 'a' && s[i] <= 'z') s[i] = (char)(s[i] - 32);
-    }
-    Value *v = arena_alloc(a, sizeof *v);
-    v->kind = V_STRING;
-    v->n = x->n;
-    v->u.s = s;
-    *out = v;
-    return CV_OK;
-  }
-  case BI_startswith: NEED(STR(x) && STR(y)); *out = cv_bool(has_prefix(x, y)); return CV_OK;
-  case BI_endswith: NEED(STR(x) && STR(y)); *out = cv_bool(has_suffix(x, y)); return CV_OK;
-  case BI_strcontains:
-    NEED(STR(x) && STR(y));
-    *out = cv_bool(has_substr(x, y));
-    return CV_OK;
-  case BI_trimprefix: case BI_trimsuffix: {
-    NEED(STR(x) && STR(y));
-    if (id == BI_trimprefix && has_prefix(x, y)) *out = cv_string(a, x->u.s + y->n, x->n - y->n);
-    else if (id == BI_trimsuffix && has_suffix(x, y)) *out = cv_string(a, x->u.s, x->n - y->n);
-    else *out = x;
-    return CV_OK;
-  }
-  case BI_trimspace: case BI_chomp: {
-    NEED(STR(x));
-    uint32_t s = 0, e = x->n;
-    if (id == BI_trimspace)
-      while (s < e && strchr(" \t\r\n", x->u.s[s])) s++;
-    while (e > s && strchr(id == BI_chomp ? "\r\n" : " \t\r\n", x->u.s[e - 1])) e--;
-    *out = cv_string(a, x->u.s + s, e - s);
-    return CV_OK;
-  }
-  case BI_length:
-    NEED(x);
-    if (x->kind == V_STRING) *out = cv_int(a, utf8_len(x));
-    else if (x->kind == V_LIST || x->kind == V_RECORD) *out = cv_int(a, x->n);
-    else return CV_UNKNOWN;
-    return CV_OK;
-  case BI_join: {
-    NEED(STR(x) && LIST(y));
-    SB sb = {0};
-    for (uint32_t i = 0; i < y->n; i++) {
-      if (y->u.items[i]->kind != V_STRING) { free(sb.b.s); return CV_UNKNOWN; }
-      if (i) sb_put(&sb, x->u.s, x->n);
-      sb_put(&sb, y->u.items[i]->u.s, y->u.items[i]->n);
-    }
-    return sb_finish(a, &sb, out);
-  }
-  case BI_split: {
-    NEED(STR(x) && STR(y) && x->n > 0);
-    const Value **items = NULL;
-    uint32_t cnt = 0, cap = 0, start = 0;
-    for (uint32_t i = 0; i <= y->n; i++) {
-      bool at_sep = i + x->n <= y->n && memcmp(y->u.s + i, x->u.s, x->n) == 0;
-      if (!at_sep && i < y->n) continue;
-      if (cnt == cap) {
-        if (cap >= CV_MAX_ITEMS) { free(items); return CV_UNKNOWN; }
-        cap = cap ? cap * 2 : 8;
-        items = plat_xrealloc(items, cap * sizeof *items);
-      }
-      items[cnt++] = cv_string(a, y->u.s + start, i - start);
-      if (at_sep) { i += x->n - 1; start = i + 1; }
-      if (i >= y->n) break;
-    }
-    *out = cv_list(a, items, cnt);
-    free(items);
-    return CV_OK;
-  }
-  case BI_replace: {
-    NEED(STR(x) && STR(y) && STR(z) && y->n > 0);
-    SB sb = {0};
-    for (uint32_t i = 0; i < x->n;) {
-      if (i + y->n <= x->n && memcmp(x->u.s + i, y->u.s, y->n) == 0) {
-        sb_put(&sb, z->u.s, z->n);
-        i += y->n;
-      } else {
-        sb_put(&sb, x->u.s + i, 1);
-        i++;
-      }
-    }
-    return sb_finish(a, &sb, out);
-  }
-  case BI_strrev: {
-    NEED(STR(x) && all_ascii(x));
-    char *s = arena_alloc(a, x->n + 1);
-    for (uint32_t i = 0; i < x->n; i++) s[i] = x->u.s[x->n - 1 - i];
-    Value *v = arena_alloc(a, sizeof *v);
-    v->kind = V_STRING;
-    v->n = x->n;
-    v->u.s = s;
-    *out = v;
-    return CV_OK;
-  }
-  case BI_substr: {
-    NEED(STR(x) && all_ascii(x) && y && y->kind == V_INT && z && z->kind == V_INT);
-    int64_t off = y->u.i, len = z->u.i;
-    NEED(off >= 0 && off <= (int64_t)x->n && len >= -1);
-    if (len == -1 || off + len > (int64_t)x->n) len = (int64_t)x->n - off;
-    *out = cv_string(a, x->u.s + off, (uint32_t)len);
-    return CV_OK;
-  }
-  case BI_format: NEED(n >= 1); return fold_format(a, args, n, out);
-  case BI_tostring: {
-    NEED(x);
-    if (x->kind == V_STRING) { *out = x; return CV_OK; }
-    SB sb = {0};
-    if (!prim_text(x, &sb)) { free(sb.b.s); return CV_UNKNOWN; }
-    return sb_finish(a, &sb, out);
-  }
-  case BI_tobool:
-    NEED(x);
-    if (x->kind == V_BOOL) { *out = x; return CV_OK; }
-    NEED(STR(x));
-    if (x->n == 4 && memcmp(x->u.s, "true", 4) == 0) { *out = cv_bool(true); return CV_OK; }
-    if (x->n == 5 && memcmp(x->u.s, "false", 5) == 0) { *out = cv_bool(false); return CV_OK; }
-    return fault(f, "tobool: the string is neither \"true\" nor \"false\"");
-  case BI_tonumber: {
-    NEED(x);
-    if (is_num(x)) { *out = cv_float(a, num(x)); return CV_OK; }
-    NEED(STR(x));
-    char *end;
-    double d = strtod(x->u.s, &end);
-    if (x->n == 0 || end != x->u.s + x->n) return fault(f, "tonumber: the string is not a number");
-    return float_result(a, d, out, f);
-  }
-  case BI_keys: case BI_values: {
-    NEED(REC(x));
-    ValField *fs = sorted_fields(a, x);
-    const Value **items = arena_calloc(a, x->n ? x->n : 1, sizeof *items);
-    for (uint32_t i = 0; i < x->n; i++)
-      items[i] = id == BI_keys ? cv_string(a, fs[i].key, fs[i].klen) : fs[i].val;
-    *out = cv_list(a, items, x->n);
-    return CV_OK;
-  }
-  case BI_lookup: {
-    NEED(REC(x) && STR(y) && z);
-    const Value *v = cv_member(x, y->u.s, y->n);
-    *out = v ? v : z;
-    return CV_OK;
-  }
-  case BI_contains: case BI_index: {
-    NEED(LIST(x) && y);
-    uint32_t steps = 0;
-    int64_t at = list_find(x, y, &steps);
-    NEED(at != -2);
-    if (id == BI_contains) { *out = cv_bool(at >= 0); return CV_OK; }
-    if (at < 0) return fault(f, "index: the value is not in the list");
-    *out = cv_int(a, at);
-    return CV_OK;
-  }
-  case BI_element:
-    NEED(LIST(x) && y && y->kind == V_INT);
-    if (x->n == 0) return fault(f, "element: the list is empty");
-    if (y->u.i < 0) return fault(f, "element: negative index");
-    *out = x->u.items[(uint64_t)y->u.i % x->n];
-    return CV_OK;
-  case BI_concat: case BI_flatten: {
-    const Value *const *lists = id == BI_concat ? args : (LIST(x) ? x->u.items : NULL);
-    uint32_t nl = id == BI_concat ? n : (LIST(x) ? x->n : 0);
-    NEED(lists || nl == 0);
-    uint64_t total = 0;
-    for (uint32_t i = 0; i < nl; i++) { NEED(LIST(lists[i])); total += lists[i]->n; }
-    NEED(total <= CV_MAX_ITEMS);
-    const Value **items = arena_calloc(a, total ? total : 1, sizeof *items);
-    uint32_t k = 0;
-    for (uint32_t i = 0; i < nl; i++)
-      for (uint32_t j = 0; j < lists[i]->n; j++) items[k++] = lists[i]->u.items[j];
-    *out = cv_list(a, items, k);
-    return CV_OK;
-  }
-  case BI_distinct: case BI_reverse: {
-    NEED(LIST(x));
-    const Value **items = arena_calloc(a, x->n ? x->n : 1, sizeof *items);
-    uint32_t k = 0, steps = 0;
-    for (uint32_t i = 0; i < x->n; i++) {
-      if (id == BI_reverse) { items[k++] = x->u.items[x->n - 1 - i]; continue; }
-      int seen = 0;
-      for (uint32_t j = 0; j < k && !seen; j++) seen = equal_steps(items[j], x->u.items[i], &steps);
-      NEED(seen >= 0);
-      if (!seen) items[k++] = x->u.items[i];
-    }
-    *out = cv_list(a, items, k);
-    return CV_OK;
-  }
-  case BI_range: {
-    NEED(x && x->kind == V_INT && (!y || y->kind == V_INT) && (!z || z->kind == V_INT));
-    int64_t start = y ? x->u.i : 0, limit = y ? y->u.i : x->u.i, step = z ? z->u.i : 1;
-    if (step == 0) return fault(f, "range: step is zero");
-    const Value **items = NULL;
-    uint32_t k = 0;
-    for (int64_t i = start; step > 0 ? i < limit : i > limit;) {
-      if (k >= CV_MAX_ITEMS) { free(items); return CV_UNKNOWN; }
-      if (k % 64 == 0) items = plat_xrealloc(items, (k + 64) * sizeof *items);
-      items[k++] = cv_int(a, i);
-      if (__builtin_add_overflow(i, step, &i)) break;
-    }
-    *out = cv_list(a, items, k);
-    free(items);
-    return CV_OK;
-  }
-  case BI_alltrue: case BI_anytrue: {
-    NEED(LIST(x));
-    bool acc = id == BI_alltrue;
-    for (uint32_t i = 0; i < x->n; i++) {
-      NEED(x->u.items[i]->kind == V_BOOL);
-      if (id == BI_alltrue) acc = acc && x->u.items[i]->u.b;
-      else acc = acc || x->u.items[i]->u.b;
-    }
-    *out = cv_bool(acc);
-    return CV_OK;
-  }
-  case BI_sum: {
-    NEED(LIST(x));
-    if (x->n == 0) return fault(f, "sum: the list is empty");
-    const Value *acc = x->u.items[0];
-    for (uint32_t i = 1; i < x->n; i++) {
-      CvStatus st = cv_binary(a, BIN_ADD, acc, x->u.items[i], &acc, f);
-      if (st != CV_OK) return st;
-    }
-    NEED(is_num(acc));
-    *out = acc;
-    return CV_OK;
-  }
-  case BI_coalesce:
-    for (uint32_t i = 0; i < n; i++)
-      if (args[i]->kind != V_NULL && !(args[i]->kind == V_STRING && args[i]->n == 0)) {
-        *out = args[i];
-        return CV_OK;
-      }
-    return fault(f, "coalesce: no non-null, non-empty argument");
-  case BI_merge: {
-    uint64_t total = 0;
-    for (uint32_t i = 0; i < n; i++) { NEED(REC(args[i])); total += args[i]->n; }
-    NEED(total <= CV_MAX_ITEMS);
-    ValField *fs = arena_calloc(a, total ? total : 1, sizeof *fs);
-    uint32_t k = 0;
-    uint64_t steps = 0;
-    for (uint32_t i = 0; i < n; i++)
-      for (uint32_t j = 0; j < args[i]->n; j++) {
-        const ValField *src = &args[i]->u.fields[j];
-        uint32_t m = 0;
-        steps += k;
-        NEED(steps <= CV_MAX_STEPS);
-        while (m < k && !(fs[m].klen == src->klen && memcmp(fs[m].key, src->key, src->klen) == 0)) m++;
-        fs[m] = *src;
-        if (m == k) k++;
-      }
-    *out = cv_record(a, fs, k);
-    return CV_OK;
-  }
-  case BI_sensitive: case BI_nonsensitive: NEED(x); *out = x; return CV_OK;
-  default: return CV_UNKNOWN;
-  }
-#undef NEED
-#undef STR
-#undef LIST
-#undef REC
+  rt_free(&rt);
+  return st;
 }

@@ -428,6 +428,8 @@ static bool equal(Val a, Val b, int depth) {
   case VT_STR: return str_eq(a.as.s, b.as.s);
   case VT_RES: return a.node == b.node;
   case VT_LIST:
+    if (a.as.l == b.as.l)
+      return true;      /* shared parts: a value built from another twice */
     if (a.as.l->n != b.as.l->n)
       return false;
     for (uint32_t i = 0; i < a.as.l->n; i++)
@@ -435,6 +437,8 @@ static bool equal(Val a, Val b, int depth) {
         return false;
     return true;
   case VT_MAP:
+    if (a.as.m == b.as.m)
+      return true;
     if (a.as.m->n != b.as.m->n)
       return false;
     for (uint32_t i = 0; i < a.as.m->n; i++)
