@@ -1241,10 +1241,31 @@ static void expand_explicit(Vm *vm) {
 
 typedef struct RunArgs { Graph *g; } RunArgs;
 
+/* The folder relative paths of file(), templatefile(), ... resolve against: the root
+ * module's (a folder, or the folder of a one-file module). */
+static void set_base_dir(Vm *vm) {
+  const BcModule *m = vm->m;
+  const char *mod = NULL;
+  for (uint32_t i = 0; i < m->nglobals && !mod; i++)
+    if (m->globals[i].root && m->globals[i].module < m->nstrs) mod = m->strs[m->globals[i].module].s;
+  for (uint32_t i = 0; i < m->nresdecls && !mod; i++)
+    if (m->resdecls[i].module < m->nstrs) mod = m->strs[m->resdecls[i].module].s;
+  if (!mod || !*mod) return;
+  size_t n = strlen(mod);
+  if (n > 5 && strcmp(mod + n - 5, ".plat") == 0) {
+    const char *slash = strrchr(mod, '/');
+    vm->rt.base_dir = slash ? arena_strndup(&vm->rt.arena, mod, (size_t)(slash - mod) + (slash == mod)) : ".";
+  } else {
+    vm->rt.base_dir = arena_strdup(&vm->rt.arena, mod);
+  }
+}
+
 static void do_run(Rt *rt, void *ud) {
   Vm *vm = rt->vm;
   (void)ud;
   const BcModule *m = vm->m;
+  set_base_dir(vm);
+  rt->template_hook = vm_template;
   load(rt, vm);
   if (m->main >= m->nfuncs) rt_error(rt, "corrupt module: no main function");
   push_frame(vm, m->main, 0, NULL, NULL, 0, GN_NONE);

@@ -99,6 +99,11 @@ bool vm_run_test(Vm *vm, uint32_t t, VmError *err);
 /* Print [e] as `file:line:col: error: msg` then "  at WHAT (file:line:col)" per frame. */
 void vm_error_print(const VmError *e, FILE *out);
 
+/* templatefile's renderer (vm/template.c), installed as Rt.template_hook by vm_run: the
+ * template [text] ([len] bytes, read from [path]) as a Plat multi-line string body with
+ * [vars] (a map) as lets; its errors are rt_errors naming the template's line. */
+Val vm_template(Rt *rt, const char *path, const char *text, size_t len, Val vars);
+
 /* ---- for vm/policy.c --------------------------------------------------------------------- */
 
 /* Call function [fn] with [args] ([n]) at the top level (no environment); false on a
