@@ -259,6 +259,7 @@ void pb_disasm(const BcModule *m, FILE *out) {
               p->secret ? ", secret" : "", p->global);
       if (p->deflt != BC_NONE) fprintf(out, ", default k%u", p->deflt);
       if (p->members != BC_NONE) fprintf(out, ", one of k%u", p->members);
+      if (p->desc != BC_NONE) { fputs(", as ", out); put_sidx(&d, p->desc); }
       fputc('\n', out);
     }
   }

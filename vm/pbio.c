@@ -138,8 +138,8 @@ uint64_t pbr_uv(PbReader *r, uint64_t max, const char *what) {
     if (r->pos >= r->len) { pbr_truncated(r); return 0; }
     uint8_t byte = r->base[r->pos++];
     uint64_t bits = byte & 0x7f;
-    /* the tenth byte may only carry bit 63 */
-    if (shift == 63 && bits > 1) {
+    /* the tenth byte may only carry bit 63, and must be the last */
+    if (shift == 63 && byte > 1) {
       pbr_fail(r, "%s: integer at byte %zu does not fit in 64 bits", what, start);
       return 0;
     }

@@ -134,6 +134,7 @@ static void f_params(PbBuf *b, const BcModule *m) {
     w_opt(b, p->members);
     pbw_uv(b, p->type);
     pbw_uv(b, p->loc);
+    w_opt(b, p->desc);
   }
 }
 static void f_checks(PbBuf *b, const BcModule *m) {
@@ -388,7 +389,7 @@ static bool r_globals(PbReader *r, BcModule *m) {
 }
 
 static bool r_params(PbReader *r, BcModule *m) {
-  m->nparams = pbr_count(r, BC_MAX_ITEMS, 9, "param count");
+  m->nparams = pbr_count(r, BC_MAX_ITEMS, 10, "param count");
   m->params = NEW(m, m->nparams, BcParam);
   for (uint32_t i = 0; i < m->nparams && !r->failed; i++) {
     BcParam *p = &m->params[i];
@@ -401,6 +402,7 @@ static bool r_params(PbReader *r, BcModule *m) {
     p->members = r_opt(r, "constant index");
     p->type = r_idx(r, "string index");
     p->loc = r_idx(r, "location index");
+    p->desc = r_opt(r, "string index");
   }
   return !r->failed;
 }

@@ -15,6 +15,7 @@
 #include "compiler/source.h"
 #include "vm/pbio.h"
 #include "vm/program.h"
+#include "vm/value.h"
 
 /* The 8 bytes every .platb starts with. */
 #define PB_MAGIC "\x89PLATB\r\n"
@@ -61,5 +62,12 @@ int pb_sources_match(const BcModule *m);
  * function's instructions with decoded operands, each group of instructions under the
  * source line it comes from when that file can be read.  [m] must be verified. */
 void pb_disasm(const BcModule *m, FILE *out);
+
+/* Do [args] ([n]) fit the signature of built-in [id] (a BuiltinId) deeply — every list
+ * item and map value too, generics (T, U, any) taking anything?  False with [why] set
+ * ("endswith: argument 1 (s) is a null, which does not fit string").  The VM calls it
+ * before every built-in: the stdlib trusts argument tags, which the checker guarantees
+ * for compiled sources but nothing guarantees for a .platb (vm/argcheck.c). */
+bool pb_args_fit(int id, const Val *args, uint32_t n, char *why, size_t whylen);
 
 #endif

@@ -199,6 +199,7 @@ static bool check_decls(Ver *v) {
     if (p->kind >= PK__COUNT) return fail(v, "param %u is of unknown kind %u", i, p->kind);
     if (p->members != BC_NONE && !str_list_ok(v, p->members, UINT32_MAX, false, "param's members"))
       return false;
+    if (p->desc != BC_NONE && !str_ok(v, p->desc, "param's type descriptor")) return false;
   }
   for (uint32_t i = 0; i < m->nchecks; i++) {
     if (!str_ok(v, m->checks[i].type, "refinement check") ||
@@ -430,11 +431,14 @@ static bool scan(Fn *F) {
     } else if (op == OP_CALLB) {
       const Builtin *bi = bi_get((BuiltinId)o.b);
       if (!bi) return fn_fail(F, pc, "built-in %u does not exist", o.b);
-      if (o.n < bi->min_args || (!bi->variadic && o.n > bi->nparams)) {
+      /* a built-in typed by its context (jsondecode) gets that type's descriptor as one
+       * more argument (stdlib/conform.h) */
+      uint32_t max = bi->nparams + (bi->ret_expected ? 1 : 0);
+      if (o.n < bi->min_args || (!bi->variadic && o.n > max)) {
         char takes[48];
         if (bi->variadic) snprintf(takes, sizeof takes, "%u or more", bi->min_args);
-        else if (bi->nparams == bi->min_args) snprintf(takes, sizeof takes, "%u", bi->nparams);
-        else snprintf(takes, sizeof takes, "%u to %u", bi->min_args, bi->nparams);
+        else if (max == bi->min_args) snprintf(takes, sizeof takes, "%u", max);
+        else snprintf(takes, sizeof takes, "%u to %u", bi->min_args, max);
         return fn_fail(F, pc, "calls built-in %s with %u arguments; it takes %s", bi->name, o.n, takes);
       }
     } else if (op == OP_RECORD) {
@@ -619,9 +623,10 @@ static bool check_func(Ver *v, uint32_t i) {
 }
 
 /* Which environment each function may use.  A component's function has its own (nenv
- * slots); a function it calls shares it, and so on down; the VM runs main, tests and
- * rules with none.  A function reachable from several places gets the smallest, so every
- * GETE/SETE is in range whoever called it. */
+ * slots); a resource body it calls shares it (the VM passes its caller's environment to
+ * FK_BODY functions only), and so on down; every other function runs with none.  A body
+ * reachable from several places gets the smallest, so every GETE/SETE is in range
+ * whoever called it. */
 typedef struct EnvSrc { uint32_t fn, env; } EnvSrc;
 static int cmp_envsrc(const void *a, const void *b) {
   const EnvSrc *x = a, *y = b;
@@ -646,7 +651,7 @@ static bool check_env(Ver *v) {
   for (uint32_t i = 0; i < n; i++) {
     const BcFunc *f = &m->funcs[i];
     for (uint32_t pc = 0; pc < f->ncode; pc += bc_insn_size(f->code[pc]))
-      if (f->code[pc] == OP_CALL) { nout[i]++; nedges++; }
+      if (f->code[pc] == OP_CALL && m->funcs[rd32(f->code + pc + 1)].kind == FK_BODY) { nout[i]++; nedges++; }
   }
   /* CSR layout: edges of function i at [first[i], first[i+1]) */
   uint32_t *first = calloc(n + 1, sizeof *first);
@@ -660,20 +665,18 @@ static bool check_env(Ver *v) {
     const BcFunc *f = &m->funcs[i];
     uint32_t k = first[i];
     for (uint32_t pc = 0; pc < f->ncode; pc += bc_insn_size(f->code[pc]))
-      if (f->code[pc] == OP_CALL) {
+      if (f->code[pc] == OP_CALL && m->funcs[rd32(f->code + pc + 1)].kind == FK_BODY) {
         uint32_t callee = rd32(f->code + pc + 1);
         edge[k++] = callee;
         called[callee] = true;
       }
   }
-  /* sources: components with their own environment; everything the VM may run directly
-   * (and anything no CALL reaches) with none */
+  /* sources: components with their own environment; every other function, and a body
+   * that no CALL reaches, with none */
   uint32_t nsrc = 0;
   for (uint32_t i = 0; i < n; i++) {
     if (m->funcs[i].kind == FK_COMPONENT) src[nsrc++] = (EnvSrc){i, m->funcs[i].nenv};
-    else if (!called[i] || m->funcs[i].kind == FK_MAIN || m->funcs[i].kind == FK_TEST ||
-             m->funcs[i].kind == FK_RULE)
-      src[nsrc++] = (EnvSrc){i, 0};
+    else if (m->funcs[i].kind != FK_BODY || !called[i]) src[nsrc++] = (EnvSrc){i, 0};
   }
   qsort(src, nsrc, sizeof *src, cmp_envsrc);
   /* smallest environment first: each function takes the first that reaches it */
@@ -696,7 +699,7 @@ static bool check_env(Ver *v) {
   }
   bool ok = true;
   for (uint32_t i = 0; i < n && ok; i++) {
-    if (!seen[i]) v->env[i] = 0;   /* only reachable through calls in a cycle: never run */
+    if (!seen[i]) v->env[i] = 0;   /* bodies reached only from each other: never run */
     if (v->envmax[i] > v->env[i]) {
       char b[96];
       ok = v->env[i] ? fail(v, "function %s uses environment slot %u, but it may run in an environment of %u slots",

@@ -129,7 +129,7 @@ static BcModule *mk(void) {
   m->globals[1] = (BcGlobal){S_SITE, S_DOT, GK_RESOURCE, true, 1};
   m->nparams = 1;
   m->params = arena_calloc(ar, 1, sizeof *m->params);
-  m->params[0] = (BcParam){S_X, 0, PK_INT, false, true, K_42, BC_NONE, S_INT, 0};
+  m->params[0] = (BcParam){S_X, 0, PK_INT, false, true, K_42, BC_NONE, S_INT, 0, S_INT};
   m->nchecks = 1;
   m->checks = arena_calloc(ar, 1, sizeof *m->checks);
   m->checks[0] = (BcCheck){S_INT, S_PRED, 0};
@@ -212,6 +212,7 @@ static void test_round_trip(void **state) {
   assert_true(l->consts[K_FLOAT].u.f == 1.5);
   assert_int_equal(l->params[0].deflt, K_42);
   assert_int_equal(l->params[0].members, BC_NONE);
+  assert_int_equal(l->params[0].desc, S_INT);
   assert_true(l->params[0].secret);
   assert_int_equal(l->rtypes[0].fn, BC_NONE);
   assert_int_equal(l->resdecls[0].flags, RD_KEYED | RD_PROTECT);
@@ -842,6 +843,9 @@ static void test_declarations(void **state) {
   m->params[0].global = 2;
   expect_bad(m, "param 0: global index 2 out of range (2 globals)");
   m = mk();
+  m->params[0].desc = 99;
+  expect_bad(m, "param's type descriptor: string index 99 out of range");
+  m = mk();
   m->params[0].members = K_A;
   expect_bad(m, "param's members: constant 1 is not a list of strings");
   m = mk();
@@ -945,6 +949,42 @@ static void test_bit_flips(void **state) {
   bc_free(m);
 }
 
+/* ---- built-in arguments ------------------------------------------------------------- */
+static void test_builtin_args_fit(void **state) {
+  (void)state;
+  Rt rt;
+  rt_init(&rt, 0);
+  char why[256];
+  Val s = val_cstr(&rt, "abc"), i = val_int(3), nul = val_null();
+  Val two[2] = {val_cstr(&rt, "a"), val_cstr(&rt, "b")};
+  Val mixed[2] = {val_cstr(&rt, "a"), val_int(1)};
+  Val ls = val_list_of(&rt, two, 2), lm = val_list_of(&rt, mixed, 2);
+  Val a1[2] = {s, s};
+  assert_true(pb_args_fit(BI_endswith, a1, 2, why, sizeof why));
+  Val a2[2] = {nul, s};
+  assert_false(pb_args_fit(BI_endswith, a2, 2, why, sizeof why));
+  assert_string_equal(why, "endswith: argument 1 (s) is a null, which does not fit string");
+  Val a3[2] = {s, ls};
+  assert_true(pb_args_fit(BI_join, a3, 2, why, sizeof why));
+  Val a4[2] = {s, lm};
+  assert_false(pb_args_fit(BI_join, a4, 2, why, sizeof why));
+  assert_non_null(strstr(why, "join: argument 2"));
+  /* generics take anything; numbers take ints */
+  assert_true(pb_args_fit(BI_length, &s, 1, why, sizeof why));
+  assert_true(pb_args_fit(BI_length, &lm, 1, why, sizeof why));
+  assert_true(pb_args_fit(BI_abs, &i, 1, why, sizeof why));
+  assert_false(pb_args_fit(BI_abs, &s, 1, why, sizeof why));
+  /* arity and ids */
+  assert_false(pb_args_fit(BI_endswith, a1, 1, why, sizeof why));
+  assert_false(pb_args_fit(BI__COUNT, a1, 1, why, sizeof why));
+  /* jsondecode takes its context's type descriptor as one more string */
+  assert_true(pb_args_fit(BI_jsondecode, a1, 2, why, sizeof why));
+  Val a5[2] = {s, i};
+  assert_false(pb_args_fit(BI_jsondecode, a5, 2, why, sizeof why));
+  assert_false(pb_args_fit(BI_jsondecode, a1, 3, why, sizeof why));
+  rt_free(&rt);
+}
+
 /* ---- compiled examples --------------------------------------------------------------- */
 static void test_examples(void **state) {
   (void)state;
@@ -1039,6 +1079,7 @@ int main(void) {
     cmocka_unit_test(test_declarations),
     cmocka_unit_test(test_sources_and_hash),
     cmocka_unit_test(test_bit_flips),
+    cmocka_unit_test(test_builtin_args_fit),
     cmocka_unit_test(test_examples),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
