@@ -182,15 +182,34 @@ static void fsync_dir(const char *abs) {
   free(dir);
 }
 
+/* The temporary file a write of [abs] goes through: one name per target path
+ * (".platc-tmp-" and 16 hex digits of the SHA-256 of its file name, in the same folder),
+ * so that what a killed write left is found again: the next write of the path replaces
+ * it, and a read or delete of the path (how a run after a kill reconciles an operation
+ * that did not end) removes it.  A random name would stay behind forever. */
+static char *tmp_path(const char *abs) {
+  const char *slash = strrchr(abs, '/');
+  const char *base = slash ? slash + 1 : abs;
+  char hex[65];
+  prov_sha256_hex(base, strlen(base), hex);
+  return prov_strdupf("%.*s/.platc-tmp-%.16s", (int)(slash ? slash - abs : 0), abs, hex);
+}
+
+/* Remove what an interrupted write of [abs] left (its parent is known to be a real folder
+ * inside the project). */
+static void drop_tmp(const char *abs) {
+  char *t = tmp_path(abs);
+  (void)unlink(t);
+  free(t);
+}
+
 /* Write [len] bytes to [abs] atomically with [mode]: a reader sees the old file or the new
  * one, never half of it, and a crash leaves no partial file at [abs]. */
 static bool write_atomic(const char *abs, const char *rel, const char *data, size_t len,
                          mode_t mode, char **why) {
-  char *tmp = plat_xstrdup(abs);
-  char *slash = strrchr(tmp, '/');
-  char *t = prov_strdupf("%.*s/.platc-tmp-XXXXXX", (int)(slash - tmp), tmp);
-  free(tmp);
-  int fd = mkstemp(t);
+  char *t = tmp_path(abs);
+  (void)unlink(t);   /* left by a write that was killed */
+  int fd = open(t, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd < 0) {
     *why = prov_strdupf("cannot write '%s': %s", rel, strerror(errno));
     free(t);
@@ -366,6 +385,7 @@ static ProvStatus file_read(const Local *L, const ProvReq *req, ProvRes *res) {
   size_t len = 0;
   struct stat st;
   int got = parent_state(L, abs, &why);
+  if (got > 0) drop_tmp(abs);   /* debris of a write that was killed */
   if (got > 0) got = read_file(abs, rel, &data, &len, &st, &why);
   if (got < 0) {
     prov_fail(res, PROV_ERROR, "%s", why);
@@ -452,6 +472,9 @@ static ProvStatus local_delete(const Local *L, const ProvReq *req, bool dir, Pro
   if (!rel) return res->status;
   char *abs = abs_path(L, rel);
   struct stat st;
+  if (!dir && parent_state(L, abs, &why) > 0) drop_tmp(abs);
+  free(why);
+  why = NULL;
   if (lstat(abs, &st) != 0) {
     if (errno != ENOENT && errno != ENOTDIR)
       prov_fail(res, PROV_ERROR, "cannot delete '%s': %s", rel, strerror(errno));
