@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "compiler/arena.h"
 #include "deploy/values.h"
@@ -76,6 +77,13 @@ bool engine_open(Engine *e, const BcModule *mod, const EngineOptions *opt, char 
   if (!lock_acquire(&e->lock, e->stack.lock_path, opt->operation ? opt->operation : "run",
                     e->warning, sizeof e->warning, err, errlen))
     goto fail;
+  /* A state save a killed run left half-written (state_save's temp file): never read,
+     removed now that the lock says nobody else is writing it. */
+  size_t slen = strlen(e->stack.state_path) + 8;
+  char *stale = plat_xmalloc(slen);
+  snprintf(stale, slen, "%s.tmp", e->stack.state_path);
+  (void)unlink(stale);
+  free(stale);
   if (!stack_key(&e->stack, &e->key, err, errlen))
     goto fail;
   e->have_key = true;

@@ -572,9 +572,11 @@ bool state_save(State *st, const char *path, const CryptKey *key, char *err, siz
     seterr(err, errlen, "%s: cannot encode the state", path);
     return false;
   }
-  size_t tlen = strlen(path) + 32;
+  /* One temp name, not one per process: the stack lock allows one writer at a time, and
+     a temp file a killed run left is replaced by the next save instead of staying. */
+  size_t tlen = strlen(path) + 8;
   char *tmp = plat_xmalloc(tlen);
-  snprintf(tmp, tlen, "%s.tmp.%ld", path, (long)getpid());
+  snprintf(tmp, tlen, "%s.tmp", path);
   int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   bool wrote = fd >= 0 && write_all(fd, text, strlen(text)) && write_all(fd, "\n", 1) &&
                fsync(fd) == 0;
