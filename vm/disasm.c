@@ -166,7 +166,8 @@ static void put_insn(Dis *d, const BcFunc *f, uint32_t pc) {
   uint8_t op = f->code[pc];
   const BcOpInfo *in = &bc_ops[op];
   uint32_t end = pc + bc_insn_size(op);
-  fprintf(d->out, "    %04u  %-8s", pc, in->name);
+  if (in->operands[0]) fprintf(d->out, "    %04u  %-8s", pc, in->name);
+  else fprintf(d->out, "    %04u  %s", pc, in->name);
   const uint8_t *p = f->code + pc + 1;
   for (const char *c = in->operands; *c; c++) {
     fputc(' ', d->out);
