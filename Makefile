@@ -101,7 +101,7 @@ test: deps
 
 # Every script runs even when one before it fails, so one failure never hides another;
 # the suite fails if any did, and says which.
-SUITE_SCRIPTS = run_golden run_fmt run_examples run_docs run_bad run_cli run_providers run_lsp run_stdlib_docs run_eval run_deploy
+SUITE_SCRIPTS = run_golden run_fmt run_examples run_docs run_bad run_cli run_providers run_lsp run_stdlib_docs run_eval run_deploy run_platb
 suite: all $(UNIT_BINS)
 	@failed=""; \
 	sh tests/run_unit.sh $(O) $(UNIT_BINS) || failed="$$failed run_unit"; \
@@ -122,9 +122,10 @@ demo: deps
 FUZZ_O := build/fuzz
 FUZZ_SECONDS ?= 600
 fuzz: deps
-	$(MAKE) O=$(FUZZ_O) CC=clang CFLAGS="-O1 -g -fsanitize=fuzzer-no-link,address,undefined" $(FUZZ_O)/libplat.a
+	$(MAKE) O=$(FUZZ_O) CC=clang CFLAGS="-O1 -g -fsanitize=fuzzer-no-link,address,undefined" $(FUZZ_O)/libplat.a $(FUZZ_O)/platc
 	@sh tests/fuzz/build.sh $(FUZZ_O)
 	@sh tests/fuzz/run.sh $(FUZZ_O) $(FUZZ_SECONDS)
+	@sh tests/fuzz/run.sh $(FUZZ_O) $(FUZZ_SECONDS) fuzz_platb
 
 # ---- benchmarks --------------------------------------------------------------------------
 bench: deps
