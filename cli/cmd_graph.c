@@ -82,9 +82,22 @@ static void args_free(GraphArgs *a) {
 static int parse_args(int argc, char **argv, GraphArgs *a) {
   memset(a, 0, sizeof *a);
   a->paths = plat_xmalloc((size_t)argc * sizeof *a->paths);
+  char name[32];
   for (int i = 1; i < argc; i++) {
     const char *arg = argv[i];
     bool has_next = i + 1 < argc;
+    /* --name=value is --name value */
+    const char *eq = strncmp(arg, "--", 2) == 0 ? strchr(arg, '=') : NULL;
+    const char *inline_val = NULL;
+    if (eq && (size_t)(eq - arg) < sizeof name) {
+      memcpy(name, arg, (size_t)(eq - arg));
+      name[eq - arg] = 0;
+      arg = name;
+      inline_val = eq + 1;
+    }
+    /* the value of an option that takes one: inline, or the next argument */
+#define NEXT() (inline_val ? inline_val : argv[++i])
+    if (inline_val) has_next = true;
     if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
       print_usage(stdout);
       return 0;
@@ -99,7 +112,7 @@ static int parse_args(int argc, char **argv, GraphArgs *a) {
                  strcmp(arg, "--config") == 0;
     if (takes && !has_next) return cli_usage_error("graph", usage, "%s needs a value", arg);
     if (strcmp(arg, "--format") == 0) {
-      const char *v = argv[++i];
+      const char *v = NEXT();
       a->format = -1;
       for (int f = 0; f < 3; f++)
         if (strcmp(v, format_names[f]) == 0) a->format = f;
@@ -113,20 +126,21 @@ static int parse_args(int argc, char **argv, GraphArgs *a) {
       }
       a->format_given = true;
     } else if (strcmp(arg, "-o") == 0 || strcmp(arg, "--output") == 0) {
-      a->out = argv[++i];
+      a->out = NEXT();
     } else if (strcmp(arg, "--svg") == 0) {
-      a->svg = argv[++i];
+      a->svg = NEXT();
     } else if (strcmp(arg, "-c") == 0 || strcmp(arg, "--config-value") == 0) {
-      const char *kv = argv[++i];
+      const char *kv = NEXT();
       if (!vm_config_arg(kv, &a->given, &a->ngiven))
         return cli_usage_error("graph", usage, "%s needs NAME=VALUE, not '%s'", arg, kv);
     } else if (strcmp(arg, "--config") == 0) {
-      a->config_file = argv[++i];
+      a->config_file = NEXT();
     } else if (arg[0] == '-' && arg[1]) {
       return cli_unknown_option("graph", usage, arg, options, sizeof options / sizeof *options);
     } else {
       a->paths[a->npaths++] = arg;
     }
+#undef NEXT
   }
   if (a->out && a->svg && strcmp(a->out, a->svg) == 0)
     return cli_usage_error("graph", usage, "-o and --svg name the same file '%s'", a->out);

@@ -907,14 +907,34 @@ static void tree_walk(W *w, const Tree *t, const TreeVisit *v) {
   free(stack);
 }
 
+/* Does a resource inside instance [i] depend on [d] (implicitly)?  Then an edge from [d]
+ * to the instance would only repeat the one to that resource. */
+static bool inside_depends(const Graph *g, const Tree *t, uint32_t i, uint32_t d, uint32_t *stack) {
+  uint32_t sp = 0;
+  stack[sp++] = i;
+  while (sp) {
+    uint32_t x = stack[--sp];
+    for (uint32_t k = t->first[x]; k < t->first[x + 1]; k++) {
+      uint32_t c = t->kids[k];
+      if (g->nodes[c].kind == GN_RESOURCE && has_dep(g->nodes[c].deps, g->nodes[c].ndeps, d))
+        return true;
+      stack[sp++] = c;   /* each node is some instance's kid once: sp <= nnodes */
+    }
+  }
+  return false;
+}
+
 /* Edges: for each node, its dependencies (producer -> consumer), explicit ones that no
  * reference already shows marked as such. */
 static void edges(W *w, const Tree *t,
                   void (*edge)(W *w, const Tree *t, uint32_t from, uint32_t to, bool dashed)) {
   const Graph *g = w->g;
+  uint32_t *stack = plat_xmalloc(((size_t)g->nnodes + 1) * sizeof *stack);
   for (uint32_t i = 0; i < g->nnodes && !w->failed; i++) {
     const GNode *n = &g->nodes[i];
-    for (uint32_t k = 0; k < n->ndeps; k++) edge(w, t, n->deps[k], i, false);
+    for (uint32_t k = 0; k < n->ndeps; k++)
+      if (n->kind != GN_INSTANCE || !inside_depends(g, t, i, n->deps[k], stack))
+        edge(w, t, n->deps[k], i, false);
     for (uint32_t k = 0; k < n->nexplicit; k++) {
       uint32_t d = n->explicit_deps[k];
       if (has_dep(n->deps, n->ndeps, d)) continue;
@@ -925,6 +945,7 @@ static void edges(W *w, const Tree *t,
       edge(w, t, d, i, true);
     }
   }
+  free(stack);
 }
 
 /* ---- dot ---------------------------------------------------------------------------- */
