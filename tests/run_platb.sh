@@ -87,6 +87,11 @@ for src in $(find tests/platb -maxdepth 1 -name '*.plat' | LC_ALL=C sort); do
   if cmp -s "$tmp/dis.out" "$tmp/disb.out"; then ok; else failed "platc disasm of the .platb of $src: expected the listing of its sources"; fi
 done
 
+# ---- docs/bytecode.md lists every instruction of vm/opcodes.def ---------------------------
+for op in $(sed -n 's/^OP(\([A-Z_]*\),.*/\1/p' vm/opcodes.def); do
+  if grep -qF "| \`$op\` |" docs/bytecode.md; then ok; else failed "docs/bytecode.md: expected a row for instruction $op of vm/opcodes.def"; fi
+done
+
 # ---- refused files --------------------------------------------------------------------------
 # expect_refused FILE KIND: graph, disasm and build all exit 2, print nothing on
 # stdout and "platc CMD: FILE: KIND: ..." on stderr.
