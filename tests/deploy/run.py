@@ -1,7 +1,7 @@
 """Run the deploy tests: every test_* function of every tests/deploy/t_*.py, in file
 order, each on fresh temp project folders, against the platc given.  Usage:
   python3 tests/deploy/run.py PLATC [FILTER...]     (a test runs when its name holds a FILTER)
-UPDATE=1 rewrites the goldens.  Exit 0 when every test passed."""
+UPDATE=1 rewrites the goldens; KEEP=1 keeps the temp folders; VERBOSE=1 names each test.  Exit 0 when every test passed."""
 import importlib.util
 import inspect
 import os
@@ -51,7 +51,10 @@ def main():
                 failed += 1
                 print("FAIL %s: the test itself broke:\n%s" % (full, traceback.format_exc()))
             finally:
-                ctx.close()
+                if os.environ.get("KEEP") == "1":
+                    print("     kept %s" % ctx.tmp)
+                else:
+                    ctx.close()
     print("deploy: %d passed, %d failed" % (passed, failed))
     return 0 if failed == 0 else 1
 
