@@ -202,4 +202,5 @@ mkdir -p "$here/results"
 echo
 echo "written: bench/results/latest.md"
 python3 "$here/lsp/run.py" "$PLATC" "$here/results/lsp.md" || failed=1   # platc lsp: bench/lsp/
+sh "$here/graph.sh" "$PLATC" "$here/results/latest.md" || failed=1   # platc graph vs Pkl, Jsonnet
 exit "$failed"
