@@ -11,6 +11,7 @@
 #include "cli/cli.h"
 #include "compiler/compiler.h"
 #include "deploy/engine.h"
+#include "deploy/util.h"
 #include "deploy/values.h"
 
 typedef enum LogFormat { LOG_AUTO, LOG_TEXT, LOG_JSON } LogFormat;
@@ -301,15 +302,8 @@ static void print_outputs(const State *st, FILE *out) {
   size_t w = 0;
   json_object_foreach(st->outputs, k, v) if (strlen(k) > w) w = strlen(k);
   /* jansson objects keep insertion order; outputs are stored sorted */
-  const char **keys = calloc(json_object_size(st->outputs) + 1, sizeof *keys);
-  size_t n = 0;
-  json_object_foreach(st->outputs, k, v) keys[n++] = k;
-  for (size_t i = 1; i < n; i++)
-    for (size_t j = i; j > 0 && strcmp(keys[j - 1], keys[j]) > 0; j--) {
-      const char *t = keys[j];
-      keys[j] = keys[j - 1];
-      keys[j - 1] = t;
-    }
+  size_t n;
+  const char **keys = dp_sorted_keys(st->outputs, &n);
   for (size_t i = 0; i < n; i++) {
     bool secret = false;
     for (uint32_t s = 0; s < st->nsecret_outputs; s++)

@@ -8,6 +8,7 @@
 
 #include "cli/cli.h"
 #include "deploy/engine.h"
+#include "deploy/util.h"
 
 typedef struct Args {
   const char *cmd, *usage;
@@ -178,17 +179,8 @@ int cmd_config(int argc, char **argv) {
       printf("Removed %s from stack '%s'.\n", a.pos[1], s.name);
     }
   } else if (!strcmp(sub, "ls")) {
-    const char **keys = calloc(json_object_size(c.values) + 1, sizeof *keys);
-    size_t n = 0;
-    const char *k;
-    json_t *v;
-    json_object_foreach(c.values, k, v) keys[n++] = k;
-    for (size_t i = 1; i < n; i++)
-      for (size_t j = i; j > 0 && strcmp(keys[j - 1], keys[j]) > 0; j--) {
-        const char *t = keys[j];
-        keys[j] = keys[j - 1];
-        keys[j - 1] = t;
-      }
+    size_t n;
+    const char **keys = dp_sorted_keys(c.values, &n);
     for (size_t i = 0; i < n; i++) {
       bool secret = false;
       const char *val = config_get(&c, keys[i], &secret);
@@ -208,17 +200,8 @@ int cmd_config(int argc, char **argv) {
 static void print_props(const char *title, const StateRes *r, json_t *obj, const char *prefix,
                         bool show) {
   printf("  %s:\n", title);
-  const char *k;
-  json_t *v;
-  const char **keys = calloc(json_object_size(obj) + 1, sizeof *keys);
-  size_t n = 0;
-  json_object_foreach(obj, k, v) keys[n++] = k;
-  for (size_t i = 1; i < n; i++)
-    for (size_t j = i; j > 0 && strcmp(keys[j - 1], keys[j]) > 0; j--) {
-      const char *t = keys[j];
-      keys[j] = keys[j - 1];
-      keys[j - 1] = t;
-    }
+  size_t n;
+  const char **keys = dp_sorted_keys(obj, &n);
   for (size_t i = 0; i < n; i++) {
     char path[512];
     snprintf(path, sizeof path, "%s.%s", prefix, keys[i]);
@@ -387,15 +370,8 @@ int cmd_output(int argc, char **argv) {
     printf("%s\n", s);
     free(s);
   } else {
-    const char **keys = calloc(json_object_size(shown) + 1, sizeof *keys);
-    size_t n = 0;
-    json_object_foreach(shown, k, v) keys[n++] = k;
-    for (size_t i = 1; i < n; i++)
-      for (size_t j = i; j > 0 && strcmp(keys[j - 1], keys[j]) > 0; j--) {
-        const char *t = keys[j];
-        keys[j] = keys[j - 1];
-        keys[j - 1] = t;
-      }
+    size_t n;
+    const char **keys = dp_sorted_keys(shown, &n);
     for (size_t i = 0; i < n; i++) {
       char *s = json_dumps(json_object_get(shown, keys[i]), JSON_ENCODE_ANY | JSON_SORT_KEYS | JSON_COMPACT);
       printf("%s = %s\n", keys[i], s);

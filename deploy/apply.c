@@ -14,6 +14,7 @@
 
 #include "compiler/arena.h"
 #include "deploy/values.h"
+#include "deploy/util.h"
 
 #define SAVE_EVERY_MS 2000
 
@@ -61,31 +62,10 @@ typedef struct Exec {
   bool jfail;
 } Exec;
 
-static char *xprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *xprintf(const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  int n = vsnprintf(NULL, 0, fmt, ap);
-  va_end(ap);
-  char *s = plat_xmalloc((size_t)n + 1);
-  va_start(ap, fmt);
-  vsnprintf(s, (size_t)n + 1, fmt, ap);
-  va_end(ap);
-  return s;
-}
-
 static double now_s(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static const char *short_type(const char *type, const char *provider) {
-  size_t n = strlen(provider);
-  if (strncmp(type, provider, n) == 0 && type[n] == '.')
-    return type + n + 1;
-  const char *dot = strrchr(type, '.');
-  return dot ? dot + 1 : type;
 }
 
 static bool json_has_str(const json_t *arr, const char *s) {
@@ -167,7 +147,7 @@ static bool run_op(Exec *x, Step *s, ProvOp op) {
   journal_put(x, b, true);
   if (x->jfail) {
     s->status = PROV_ERROR;
-    s->message = xprintf("%s: not started: %s", it->address, x->jerr);
+    s->message = dp_printf("%s: not started: %s", it->address, x->jerr);
     return false;
   }
 
@@ -331,12 +311,7 @@ static char **node_deps(const Graph *g, const GNode *n, uint32_t *count) {
     if (!dup)
       v[k++] = plat_xstrdup(g->nodes[d].addr);
   }
-  for (uint32_t i = 1; i < k; i++)
-    for (uint32_t j = i; j > 0 && strcmp(v[j - 1], v[j]) > 0; j--) {
-      char *t = v[j];
-      v[j] = v[j - 1];
-      v[j - 1] = t;
-    }
+  dp_sort_strs(v, k);
   *count = k;
   return v;
 }
@@ -402,7 +377,7 @@ static bool rediff(Step *s, const GNode *n, char **msg) {
   prov_res_free(&res);
   s->action = !changed ? PA_NOOP : replace ? PA_REPLACE : PA_UPDATE;
   if (s->action == PA_REPLACE && n->protect) {
-    *msg = xprintf("%s is protected (@protect) and would be replaced once its inputs are "
+    *msg = dp_printf("%s is protected (@protect) and would be replaced once its inputs are "
                    "known", s->item->address);
     return false;
   }
@@ -414,7 +389,7 @@ static bool rediff(Step *s, const GNode *n, char **msg) {
 static bool resolve(Step *s, const Graph *g2, char **msg) {
   uint32_t ni = graph_find(g2, s->item->address);
   if (ni == GN_NONE) {
-    *msg = xprintf("%s: no longer in the program when re-evaluated", s->item->address);
+    *msg = dp_printf("%s: no longer in the program when re-evaluated", s->item->address);
     return false;
   }
   const GNode *n = &g2->nodes[ni];
@@ -422,7 +397,7 @@ static bool resolve(Step *s, const Graph *g2, char **msg) {
   json_t *sec;
   json_t *in = inputs_of(n, &sec, &unknown);
   if (unknown) {
-    *msg = xprintf("%s: inputs are still unknown after everything it depends on was "
+    *msg = dp_printf("%s: inputs are still unknown after everything it depends on was "
                    "deployed", s->item->address);
     json_decref(in);
     json_decref(sec);
@@ -461,15 +436,10 @@ static void record(State *st, const Step *s) {
   size_t i;
   json_t *v;
   json_array_foreach(s->secret_inputs, i, v)
-    r.secret[r.nsecret++] = xprintf("inputs.%s", json_string_value(v));
+    r.secret[r.nsecret++] = dp_printf("inputs.%s", json_string_value(v));
   json_array_foreach(s->out_secrets, i, v)
-    r.secret[r.nsecret++] = xprintf("outputs.%s", json_string_value(v));
-  for (uint32_t a = 1; a < r.nsecret; a++)
-    for (uint32_t b = a; b > 0 && strcmp(r.secret[b - 1], r.secret[b]) > 0; b--) {
-      char *t = r.secret[b];
-      r.secret[b] = r.secret[b - 1];
-      r.secret[b - 1] = t;
-    }
+    r.secret[r.nsecret++] = dp_printf("outputs.%s", json_string_value(v));
+  dp_sort_strs(r.secret, r.nsecret);
   state_put(st, &r);
 }
 
@@ -488,7 +458,7 @@ static void skip_after(Exec *x, uint32_t i, const char *why, ApplyResult *out,
       t->state = SS_SKIP;
       out->skipped++;
       (*finished)++;
-      char *m = xprintf("skipped: %s failed", why);
+      char *m = dp_printf("skipped: %s failed", why);
       event(x->opt, AE_SKIP, t, m, running);
       free(m);
       stack[n++] = s->succ[k];
@@ -568,7 +538,7 @@ bool apply_plan(const Plan *plan, const Graph *g, State *st, ProvRegistry *reg,
     }
     char *perr = NULL;
     s->pv = prov_open(reg, it->provider, NULL, &perr);
-    s->ptype = short_type(it->type, it->provider);
+    s->ptype = dp_short_type(it->type, it->provider);
     if (s->node) {
       s->inputs = json_deep_copy(it->inputs);
       s->secret_inputs = json_incref(it->secret_inputs);
@@ -580,7 +550,7 @@ bool apply_plan(const Plan *plan, const Graph *g, State *st, ProvRegistry *reg,
     }
     if (!s->pv) {
       s->state = SS_FAIL;
-      s->message = perr ? perr : xprintf("%s: provider '%s' not found", it->address, it->provider);
+      s->message = perr ? perr : dp_printf("%s: provider '%s' not found", it->address, it->provider);
       perr = NULL;
     }
     free(perr);
@@ -653,7 +623,7 @@ bool apply_plan(const Plan *plan, const Graph *g, State *st, ProvRegistry *reg,
           continue;
         char *msg = NULL;
         if (!g2)
-          msg = xprintf("%s: cannot resolve values known only after deploy: %s",
+          msg = dp_printf("%s: cannot resolve values known only after deploy: %s",
                         s->item->address, *err ? err : "no way to re-evaluate the program");
         if (msg || !resolve(s, g2, &msg)) {
           s->state = SS_FAIL;

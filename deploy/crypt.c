@@ -15,6 +15,7 @@
 #include <openssl/rand.h>
 
 #include "compiler/arena.h"
+#include "deploy/util.h"
 
 #define NONCE_BYTES 12
 #define TAG_BYTES 16
@@ -30,15 +31,6 @@ void crypt_wipe(void *p, size_t n) {
     *q++ = 0;
 }
 
-static void seterr(char *err, size_t errlen, const char *fmt, ...) {
-  if (!err || !errlen)
-    return;
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(err, errlen, fmt, ap);
-  va_end(ap);
-}
-
 /* Read exactly [n] bytes from [path] into [out], or make the file with [n] random bytes
  * (mode 0600, O_EXCL so two runs never make two different keys). */
 static bool load_or_make(const char *path, uint8_t *out, size_t n, const char *what,
@@ -50,7 +42,7 @@ static bool load_or_make(const char *path, uint8_t *out, size_t n, const char *w
       ssize_t got = read(fd, buf, sizeof buf);
       close(fd);
       if (got != (ssize_t)n) {
-        seterr(err, errlen, "%s: malformed %s file (%zd bytes, expected %zu)", path, what,
+        dp_seterr(err, errlen, "%s: malformed %s file (%zd bytes, expected %zu)", path, what,
                got, n);
         crypt_wipe(buf, sizeof buf);
         return false;
@@ -60,32 +52,32 @@ static bool load_or_make(const char *path, uint8_t *out, size_t n, const char *w
       return true;
     }
     if (errno != ENOENT) {
-      seterr(err, errlen, "%s: cannot read the %s file: %s", path, what, strerror(errno));
+      dp_seterr(err, errlen, "%s: cannot read the %s file: %s", path, what, strerror(errno));
       return false;
     }
     fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0) {
       if (errno == EEXIST)
         continue;          /* made by a concurrent run: read theirs */
-      seterr(err, errlen, "%s: cannot create the %s file: %s", path, what, strerror(errno));
+      dp_seterr(err, errlen, "%s: cannot create the %s file: %s", path, what, strerror(errno));
       return false;
     }
     if (RAND_bytes(out, (int)n) != 1) {
       close(fd);
       unlink(path);
-      seterr(err, errlen, "%s: no randomness available for the %s", path, what);
+      dp_seterr(err, errlen, "%s: no randomness available for the %s", path, what);
       return false;
     }
     bool ok = write(fd, out, n) == (ssize_t)n && fsync(fd) == 0;
     ok = close(fd) == 0 && ok;
     if (!ok) {
       unlink(path);
-      seterr(err, errlen, "%s: cannot write the %s file: %s", path, what, strerror(errno));
+      dp_seterr(err, errlen, "%s: cannot write the %s file: %s", path, what, strerror(errno));
       return false;
     }
     return true;
   }
-  seterr(err, errlen, "%s: the %s file keeps changing", path, what);
+  dp_seterr(err, errlen, "%s: the %s file keeps changing", path, what);
   return false;
 }
 
@@ -99,7 +91,7 @@ bool crypt_key_load(CryptKey *key, const char *passphrase, const char *salt_path
     int ok = EVP_PBE_scrypt(passphrase, strlen(passphrase), salt, sizeof salt, SCRYPT_N,
                             SCRYPT_R, SCRYPT_P, SCRYPT_MAXMEM, key->k, sizeof key->k);
     if (ok != 1) {
-      seterr(err, errlen, "cannot derive the state key from PLAT_PASSPHRASE (scrypt failed)");
+      dp_seterr(err, errlen, "cannot derive the state key from PLAT_PASSPHRASE (scrypt failed)");
       return false;
     }
     key->from_passphrase = true;
@@ -143,13 +135,13 @@ done:
 char *crypt_open(const CryptKey *key, const char *aad, const char *text, size_t *len,
                  char *err, size_t errlen) {
   if (!crypt_is_sealed(text)) {
-    seterr(err, errlen, "not an encrypted value");
+    dp_seterr(err, errlen, "not an encrypted value");
     return NULL;
   }
   const char *b64 = text + strlen(CRYPT_PREFIX);
   size_t blen = strlen(b64);
   if (blen % 4 || blen < 4 * ((NONCE_BYTES + TAG_BYTES + 2) / 3) || blen > (2u << 30)) {
-    seterr(err, errlen, "malformed encrypted value");
+    dp_seterr(err, errlen, "malformed encrypted value");
     return NULL;
   }
   uint8_t *raw = plat_xmalloc(blen / 4 * 3 + 1);
@@ -159,7 +151,7 @@ char *crypt_open(const CryptKey *key, const char *aad, const char *text, size_t 
     rawlen -= b64[blen - 2] == '=' ? 2 : 1;
   if (rawlen < NONCE_BYTES + TAG_BYTES) {
     free(raw);
-    seterr(err, errlen, "malformed encrypted value");
+    dp_seterr(err, errlen, "malformed encrypted value");
     return NULL;
   }
   size_t clen = (size_t)rawlen - NONCE_BYTES - TAG_BYTES;
@@ -180,7 +172,7 @@ char *crypt_open(const CryptKey *key, const char *aad, const char *text, size_t 
   if (!ok) {
     crypt_wipe(plain, clen);
     free(plain);
-    seterr(err, errlen, "an encrypted value does not decrypt: wrong key (PLAT_PASSPHRASE or "
+    dp_seterr(err, errlen, "an encrypted value does not decrypt: wrong key (PLAT_PASSPHRASE or "
                         "key file) or the state was tampered with");
     return NULL;
   }

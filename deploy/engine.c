@@ -9,6 +9,7 @@
 
 #include "compiler/arena.h"
 #include "deploy/values.h"
+#include "deploy/util.h"
 
 /* Planning stops growing the set of changing resources after this many rounds (it only
  * grows, so it ends anyway; this bounds the work on a long chain). */
@@ -345,9 +346,8 @@ bool engine_refresh(Engine *e, const PlanOptions *popt, bool dry, Drift **drift,
       ok = false;
       break;
     }
-    size_t pl = strlen(r->provider);
     ProvReq q = { 0 };
-    q.type = strncmp(r->type, r->provider, pl) == 0 && r->type[pl] == '.' ? r->type + pl + 1 : r->type;
+    q.type = dp_short_type(r->type, r->provider);
     q.address = r->address;
     q.id = r->id;
     q.inputs = r->inputs;
@@ -427,10 +427,8 @@ bool engine_import(Engine *e, const char *address, const char *id, char *err, si
     free(perr);
     return false;
   }
-  size_t pl = strlen(node->provider);
   ProvReq q = { 0 };
-  q.type = strncmp(node->type, node->provider, pl) == 0 && node->type[pl] == '.'
-               ? node->type + pl + 1 : node->type;
+  q.type = dp_short_type(node->type, node->provider);
   q.address = address;
   q.id = id;
   ProvRes res = { 0 };

@@ -7,6 +7,7 @@
 
 #include "compiler/arena.h"
 #include "deploy/values.h"
+#include "deploy/util.h"
 
 /* A value longer than this is cut in the text rendering (the JSON has it whole). */
 #define PLAN_SHOW_MAX 120
@@ -20,19 +21,6 @@ const char *plan_action_name(PlanAction a) {
 static void push_str(char ***v, uint32_t *n, char *s) {
   *v = plat_xrealloc(*v, (size_t)(*n + 1) * sizeof **v);
   (*v)[(*n)++] = s;
-}
-
-static char *xprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *xprintf(const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  int n = vsnprintf(NULL, 0, fmt, ap);
-  va_end(ap);
-  char *s = plat_xmalloc((size_t)n + 1);
-  va_start(ap, fmt);
-  vsnprintf(s, (size_t)n + 1, fmt, ap);
-  va_end(ap);
-  return s;
 }
 
 static bool json_has_str(const json_t *arr, const char *s) {
@@ -62,15 +50,6 @@ static bool targeted(const PlanOptions *opt, const char *addr) {
       return true;
   }
   return false;
-}
-
-/* "File" from type "local.File" of provider "local". */
-static const char *short_type(const char *type, const char *provider) {
-  size_t n = strlen(provider);
-  if (strncmp(type, provider, n) == 0 && type[n] == '.')
-    return type + n + 1;
-  const char *dot = strrchr(type, '.');
-  return dot ? dot + 1 : type;
 }
 
 static int change_cmp(const void *a, const void *b) {
@@ -141,17 +120,17 @@ static void diff_item(Plan *p, ProvRegistry *reg, const GNode *n, const StateRes
                       PlanItem *it) {
   if (strcmp(prior->type, n->type) != 0) {
     it->action = PA_REPLACE;
-    it->reason = xprintf("the type changed from %s to %s", prior->type, n->type);
+    it->reason = dp_printf("the type changed from %s to %s", prior->type, n->type);
   } else {
     char *perr = NULL;
     Provider *pv = prov_open(reg, n->provider, NULL, &perr);
     if (!pv) {
-      plan_error(p, xprintf("%s: %s", n->addr, perr ? perr : "provider not found"));
+      plan_error(p, dp_printf("%s: %s", n->addr, perr ? perr : "provider not found"));
       free(perr);
       return;
     }
     ProvReq q = { 0 };
-    q.type = short_type(n->type, n->provider);
+    q.type = dp_short_type(n->type, n->provider);
     q.address = n->addr;
     q.id = prior->id;
     q.inputs = prior->inputs;
@@ -160,7 +139,7 @@ static void diff_item(Plan *p, ProvRegistry *reg, const GNode *n, const StateRes
     q.secret_inputs = it->secret_inputs;
     ProvRes res = { 0 };
     if (prov_call(pv, PROV_DIFF, &q, &res) != PROV_OK) {
-      plan_error(p, xprintf("%s", res.message ? res.message : "diff failed"));
+      plan_error(p, dp_printf("%s", res.message ? res.message : "diff failed"));
       prov_res_free(&res);
       return;
     }
@@ -189,12 +168,12 @@ static void diff_item(Plan *p, ProvRegistry *reg, const GNode *n, const StateRes
         if (it->changes[c].forces_replace)
           k += (size_t)snprintf(props + k, sizeof props - k, "%s%s", k ? ", " : "",
                                 it->changes[c].prop);
-      it->reason = xprintf("%s forces replacement", props);
+      it->reason = dp_printf("%s forces replacement", props);
     } else
       it->action = PA_UPDATE;
   }
   if (it->action == PA_REPLACE && n->protect)
-    plan_error(p, xprintf("%s is protected (@protect) and would be replaced: %s; remove "
+    plan_error(p, dp_printf("%s is protected (@protect) and would be replaced: %s; remove "
                           "@protect first if that is what you want", n->addr, it->reason));
 }
 
@@ -275,17 +254,17 @@ bool plan_make(const Graph *g, const State *st, ProvRegistry *reg, const PlanOpt
       continue;
     switch (r->outcome) {
     case PO_DENY:
-      plan_error(p, xprintf("policy \"%s\" denies %s: %s", r->policy, addr,
+      plan_error(p, dp_printf("policy \"%s\" denies %s: %s", r->policy, addr,
                             r->message ? r->message : ""));
       break;
     case PO_WARN:
       push_str(&p->warnings, &p->nwarnings,
-               xprintf("policy \"%s\" warns about %s: %s", r->policy, addr,
+               dp_printf("policy \"%s\" warns about %s: %s", r->policy, addr,
                        r->message ? r->message : ""));
       break;
     case PO_UNKNOWN:
       push_str(&p->warnings, &p->nwarnings,
-               xprintf("policy \"%s\" on %s is checked after deploy: it needs values known "
+               dp_printf("policy \"%s\" on %s is checked after deploy: it needs values known "
                        "only then", r->policy, addr));
       break;
     }

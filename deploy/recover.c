@@ -8,6 +8,7 @@
 
 #include "compiler/arena.h"
 #include "deploy/apply.h"
+#include "deploy/util.h"
 
 /* A copy of [obj] (member [prefix].X of [address]) with its sealed members opened. */
 static json_t *unsealed(const CryptKey *key, const char *lineage, const char *address,
@@ -44,12 +45,7 @@ static char **strs_of(const json_t *arr, uint32_t *n) {
     if (s)
       v[k++] = plat_xstrdup(s);
   }
-  for (size_t i = 1; i < k; i++)
-    for (size_t j = i; j > 0 && strcmp(v[j - 1], v[j]) > 0; j--) {
-      char *t = v[j];
-      v[j] = v[j - 1];
-      v[j - 1] = t;
-    }
+  dp_sort_strs(v, k);
   *n = (uint32_t)k;
   return v;
 }
@@ -97,8 +93,7 @@ static bool reconcile(State *st, ProvRegistry *reg, const CryptKey *key, const j
     free(perr);
     return false;
   }
-  size_t plen = strlen(provider);
-  const char *ptype = strncmp(type, provider, plen) == 0 && type[plen] == '.' ? type + plen + 1 : type;
+  const char *ptype = dp_short_type(type, provider);
   json_t *in = unsealed(key, st->lineage, addr, json_object_get(b, "inputs"), "inputs", err, errlen);
   if (!in)
     return false;
@@ -145,12 +140,7 @@ static bool reconcile(State *st, ProvRegistry *reg, const CryptKey *key, const j
       snprintf(path, sizeof path, "outputs.%s", json_string_value(v));
       r.secret[r.nsecret++] = plat_xstrdup(path);
     }
-    for (uint32_t a = 1; a < r.nsecret; a++)
-      for (uint32_t c = a; c > 0 && strcmp(r.secret[c - 1], r.secret[c]) > 0; c--) {
-        char *t = r.secret[c];
-        r.secret[c] = r.secret[c - 1];
-        r.secret[c - 1] = t;
-      }
+    dp_sort_strs(r.secret, r.nsecret);
     if (prior) {
       r.deps = plat_xcalloc(prior->ndeps ? prior->ndeps : 1, sizeof *r.deps);
       for (uint32_t d = 0; d < prior->ndeps; d++)
@@ -205,17 +195,8 @@ bool apply_recover(State *st, ProvRegistry *reg, const CryptKey *key, const char
     (*recovered)++;
   }
   /* What began and never ended, in address order (deterministic). */
-  const char **addrs = plat_xcalloc(json_object_size(open) + 1, sizeof *addrs);
-  size_t na = 0;
-  const char *k;
-  json_t *v;
-  json_object_foreach(open, k, v) addrs[na++] = k;
-  for (size_t i = 1; i < na; i++)
-    for (size_t j = i; j > 0 && strcmp(addrs[j - 1], addrs[j]) > 0; j--) {
-      const char *t = addrs[j];
-      addrs[j] = addrs[j - 1];
-      addrs[j - 1] = t;
-    }
+  size_t na;
+  const char **addrs = dp_sorted_keys(open, &na);
   for (size_t i = 0; i < na && ok; i++)
     ok = reconcile(st, reg, key, json_object_get(open, addrs[i]), err, errlen);
   free(addrs);

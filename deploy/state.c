@@ -16,17 +16,7 @@
 #include <openssl/rand.h>
 
 #include "compiler/arena.h"
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void seterr(char *err, size_t errlen, const char *fmt, ...) {
-  if (!err || !errlen)
-    return;
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(err, errlen, fmt, ap);
-  va_end(ap);
-}
+#include "deploy/util.h"
 
 static void new_lineage(char out[40]) {
   uint8_t b[16];
@@ -175,7 +165,7 @@ json_t *state_unseal(const CryptKey *key, const char *lineage, const char *addre
                         ? json_object_get(sealed, "$sealed")
                         : NULL;
   if (!json_is_string(t)) {
-    seterr(err, errlen, "%s %s: a secret value is not sealed", address, path);
+    dp_seterr(err, errlen, "%s %s: a secret value is not sealed", address, path);
     return NULL;
   }
   char *aad = aad_for(lineage, address, path);
@@ -184,7 +174,7 @@ json_t *state_unseal(const CryptKey *key, const char *lineage, const char *addre
   char *plain = crypt_open(key, aad, json_string_value(t), &len, cerr, sizeof cerr);
   free(aad);
   if (!plain) {
-    seterr(err, errlen, "%s %s: %s", *address ? address : "outputs", path, cerr);
+    dp_seterr(err, errlen, "%s %s: %s", *address ? address : "outputs", path, cerr);
     return NULL;
   }
   json_error_t je;
@@ -192,7 +182,7 @@ json_t *state_unseal(const CryptKey *key, const char *lineage, const char *addre
   crypt_wipe(plain, len);
   free(plain);
   if (!v)
-    seterr(err, errlen, "%s %s: a sealed value does not hold JSON", address, path);
+    dp_seterr(err, errlen, "%s %s: a sealed value does not hold JSON", address, path);
   return v;
 }
 
@@ -210,7 +200,7 @@ static bool corrupt(Loader *l, const char *fmt, ...) {
   va_start(ap, fmt);
   vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
-  seterr(l->err, l->errlen, "%s: corrupt state: %s; the file was left as it is", l->path, msg);
+  dp_seterr(l->err, l->errlen, "%s: corrupt state: %s; the file was left as it is", l->path, msg);
   return false;
 }
 
@@ -291,7 +281,7 @@ static bool open_secrets(Loader *l, const State *st, StateRes *r, const CryptKey
     char uerr[300];
     json_t *plain = state_unseal(key, st->lineage, r->address, p, v, uerr, sizeof uerr);
     if (!plain) {
-      seterr(l->err, l->errlen, "%s: %s; the file was left as it is", l->path, uerr);
+      dp_seterr(l->err, l->errlen, "%s: %s; the file was left as it is", l->path, uerr);
       return false;
     }
     json_object_set_new(obj, prop, plain);
@@ -344,7 +334,7 @@ static bool load_tree(Loader *l, State *st, json_t *root, const char *stack,
     return corrupt(l, "format_version: expected an integer");
   json_int_t ver = json_integer_value(fv);
   if (ver > STATE_FORMAT_VERSION) {
-    seterr(l->err, l->errlen,
+    dp_seterr(l->err, l->errlen,
            "%s: state format %lld is newer than this platc reads (%d): it was written by a "
            "newer platc; upgrade platc. The file was left as it is",
            l->path, (long long)ver, STATE_FORMAT_VERSION);
@@ -368,7 +358,7 @@ static bool load_tree(Loader *l, State *st, json_t *root, const char *stack,
   if (!get_str(l, root, "stack", "state", &stk, true))
     return false;
   if (strcmp(stk, stack) != 0) {
-    seterr(l->err, l->errlen, "%s: this is the state of stack '%s', not '%s'; the file was "
+    dp_seterr(l->err, l->errlen, "%s: this is the state of stack '%s', not '%s'; the file was "
            "left as it is", l->path, stk, stack);
     free(stk);
     return false;
@@ -400,7 +390,7 @@ static bool load_tree(Loader *l, State *st, json_t *root, const char *stack,
     snprintf(path, sizeof path, "outputs.%s", name);
     json_t *plain = state_unseal(key, st->lineage, "", path, v, uerr, sizeof uerr);
     if (!plain) {
-      seterr(l->err, l->errlen, "%s: %s; the file was left as it is", l->path, uerr);
+      dp_seterr(l->err, l->errlen, "%s: %s; the file was left as it is", l->path, uerr);
       return false;
     }
     json_object_set_new(st->outputs, name, plain);
@@ -418,18 +408,18 @@ bool state_load(State *st, const char *path, const char *stack, const CryptKey *
   if (fd < 0) {
     if (errno == ENOENT)
       return true;
-    seterr(err, errlen, "%s: cannot read the state: %s", path, strerror(errno));
+    dp_seterr(err, errlen, "%s: cannot read the state: %s", path, strerror(errno));
     return false;
   }
   struct stat sb;
   if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
     close(fd);
-    seterr(err, errlen, "%s: the state is not a regular file", path);
+    dp_seterr(err, errlen, "%s: the state is not a regular file", path);
     return false;
   }
   if ((size_t)sb.st_size > STATE_MAX_BYTES) {
     close(fd);
-    seterr(err, errlen, "%s: the state is larger than %zu MiB; refusing to read it", path,
+    dp_seterr(err, errlen, "%s: the state is larger than %zu MiB; refusing to read it", path,
            STATE_MAX_BYTES >> 20);
     return false;
   }
@@ -446,7 +436,7 @@ bool state_load(State *st, const char *path, const char *stack, const CryptKey *
   close(fd);
   if (got != size) {
     free(buf);
-    seterr(err, errlen, "%s: cannot read the state: short read", path);
+    dp_seterr(err, errlen, "%s: cannot read the state: short read", path);
     return false;
   }
   if (exists)
@@ -554,7 +544,7 @@ bool state_save(State *st, const char *path, const CryptKey *key, char *err, siz
   if (!ok) {
     json_decref(res);
     json_decref(outs);
-    seterr(err, errlen, "%s: cannot seal the secret values (no key): nothing was written", path);
+    dp_seterr(err, errlen, "%s: cannot seal the secret values (no key): nothing was written", path);
     return false;
   }
   json_t *root = json_object();
@@ -569,7 +559,7 @@ bool state_save(State *st, const char *path, const CryptKey *key, char *err, siz
   char *text = json_dumps(root, JSON_SORT_KEYS | JSON_INDENT(2));
   json_decref(root);
   if (!text) {
-    seterr(err, errlen, "%s: cannot encode the state", path);
+    dp_seterr(err, errlen, "%s: cannot encode the state", path);
     return false;
   }
   /* One temp name, not one per process: the stack lock allows one writer at a time, and
@@ -589,7 +579,7 @@ bool state_save(State *st, const char *path, const CryptKey *key, char *err, siz
       saved = errno;
     unlink(tmp);
     free(tmp);
-    seterr(err, errlen, "%s: cannot write the state: %s; the previous state is unchanged",
+    dp_seterr(err, errlen, "%s: cannot write the state: %s; the previous state is unchanged",
            path, strerror(saved));
     return false;
   }

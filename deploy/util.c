@@ -1,0 +1,63 @@
+/* Helpers shared by the deploy engine (see util.h). */
+#include "deploy/util.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compiler/arena.h"
+
+char *dp_printf(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(NULL, 0, fmt, ap);
+  va_end(ap);
+  char *s = plat_xmalloc((size_t)(n < 0 ? 0 : n) + 1);
+  va_start(ap, fmt);
+  vsnprintf(s, (size_t)(n < 0 ? 0 : n) + 1, fmt, ap);
+  va_end(ap);
+  return s;
+}
+
+void dp_seterr(char *err, size_t errlen, const char *fmt, ...) {
+  if (!err || !errlen)
+    return;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(err, errlen, fmt, ap);
+  va_end(ap);
+}
+
+static int cmp(const void *a, const void *b) {
+  return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+void dp_sort_strs(char **v, size_t n) {
+  if (n > 1)
+    qsort(v, n, sizeof *v, cmp);
+}
+
+void dp_sort_cstrs(const char **v, size_t n) {
+  if (n > 1)
+    qsort(v, n, sizeof *v, cmp);
+}
+
+const char **dp_sorted_keys(const json_t *o, size_t *n) {
+  const char **keys = plat_xcalloc(json_object_size(o) + 1, sizeof *keys);
+  size_t k = 0;
+  const char *key;
+  json_t *v;
+  json_object_foreach((json_t *)o, key, v) keys[k++] = key;
+  dp_sort_cstrs(keys, k);
+  *n = k;
+  return keys;
+}
+
+const char *dp_short_type(const char *type, const char *provider) {
+  size_t n = strlen(provider);
+  if (strncmp(type, provider, n) == 0 && type[n] == '.')
+    return type + n + 1;
+  const char *dot = strrchr(type, '.');
+  return dot ? dot + 1 : type;
+}
