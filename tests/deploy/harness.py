@@ -4,6 +4,7 @@ particular test.  Every platc run gets NO_COLOR=1, a stdin that is not a termina
 test providers of tests/deploy/providers on PLAT_PROVIDER_PATH."""
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -135,6 +136,13 @@ class Context:
 
     def close(self):
         shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def timeless(text):
+    """Progress lines without their times, for goldens."""
+    text = re.sub(r"\[ *\d+\.\d+s\]", "[T]", text)
+    text = re.sub(r"\(\d+\.\d+s\)", "(T)", text)
+    return re.sub(r" in \d+\.\d+s\.", " in T.", text)
 
 
 def expect(cond, what, detail=None):

@@ -5,9 +5,8 @@ file system and, for the order of operations, in the log of the recording provid
 (tests/deploy/providers/platc-provider-rec)."""
 import json
 import os
-import re
 
-from harness import equal, expect, golden
+from harness import equal, expect, golden, timeless
 
 ACTIONS = '''use local
 
@@ -20,13 +19,6 @@ resource gone: local.File { path = "out/gone.txt", content = "bye\\n" }
 resource dir: local.Directory { path = "out/dir" }
 resource secretmode: local.File { path = "${dir.path}/m.txt", content = "m\\n", mode = "0600" }
 '''
-
-
-def timeless(text):
-    """Progress lines without their times, for goldens."""
-    text = re.sub(r"\[ *\d+\.\d+s\]", "[T]", text)
-    text = re.sub(r"\(\d+\.\d+s\)", "(T)", text)
-    return re.sub(r" in \d+\.\d+s\.", " in T.", text)
 
 
 def plan_json(p, *args):
