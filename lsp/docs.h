@@ -44,6 +44,8 @@ struct LspServer {
   LspMethod *methods; uint32_t nmethods, capmethods;
   char **folders; uint32_t nfolders;   /* workspace folders, sorted */
   json_t **queue; uint32_t nqueue, capqueue;   /* parsed messages read ahead */
+  size_t *qsizes;          /* their body sizes */
+  size_t queued_bytes;     /* and the sum, bounded by opt.max_message */
   char *cache_dir;         /* where embedded files are materialised, or NULL */
   uint64_t checks;         /* folder checks run (for the debug request and the bench) */
 };

@@ -767,7 +767,8 @@ static void handle(LspServer *s, json_t *msg) {
 /* Parse whatever complete messages are buffered into the queue; framing and JSON errors
  * are answered at once (they have no usable id). */
 static void read_ahead(LspServer *s) {
-  while (s->nqueue < READ_AHEAD) {
+  /* bounded in count and in bytes, so a client that floods us costs at most one cap */
+  while (s->nqueue < READ_AHEAD && s->queued_bytes < s->opt.max_message) {
     char *body;
     size_t len;
     char err[256];
@@ -783,6 +784,7 @@ static void read_ahead(LspServer *s) {
     if (s->opt.log) fprintf(s->opt.log, "-> %.*s\n", (int)(len > 4096 ? 4096 : len), body);
     json_error_t je;
     json_t *msg = json_loadb(body, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &je);
+    s->queued_bytes += msg ? len : 0;
     free(body);
     if (!msg) {
       char text[400];
@@ -793,14 +795,18 @@ static void read_ahead(LspServer *s) {
     if (s->nqueue == s->capqueue) {
       s->capqueue = s->capqueue ? s->capqueue * 2 : 64;
       s->queue = plat_xrealloc(s->queue, s->capqueue * sizeof *s->queue);
+      s->qsizes = plat_xrealloc(s->qsizes, s->capqueue * sizeof *s->qsizes);
     }
+    s->qsizes[s->nqueue] = len;
     s->queue[s->nqueue++] = msg;
   }
 }
 
 static json_t *pop(LspServer *s) {
   json_t *m = s->queue[0];
+  s->queued_bytes -= s->qsizes[0];
   memmove(s->queue, s->queue + 1, (s->nqueue - 1) * sizeof *s->queue);
+  memmove(s->qsizes, s->qsizes + 1, (s->nqueue - 1) * sizeof *s->qsizes);
   s->nqueue--;
   return m;
 }
@@ -849,6 +855,7 @@ int lsp_serve(const LspOptions *opt) {
   int rc = s->shutdown ? 0 : 1;   /* exit (or end of input) after shutdown is success */
   for (uint32_t i = 0; i < s->nqueue; i++) json_decref(s->queue[i]);
   free(s->queue);
+  free(s->qsizes);
   for (uint32_t i = 0; i < s->ndocs; i++) lsp_doc_free(s->docs[i]);
   free(s->docs);
   for (uint32_t i = 0; i < s->nmods; i++) free_module(s->mods[i]);
