@@ -531,8 +531,15 @@ static int run(Flags *f, bool destroy, bool apply) {
       rc = done ? 0 : 1;
       apply_result_free(&res);
     }
-  } else if (apply && f->log != LOG_JSON && !destroy) {
-    print_outputs(&e.st, stdout);
+  } else if (apply && !destroy) {
+    /* Nothing to change; the outputs may still be stale (a killed run, recovered). */
+    bool changed;
+    if (!engine_update_outputs(&e, &changed, err, sizeof err)) {
+      fprintf(stderr, "platc %s: cannot update the outputs: %s\n", f->cmd, err);
+      rc = 1;
+    } else if (f->log != LOG_JSON) {
+      print_outputs(&e.st, stdout);
+    }
   }
   plan_free(&plan);
 done:

@@ -316,6 +316,35 @@ bool engine_apply(Engine *e, const Plan *plan, const ApplyOptions *aopt, ApplyRe
   return ok;
 }
 
+bool engine_update_outputs(Engine *e, bool *changed, char *err, size_t errlen) {
+  *changed = false;
+  free_strs(e->changing, e->nchanging);
+  e->changing = NULL;
+  e->nchanging = 0;
+  Vm *vm = NULL;
+  Graph g;
+  bool have = false;
+  VmError verr;
+  if (!eval_into(e, &vm, &g, &have, &verr)) {
+    snprintf(err, errlen, "%s%s%s", verr.loc, verr.loc[0] ? ": " : "", verr.msg);
+    drop_eval(&vm, &g, &have);
+    return false;
+  }
+  json_t *old = json_incref(e->st.outputs);
+  char **old_secret = e->st.secret_outputs;
+  uint32_t nold_secret = e->st.nsecret_outputs;
+  e->st.secret_outputs = NULL;   /* store_outputs frees the list it replaces */
+  e->st.nsecret_outputs = 0;
+  store_outputs(&e->st, &g);
+  *changed = !json_equal(old, e->st.outputs) || nold_secret != e->st.nsecret_outputs;
+  for (uint32_t i = 0; i < nold_secret && !*changed; i++)
+    *changed = strcmp(old_secret[i], e->st.secret_outputs[i]) != 0;
+  json_decref(old);
+  free_strs(old_secret, nold_secret);
+  drop_eval(&vm, &g, &have);
+  return !*changed || state_save(&e->st, e->stack.state_path, &e->key, err, errlen);
+}
+
 bool engine_refresh(Engine *e, const PlanOptions *popt, bool dry, Drift **drift,
                     uint32_t *ndrift, char *err, size_t errlen) {
   *drift = NULL;

@@ -72,6 +72,12 @@ bool engine_plan(Engine *e, const PlanOptions *popt, bool destroy, Plan *out);
  * state. */
 bool engine_apply(Engine *e, const Plan *plan, const ApplyOptions *aopt, ApplyResult *out);
 
+/* A deploy with nothing to change: evaluate the outputs against the state as it is and
+ * save them when they differ from the stored ones (a run killed before its end, then
+ * recovered, changed resources without storing the outputs they give).  False with [err]
+ * on a runtime error or when the state cannot be saved. */
+bool engine_update_outputs(Engine *e, bool *changed, char *err, size_t errlen);
+
 /* One resource's drift found by refresh. */
 typedef struct Drift {
   char *address;
