@@ -157,3 +157,97 @@ def test_kill_50_times_then_converge(ctx):
     # most runs must really have been killed, or the test proves little
     expect(finished <= KILLS // 2, "only %d of %d runs were killed (window %.2fs)" % (
         KILLS - finished, KILLS, window))
+
+
+def wait_for(pred, what, timeout=20.0):
+    t0 = time.monotonic()
+    while not pred():
+        if time.monotonic() - t0 > timeout:
+            raise Failure("timed out waiting for " + what)
+        time.sleep(0.02)
+
+
+def rec_lines(p):
+    if not p.exists("rec.log"):
+        return []
+    with open(p.path("rec.log")) as f:
+        return [line for line in f if line.endswith("\n")]
+
+
+SLOW = '''use random
+use rec
+
+param k: string = "1"
+
+resource r: random.Id {
+  bytes   = 4
+  keepers = { k = k }
+}
+
+output o = r.hex
+'''
+
+
+def test_outputs_right_after_a_recovered_run(ctx):
+    """A run killed after it replaced r but before it stored the outputs; the next run has
+    nothing left to change, and must still store the outputs r gives now."""
+    p = ctx.project(SLOW)
+    p.ok("deploy", "--yes")
+    p.write("main.plat", SLOW + '\n@depends_on(r)\nresource slow: rec.Thing { name = "slow", sleep_ms = 20000 }\n')
+    proc = p.start("deploy", "--yes", "-c", "k=2")
+    wait_for(lambda: any('"begin"' in line for line in rec_lines(p)), "the slow create to begin")
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    p.write("main.plat", SLOW)          # the slow one is not wanted any more
+    r = p.ok("deploy", "--yes", "-c", "k=2")
+    expect("No changes." in r.out, "nothing left to change", r)
+    hexid = p.ok("state", "show", "r").out.split('hex = "')[1][:8]
+    equal(p.ok("output", "o").out, hexid + "\n", "the output is r's value now")
+    equal(os.listdir(p.path(".rec")) if p.exists(".rec") else [], [], "the slow thing was never made")
+
+
+def test_kill_mid_operation_reconciled_once(ctx):
+    """SIGKILL while a provider operation runs: the next run says so, asks the provider
+    what exists, and makes each thing exactly once."""
+    prog = '''use rec
+
+resource a: rec.Thing { name = "a", sleep_ms = 20000 }
+resource b: rec.Thing { name = "b" }
+'''
+    p = ctx.project(prog)
+    proc = p.start("deploy", "--yes", "--parallel", "1")
+    wait_for(lambda: any('"name": "a", "phase": "begin"' in line for line in rec_lines(p)),
+             "a's create to begin")
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    journal = open(p.path(".plat/stacks/dev/journal")).read()
+    expect('"phase":"begin"' in journal, "the journal holds the unfinished create", journal)
+    p.write("main.plat", prog.replace("sleep_ms = 20000", "sleep_ms = 0"))
+    r = p.ok("deploy", "--yes")
+    expect("warning: " in r.err and "no longer running" in r.err, "the dead run's lock taken over", r)
+    equal(sorted(os.listdir(p.path(".rec"))), ["a.json", "b.json"], "each thing once")
+    creates = [line for line in rec_lines(p) if '"create"' in line and '"end"' in line]
+    equal(len(creates), 2, "completed creates")
+    equal(os.path.getsize(p.path(".plat/stacks/dev/journal")), 0, "journal emptied")
+    equal(p.ok("plan").out, "No changes.\n", "converged")
+
+
+def test_temp_file_of_a_killed_write_removed(ctx):
+    """What a write killed between its temp file and its rename leaves: the temp file,
+    named after the path.  The next run's reconciliation of that write removes it."""
+    import hashlib
+    import json
+    p = ctx.project('use local\n\nresource f: local.File { path = "out/f.txt", content = "x" }\n')
+    p.ok("deploy", "--yes")
+    p.ok("destroy", "--yes")
+    # as if a create of out/f.txt was killed after making its temp file
+    tmp = "out/.platc-tmp-" + hashlib.sha256(b"f.txt").hexdigest()[:16]
+    p.write(tmp, "half")
+    entry = {"address": "f", "inputs": {"content": "x", "mode": "0644", "path": "out/f.txt"},
+             "op": "create", "phase": "begin", "provider": "local", "seq": 0, "type": "local.File"}
+    with open(p.path(".plat/stacks/dev/journal"), "w") as f:
+        f.write(json.dumps(entry) + "\n")
+    p.write("main.plat", "use local\n")
+    r = p.ok("plan")
+    expect("did not finish" in r.err, "recovery says so", r)
+    equal(p.files(), ["main.plat"], "the temp file is gone")
