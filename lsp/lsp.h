@@ -130,8 +130,8 @@ typedef json_t *(*LspHandler)(LspServer *s, json_t *params, LspError *err);
 void lsp_register(LspServer *s, const char *method, LspHandler fn, const char *capability,
                   const char *capability_json);
 
-/* Defined in lsp/features.c (lspq's): registers the query methods (hover, completion, ...).
- * Called once by the server at start-up, after the core methods. */
+/* Defined in lsp/features.c: registers the query methods (hover, completion, ...).  Called
+ * once by the server at start-up, after the core methods (so it may replace one). */
 void lsp_features_register(LspServer *s);
 
 /* ---- workspace ----------------------------------------------------------------------------- */
