@@ -337,7 +337,7 @@ static bool confirm(const char *question) {
  * paths and the config it was made with, so deploy can make it again and compare. */
 static bool is_plan_file(const char *path) {
   size_t n = strlen(path);
-  return n > 10 && !strcmp(path + n - 10, ".platplan");
+  return n > 9 && !strcmp(path + n - 9, ".platplan");
 }
 
 static json_t *plan_file_json(const Plan *plan, const Flags *f) {
@@ -441,13 +441,16 @@ static int run(Flags *f, bool destroy, bool apply) {
     json_t *now = plan_json(&plan), *then = json_object_get(saved, "plan");
     json_int_t then_serial = json_integer_value(json_object_get(then, "serial"));
     const char *then_lineage = json_string_value(json_object_get(then, "lineage"));
-    if (!then_lineage || strcmp(then_lineage, e.st.lineage) ||
-        (uint64_t)then_serial != e.st.serial) {
+    /* A stack with no state yet has a lineage made up for each run: serial 0 on both
+       sides is the same (empty) state. */
+    if (!then_lineage || (uint64_t)then_serial != e.st.serial ||
+        (e.st.serial > 0 && strcmp(then_lineage, e.st.lineage))) {
       fprintf(stderr, "platc %s: the state of stack '%s' moved on since the plan was made "
               "(serial %lld, now %llu): make a new plan\n", f->cmd, e.stack.name,
               (long long)then_serial, (unsigned long long)e.st.serial);
       rc = 1;
-    } else if (!json_equal(now, then)) {
+    } else if ((e.st.serial == 0 && json_object_set(now, "lineage", json_object_get(then, "lineage")) != 0) ||
+               !json_equal(now, then)) {
       fprintf(stderr, "platc %s: the program, its config or the real resources changed since "
               "the plan was made: make a new plan\n", f->cmd);
       rc = 1;
