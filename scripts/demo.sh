@@ -1,23 +1,56 @@
 #!/bin/sh
-# scripts/demo.sh PLATC: the quickstart, as `make demo` runs it.  For now it checks
-# examples/quickstart and says what it checked; when the deploy engine exists it will plan
-# and deploy it too.  Exits non-zero when the check fails.
+# scripts/demo.sh PLATC: the quickstart, as `make demo` runs it.  Copies
+# examples/quickstart to build/demo/quickstart (a scratch copy: the source tree stays
+# clean, and the demo's state and files live there), checks it, shows the plan, deploys it
+# on the embedded defaults (local state in build/demo/quickstart/.plat/, the local and
+# random providers), prints the outputs, and deploys again to show that nothing changes.
+# Run it again and it starts over from an empty copy.  DEMO_DIR=folder puts the copy
+# elsewhere (the tests do).  Exits non-zero when a step fails.
 set -eu
 [ $# -eq 1 ] || { echo "usage: sh scripts/demo.sh PLATC" >&2; exit 2; }
-PLATC=$1
-dir=examples/quickstart
+case $1 in /*) PLATC=$1 ;; *) PLATC=$(pwd)/$1 ;; esac
+src=examples/quickstart
+demo=${DEMO_DIR:-build/demo/quickstart}
 
-echo "==> $PLATC check --werror $dir"
-status=0
-"$PLATC" check --werror "$dir" || status=$?
-if [ "$status" -ne 0 ]; then
-  echo "demo: '$PLATC check --werror $dir' failed (exit $status)" >&2
-  exit "$status"
-fi
+step() {
+  echo
+  echo "==> $*"
+}
+
+rm -rf "$demo"
+mkdir -p "$demo"
+cp "$src"/*.plat "$demo"/
+cd "$demo"
+
+step "platc check --werror   (in $demo, a fresh copy of $src)"
+"$PLATC" check --werror
+echo "no errors, no warnings"
+
+step "platc plan"
+"$PLATC" plan
+
+step "platc deploy --yes"
+"$PLATC" deploy --yes
+
+step "platc output"
+"$PLATC" output
+
+step "what it made"
+find out -type f | sort | while read -r f; do
+  printf '%s:\n' "$f"
+  sed 's/^/    /' "$f"
+  echo
+done
+
+step "platc deploy --yes   (again: the program and the real files agree)"
+out=$("$PLATC" deploy --yes)
+echo "$out"
+case $out in
+  "No changes."*) ;;
+  *) echo "demo: the second deploy was expected to change nothing" >&2; exit 1 ;;
+esac
+
 echo
-echo "Checked $dir: $(ls "$dir"/*.plat | tr '\n' ' ')— no errors, no warnings."
-echo "It declares a random id, a directory and two files under $dir/out/, and an output."
-echo "Deploying it (platc deploy) comes with the deploy engine, in a later release;"
-echo "today platc checks, formats and explains.  Try:"
-echo "  $PLATC fmt --check $dir"
-echo "  $PLATC explain E0200"
+echo "The state is in $demo/.plat/ and the files in $demo/out/.  Try:"
+echo "  cd $demo && $PLATC plan -c name=you        # what a new greeting would change"
+echo "  cd $demo && $PLATC destroy --yes           # remove it all"
