@@ -81,13 +81,11 @@ measure() {
     echo "$r" >> "$tmp/m"
     i=$((i + 1))
   done
-  awk '
-    function median(a, n,   i, j, t) {
-      for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
-      return (n % 2) ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-    }
-    { w[NR] = $1; c[NR] = $2; if ($3 > rss) rss = $3 }
-    END { printf "%.1f %.0f %d\n", median(w, NR), median(c, NR), rss }' "$tmp/m"
+  mid=$(( (runs + 1) / 2 ))   # the median (the lower middle one for an even count)
+  w=$(cut -d' ' -f1 "$tmp/m" | sort -n | sed -n "${mid}p")
+  c=$(cut -d' ' -f2 "$tmp/m" | sort -n | sed -n "${mid}p")
+  k=$(cut -d' ' -f3 "$tmp/m" | sort -n | tail -n 1)
+  echo "$w $c $k"
 }
 
 # count FILE: resources in a graph written by any of the three tools.

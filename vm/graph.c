@@ -609,25 +609,14 @@ static void j_location(W *w, Span s) {
   w_c(w, '"');
 }
 
-static void j_addr_list(W *w, const uint32_t *a, uint32_t n, int level) {
+/* A pretty-printed array of [n] strings: [names], or the addresses of nodes [idx]. */
+static void j_strings(W *w, const char *const *names, const uint32_t *idx, uint32_t n, int level) {
   if (!n) { w_raw(w, "[]", 2); return; }
   w_c(w, '[');
   for (uint32_t i = 0; i < n; i++) {
     if (i) w_c(w, ',');
     j_nl(w, level + 1);
-    j_cstr(w, node_addr(w->g, a[i]));
-  }
-  j_nl(w, level);
-  w_c(w, ']');
-}
-
-static void j_names(W *w, const char *const *a, uint32_t n, int level) {
-  if (!n) { w_raw(w, "[]", 2); return; }
-  w_c(w, '[');
-  for (uint32_t i = 0; i < n; i++) {
-    if (i) w_c(w, ',');
-    j_nl(w, level + 1);
-    j_cstr(w, a[i]);
+    j_cstr(w, names ? names[i] : node_addr(w->g, idx[i]));
   }
   j_nl(w, level);
   w_c(w, ']');
@@ -644,7 +633,7 @@ static void j_lifecycle(W *w, const GNode *n, int level) {
   }
   if (n->nignore) {
     j_key(w, level + 1, first, "ignore_changes");
-    j_names(w, n->ignore_changes, n->nignore, level + 1);
+    j_strings(w, n->ignore_changes, NULL, n->nignore, level + 1);
     first = false;
   }
   if (n->protect) {
@@ -654,7 +643,7 @@ static void j_lifecycle(W *w, const GNode *n, int level) {
   }
   if (n->nreplace) {
     j_key(w, level + 1, first, "replace_on_change");
-    j_names(w, n->replace_on_change, n->nreplace, level + 1);
+    j_strings(w, n->replace_on_change, NULL, n->nreplace, level + 1);
     first = false;
   }
   if (!first) j_nl(w, level);
@@ -669,9 +658,9 @@ static void j_node(W *w, const GNode *n, int level) {
   j_key(w, in, true, "address");
   j_cstr(w, n->addr ? n->addr : "");
   j_key(w, in, false, "depends_on");
-  j_addr_list(w, n->deps, n->ndeps, in);
+  j_strings(w, NULL, n->deps, n->ndeps, in);
   j_key(w, in, false, "depends_on_explicit");
-  j_addr_list(w, n->explicit_deps, n->nexplicit, in);
+  j_strings(w, NULL, n->explicit_deps, n->nexplicit, in);
   j_key(w, in, false, "inputs");
   j_val(w, n->inputs, in, 0);
   j_key(w, in, false, "key");
@@ -949,15 +938,21 @@ static void edges(W *w, const Tree *t,
 }
 
 /* ---- dot ---------------------------------------------------------------------------- */
-/* A double-quoted dot ID or label; [nl] turns '\n' into dot's centred line break. */
-static void d_str(W *w, const char *s) {
-  w_c(w, '"');
-  for (; *s; s++) {
+/* Text inside a double-quoted dot string: quote and backslash escaped, control
+ * characters as spaces. */
+static void d_text(W *w, const char *s) {
+  for (; s && *s; s++) {
     unsigned char c = (unsigned char)*s;
     if (c == '"' || c == '\\') { w_c(w, '\\'); w_c(w, (char)c); }
     else if (c < 0x20 || c == 0x7f) w_c(w, ' ');
     else w_c(w, (char)c);
   }
+}
+
+/* A double-quoted dot ID. */
+static void d_str(W *w, const char *s) {
+  w_c(w, '"');
+  d_text(w, s);
   w_c(w, '"');
 }
 
@@ -971,30 +966,18 @@ static void d_cluster_id(W *w, uint32_t i) {
   w_c(w, '"');
 }
 
-/* A label: [a] \n [b], and a line per policy result on the node. */
+/* A label: [a] \n [b], and a line per policy result on node [i]. */
 static void d_label(W *w, const Graph *g, uint32_t i, const char *a, const char *b) {
   w_c(w, '"');
-  const char *parts[2] = {a, b};
-  for (int p = 0; p < 2; p++) {
-    if (p) w_raw(w, "\\n", 2);
-    for (const char *s = parts[p] ? parts[p] : ""; *s; s++) {
-      unsigned char c = (unsigned char)*s;
-      if (c == '"' || c == '\\') { w_c(w, '\\'); w_c(w, (char)c); }
-      else if (c < 0x20 || c == 0x7f) w_c(w, ' ');
-      else w_c(w, (char)c);
-    }
-  }
+  d_text(w, a);
+  w_raw(w, "\\n", 2);
+  d_text(w, b);
   for (uint32_t k = 0; k < g->npolicies; k++) {
     if (g->policies[k].node != i) continue;
     w_raw(w, "\\n", 2);
     w_s(w, outcome_names[(unsigned)g->policies[k].outcome < 3 ? g->policies[k].outcome : 2]);
     w_raw(w, ": ", 2);
-    for (const char *s = g->policies[k].policy ? g->policies[k].policy : ""; *s; s++) {
-      unsigned char c = (unsigned char)*s;
-      if (c == '"' || c == '\\') { w_c(w, '\\'); w_c(w, (char)c); }
-      else if (c < 0x20 || c == 0x7f) w_c(w, ' ');
-      else w_c(w, (char)c);
-    }
+    d_text(w, g->policies[k].policy);
   }
   w_c(w, '"');
 }
