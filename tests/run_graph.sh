@@ -9,6 +9,7 @@
 #    locations and the source hash;
 #  - dot and Mermaid are written for every program, and when Graphviz is installed each
 #    dot graph must be one it draws; --svg with a real, a fake and a missing `dot`;
+#  - a .platb built from each example gives the same graph as its sources;
 #  - the example in docs/graph.md is exactly what platc graph prints for its program;
 #  - the command's errors: exit statuses and messages.
 # UPDATE=1 rewrites the goldens (then read them: they are the specification).
@@ -160,6 +161,18 @@ for e in examples/*/; do
   ncase=$((ncase + 1))
 done
 [ "$ncase" -ge 10 ] && ok || bad "expected at least 10 golden programs, found $ncase"
+
+# ---- a built module gives the same graph as its sources --------------------------------
+for e in examples/*/; do
+  e=${e%/}
+  name=$(basename "$e")
+  if ! "$PLATC" build -o "$tmp/$name.platb" "$e" > "$tmp/b.out" 2>&1; then
+    bad "example $name: platc build failed:"; head -n 5 "$tmp/b.out"; continue
+  fi
+  rc=$(graph "$tmp/$name.platb" "$G/examples/$name.args" "$tmp/pb.json" "$tmp/pb.err")
+  if [ "$rc" = 0 ] && cmp -s "$tmp/pb.json" "$G/examples/$name.json"; then ok
+  else bad "example $name: the graph of its .platb (exit $rc) is not the graph of its sources"; head -n 5 "$tmp/pb.err"; fi
+done
 
 # ---- the example in docs/graph.md ------------------------------------------------------
 awk '/^### Example/ { on = 1 } on && /^```plat/ { f = 1; next } f && /^```/ { exit } f' docs/graph.md \
