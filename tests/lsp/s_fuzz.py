@@ -108,11 +108,14 @@ def main(platc):
                 if "error" in resp and resp["error"]["code"] in (-32601, -32603, -32700):
                     raise AssertionError(resp)
             c.notes.clear()
+        checks = c.request("platc/documentText", {"textDocument": {"uri": uri}})["checks"]
+        if checks < edits // 200:   # the checker really ran on the edited text, many times
+            raise AssertionError("only %d checks for %d edits" % (checks, done))
         status = c.shutdown(timeout=120)
         err = c.stderr.decode(errors="replace")
         if status != 0 or "Sanitizer" in err or "runtime error" in err:
             raise AssertionError("exit %s (seed %d):\n%s" % (status, seed, err[-4000:]))
-        print("ok: %d edits, seed %d" % (done, seed))
+        print("ok: %d edits, %d checks, seed %d" % (done, checks, seed))
     finally:
         if c:
             c.kill()
