@@ -2,7 +2,8 @@
 methods that answer (every advertised provider's method works, every method of a provider
 not advertised is -32601), $/cancelRequest of a queued request, a burst of edits checked
 once (debounce), multi-root workspaces and didChangeWorkspaceFolders, didChangeWatchedFiles
-re-checking a module whose imported file changed on disk, and the watcher registration."""
+re-checking a module whose imported file changed on disk, the watcher registration, and
+--log."""
 import os
 import shutil
 import sys
@@ -149,6 +150,15 @@ def main(platc):
         check(c.shutdown() == 0, "exit status")
         err = c.stderr.decode(errors="replace")
         check("Sanitizer" not in err and "runtime error" not in err, err[-3000:])
+
+        # --log FILE: a trace of what arrived (->) and what was sent (<-), stdout stays protocol
+        log = os.path.join(root, "trace.log")
+        c = Client(platc, args=["--log", log, "--debounce", "20"])
+        c.initialize()
+        check(c.shutdown() == 0, "exit status with --log")
+        trace = open(log).read().splitlines()
+        check(trace[0].startswith('-> {"jsonrpc": "2.0", "id": 1, "method": "initialize"'), trace[:1])   # as sent
+        check(any(t.startswith('<- {"jsonrpc":"2.0","id":1,"result":{"capabilities"') for t in trace), trace[:3])
     finally:
         shutil.rmtree(root, ignore_errors=True)
 
