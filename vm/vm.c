@@ -15,6 +15,7 @@
 #include "stdlib/conform.h"
 #include "stdlib/stdlib.h"
 #include "vm/vm.h"
+#include "vm/platb.h"
 
 typedef struct DepRef { uint32_t off, len; } DepRef;   /* a slice of Vm.pool */
 
@@ -671,7 +672,7 @@ static bool mkres(Vm *vm, uint32_t r, Val key, Val inputs, Val depends, Frame *c
   n.parent = inst;
   n.inputs = with_defaults(vm, ty->defaults, inputs);
   n.outputs = val_null();
-  n.deps = vm->pool + deps.off;
+  n.deps = deps.len ? vm->pool + deps.off : NULL;   /* pool may be NULL: no null + 0 */
   n.ndeps = deps.len;
   uint32_t *ex = NULL, nex = 0, capex = 0;
   explicit_add(vm, depends, &ex, &nex, &capex, 0);
@@ -1096,6 +1097,9 @@ static Val run(Vm *vm, uint32_t stop) {
           Val copy[16];
           Val *plain = n <= 16 ? copy : rt_alloc(rt, n * sizeof *plain);
           for (uint32_t i = 0; i < n; i++) plain[i] = sec ? val_strip_secret(rt, args[i]) : args[i];
+          /* a .platb is verified but not typed: never hand a built-in what it cannot take */
+          char why[320];
+          if (!pb_args_fit((int)id, plain, n, why, sizeof why)) rt_error(rt, "%s", why);
           r = sf(rt, plain, n);
         }
         if (sec) r = val_mark_secret(r);
