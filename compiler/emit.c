@@ -68,6 +68,9 @@ typedef struct Em {
   PtrMap checkidx;
   PtrMap state;               /* Sym -> 1 visiting, 2 done (ordering) */
   bool toobig;
+  /* the last location computed (loc_of) */
+  bool lc_valid;
+  uint32_t lc_file, lc_lstart, lc_lend, lc_line, lc_fstr, lc_fstr_file;   /* an ASCII line */
 } Em;
 
 /* ---- strings, constants, locations ---------------------------------------------------- */
@@ -188,10 +191,32 @@ static uint32_t loc_of(Em *e, Span sp) {
   uint32_t fstr, line = 0, col = 0;
   if (sp.file == SPAN_NO_FILE) fstr = str_c(e, "<builtin>");
   else {
-    LineCol lc = source_linecol(&e->p->sources, sp.file, sp.start);
-    fstr = str_c(e, source_file(&e->p->sources, sp.file)->path);
-    line = lc.line;
-    col = lc.col;
+    /* Columns count code points from the line's start: on an ASCII line (cached with its
+     * bounds) a column is a subtraction, so a very long line stays linear. */
+    const SourceFile *sf = source_file(&e->p->sources, sp.file);
+    uint32_t off = sp.start < sf->len ? sp.start : sf->len;
+    if (e->lc_valid && e->lc_file == sp.file && off >= e->lc_lstart && off <= e->lc_lend) {
+      line = e->lc_line;
+      col = off - e->lc_lstart + 1;
+    } else {
+      LineCol lc = source_linecol(&e->p->sources, sp.file, sp.start);
+      line = lc.line;
+      col = lc.col;
+      uint32_t ls = off - (lc.byte_col - 1), le = off;
+      bool ascii = lc.byte_col == lc.col && !(line == 1 && sf->len >= 3 && memcmp(sf->text, "\xEF\xBB\xBF", 3) == 0);
+      for (uint32_t i = ls; ascii && i < sf->len && sf->text[i] != '\n'; i++) {
+        if ((unsigned char)sf->text[i] >= 0x80) ascii = false;
+        le = i + 1;
+      }
+      e->lc_valid = ascii;
+      e->lc_file = sp.file;
+      e->lc_lstart = ls;
+      e->lc_lend = le;
+      e->lc_line = line;
+    }
+    fstr = e->lc_fstr_file == sp.file + 1 ? e->lc_fstr : str_c(e, sf->path);
+    e->lc_fstr_file = sp.file + 1;
+    e->lc_fstr = fstr;
   }
   if ((e->locs.n + 1) * 2 > e->lcap) {
     uint32_t ncap = e->lcap ? e->lcap * 2 : 1024;
