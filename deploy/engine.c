@@ -276,47 +276,10 @@ static void store_outputs(State *st, const Graph *g) {
   }
 }
 
-bool engine_apply(Engine *e, const Plan *plan, const ApplyOptions *aopt, ApplyResult *out) {
-  Journal j;
-  char err[600];
-  if (!journal_open(&j, e->stack.journal_path, 0, err, sizeof err)) {
-    memset(out, 0, sizeof *out);
-    out->error = plat_xstrdup(err);
-    return false;
-  }
-  Reeval re;
-  memset(&re, 0, sizeof re);
-  re.e = e;
-  ApplyOptions o = *aopt;
-  o.key = &e->key;
-  o.state_path = e->stack.state_path;
-  o.journal = &j;
-  o.reeval = reeval;
-  o.reeval_ud = &re;
-  bool ok = apply_plan(plan, &e->g, &e->st, e->reg, &o, out);
-  journal_close(&j);
-  drop_eval(&re.vm, &re.g, &re.have);
-  /* The outputs, now that everything the program reads exists. */
-  free_strs(e->changing, e->nchanging);
-  e->changing = NULL;
-  e->nchanging = 0;
-  Vm *vm = NULL;
-  Graph g;
-  bool have = false;
-  VmError verr;
-  if (eval_into(e, &vm, &g, &have, &verr)) {
-    store_outputs(&e->st, &g);
-    if (!state_save(&e->st, e->stack.state_path, &e->key, err, sizeof err)) {
-      if (!out->error)
-        out->error = plat_xstrdup(err);
-      ok = false;
-    }
-  }
-  drop_eval(&vm, &g, &have);
-  return ok;
-}
-
-bool engine_update_outputs(Engine *e, bool *changed, char *err, size_t errlen) {
+/* Evaluate the program with everything the state knows and store its root outputs in the
+ * state (not saved); *changed tells whether they differ from the stored ones.  False with
+ * [err] on a runtime error (the outputs are then left as they were). */
+static bool eval_outputs(Engine *e, bool *changed, char *err, size_t errlen) {
   *changed = false;
   free_strs(e->changing, e->nchanging);
   e->changing = NULL;
@@ -342,6 +305,43 @@ bool engine_update_outputs(Engine *e, bool *changed, char *err, size_t errlen) {
   json_decref(old);
   free_strs(old_secret, nold_secret);
   drop_eval(&vm, &g, &have);
+  return true;
+}
+
+bool engine_apply(Engine *e, const Plan *plan, const ApplyOptions *aopt, ApplyResult *out) {
+  Journal j;
+  char err[600];
+  if (!journal_open(&j, e->stack.journal_path, 0, err, sizeof err)) {
+    memset(out, 0, sizeof *out);
+    out->error = plat_xstrdup(err);
+    return false;
+  }
+  Reeval re;
+  memset(&re, 0, sizeof re);
+  re.e = e;
+  ApplyOptions o = *aopt;
+  o.key = &e->key;
+  o.state_path = e->stack.state_path;
+  o.journal = &j;
+  o.reeval = reeval;
+  o.reeval_ud = &re;
+  bool ok = apply_plan(plan, &e->g, &e->st, e->reg, &o, out);
+  journal_close(&j);
+  drop_eval(&re.vm, &re.g, &re.have);
+  /* The outputs, now that everything the program reads exists. */
+  bool changed;
+  if (eval_outputs(e, &changed, err, sizeof err) &&
+      !state_save(&e->st, e->stack.state_path, &e->key, err, sizeof err)) {
+    if (!out->error)
+      out->error = plat_xstrdup(err);
+    ok = false;
+  }
+  return ok;
+}
+
+bool engine_update_outputs(Engine *e, bool *changed, char *err, size_t errlen) {
+  if (!eval_outputs(e, changed, err, errlen))
+    return false;
   return !*changed || state_save(&e->st, e->stack.state_path, &e->key, err, errlen);
 }
 

@@ -8,6 +8,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GOLDEN = os.path.join(HERE, "golden")
@@ -136,6 +137,15 @@ class Context:
 
     def close(self):
         shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def wait_for(pred, what, timeout=20.0):
+    """Poll [pred] until it holds (a background platc reaching some point)."""
+    t0 = time.monotonic()
+    while not pred():
+        if time.monotonic() - t0 > timeout:
+            raise Failure("timed out waiting for " + what)
+        time.sleep(0.02)
 
 
 def timeless(text):

@@ -12,7 +12,7 @@ import random
 import signal
 import time
 
-from harness import Failure, equal, expect
+from harness import Failure, equal, expect, wait_for
 
 N_FILES = 290
 KILLS = 50
@@ -160,14 +160,6 @@ def test_kill_50_times_then_converge(ctx):
     except Failure as e:
         raise Failure("seed %d (PLAT_CRASH_SEED=%d replays it), %d kills, %d runs ended before "
                       "their kill: %s" % (seed, seed, killed, finished, e))
-
-
-def wait_for(pred, what, timeout=20.0):
-    t0 = time.monotonic()
-    while not pred():
-        if time.monotonic() - t0 > timeout:
-            raise Failure("timed out waiting for " + what)
-        time.sleep(0.02)
 
 
 def rec_lines(p):

@@ -1,21 +1,11 @@
 """The lock, corrupt state, secrets, stacks and config, saved plans, import, the state
 commands and refresh — through the CLI, on temp project folders."""
-import hashlib
 import json
 import os
 import signal
 import socket
-import time
 
-from harness import Failure, equal, expect, golden
-
-
-def wait_for(pred, what, timeout=20.0):
-    t0 = time.monotonic()
-    while not pred():
-        if time.monotonic() - t0 > timeout:
-            raise Failure("timed out waiting for " + what)
-        time.sleep(0.02)
+from harness import equal, expect, golden, wait_for
 
 
 LOCK = ".plat/stacks/dev/lock"
