@@ -5,6 +5,7 @@
  * One mistake, one diagnostic: the error type is accepted everywhere, silently. */
 #include "compiler/checker.h"
 #include "stdlib/conform.h"
+#include "stdlib/conform.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -244,7 +244,7 @@ Val sl_cidrsubnets(Rt *rt, const Val *args, uint32_t n) {
     if (full || wrapped || (span_left && start >= span_left))
       rt_error(rt, "cidrsubnets: not enough remaining address space for a subnet with a prefix "
                "of %lld bits after %s", (long long)(net.len + nb),
-               i == 1 ? sl_show_arg(rt, args[0], 60) : l->items[i - 2].as.s->s);
+               i == 1 || val_has_secret(args[0]) ? "(sensitive value)" : l->items[i - 2].as.s->s);
     l->items[i - 1] = addr_val(rt, net.addr + start, net.bits, net.len + (int)nb);
     next = start + size;
     if (next == 0) full = true;                /* the subnet ended at 2^128 */
