@@ -943,54 +943,78 @@ static void emit_store(Em *e, Sym *s, bool deps) {
 }
 
 /* Fields of a body or instance: a map of the given inputs, each value checked against the
- * refinements of its input's type when the checker could not. */
+ * refinements of its input's type when the checker could not.  The type's constant
+ * defaults for inputs not given are added here when there are few, so the VM finds the
+ * inputs complete and builds the map once (a component of thousands of defaulted params
+ * leaves them to the VM's merge instead, which costs nothing per param not given). */
+typedef struct FieldEnt { const Str *key; Field *f; const Value *dv; } FieldEnt;
+
+static int field_ent_cmp(const void *x, const void *y) {
+  const FieldEnt *a = x, *b = y;
+  int c = cmp_key(a->key->s, a->key->len, b->key->s, b->key->len);
+  if (c) return c;
+  return a->f && b->f ? (a->f < b->f ? -1 : a->f > b->f) : 0;
+}
+
+#define FILL_DEFAULTS_MAX 32
+
 static void emit_fields(Em *e, Field *fields, uint32_t n, ResType *rt, Span sp) {
-  uint32_t *ord = plat_xcalloc(n ? n : 1, sizeof *ord);
-  for (uint32_t i = 0; i < n; i++) ord[i] = i;
-  for (uint32_t i = 1; i < n; i++) {
-    uint32_t x = ord[i], j = i;
-    while (j > 0 && cmp_key(fields[ord[j - 1]].name.str->s, fields[ord[j - 1]].name.str->len,
-                            fields[x].name.str->s, fields[x].name.str->len) > 0) {
-      ord[j] = ord[j - 1];
-      j--;
-    }
-    ord[j] = x;
-  }
-  uint32_t *keys = plat_xcalloc(n ? n : 1, sizeof *keys);
+  uint32_t cap = n + (rt ? rt->ninputs : 0);
+  FieldEnt *ents = plat_xcalloc(cap ? cap : 1, sizeof *ents);
   uint32_t m = 0;
-  bool big = n > 256;   /* through an accumulator, as in emit_record */
+  for (uint32_t i = 0; i < n; i++) ents[m++] = (FieldEnt){fields[i].name.str, &fields[i], NULL};
+  qsort(ents, m, sizeof *ents, field_ent_cmp);
+  /* given twice: the checker reported it; keep the first */
+  uint32_t k = 0;
+  for (uint32_t i = 0; i < m; i++)
+    if (!k || ents[k - 1].key != ents[i].key) ents[k++] = ents[i];
+  m = k;
+  if (rt) {
+    uint32_t missing = 0, given = m;
+    for (uint32_t i = 0; i < rt->ninputs && missing <= FILL_DEFAULTS_MAX; i++) {
+      if (!rt->inputs[i].deflt) continue;
+      FieldEnt key = {rt->inputs[i].name, NULL, NULL};
+      if (bsearch(&key, ents, given, sizeof *ents, field_ent_cmp)) continue;
+      const Value *dv = fold(e, rt->inputs[i].deflt, 0);
+      if (!dv) continue;
+      ents[m++] = (FieldEnt){rt->inputs[i].name, NULL, dv};
+      missing++;
+    }
+    if (missing > FILL_DEFAULTS_MAX) m = given;
+    else qsort(ents, m, sizeof *ents, field_ent_cmp);
+  }
+  uint32_t *keys = plat_xcalloc(m ? m : 1, sizeof *keys);
+  bool big = m > 256;   /* through an accumulator, as in emit_record */
   if (big) op0(e, OP_ACCNEW);
-  for (uint32_t i = 0; i < n; i++) {
-    Field *fd = &fields[ord[i]];
-    if (m && e->strs.v[keys[m - 1]].len == fd->name.str->len &&
-        memcmp(e->strs.v[keys[m - 1]].s, fd->name.str->s, fd->name.str->len) == 0)
-      continue;   /* given twice: the checker reported it */
-    keys[m++] = str_idx(e, fd->name.str->s, fd->name.str->len);
-    if (big) emit_const(e, const_str(e, fd->name.str->s, fd->name.str->len));
-    emit_expr(e, fd->value);
-    ResPart part;
-    uint32_t idx;
-    const RecField *rf = rt ? ty_res_find(rt, fd->name.str, &part, &idx) : NULL;
-    if (rf && part == RP_INPUT && rf->type && !fold(e, fd->value, 0)) {
-      at(e, fd->value->span);
-      emit_refine(e, rf->type);
+  for (uint32_t i = 0; i < m; i++) {
+    FieldEnt *fe = &ents[i];
+    keys[i] = str_idx(e, fe->key->s, fe->key->len);
+    if (big) emit_const(e, const_str(e, fe->key->s, fe->key->len));
+    if (!fe->f) {
+      at(e, sp);
+      emit_const(e, const_value(e, fe->dv));
+    } else {
+      emit_expr(e, fe->f->value);
+      ResPart part;
+      uint32_t idx;
+      const RecField *rf = rt ? ty_res_find(rt, fe->key, &part, &idx) : NULL;
+      if (rf && part == RP_INPUT && rf->type && !fold(e, fe->f->value, 0)) {
+        at(e, fe->f->value->span);
+        emit_refine(e, rf->type);
+      }
     }
     if (big) op0(e, OP_ACCPUT);
   }
-  if (big) {
-    at(e, sp);
-    op0(e, OP_ACCMAP);
-    free(keys);
-    free(ord);
-    return;
-  }
-  uint32_t k = const_strlist(e, keys, m);
   at(e, sp);
-  op_start(e, OP_RECORD, m);
-  put_u32(e->f, k);
-  put_u16(e->f, m);
+  if (big) op0(e, OP_ACCMAP);
+  else {
+    uint32_t kc = const_strlist(e, keys, m);
+    op_start(e, OP_RECORD, m);
+    put_u32(e->f, kc);
+    put_u16(e->f, m);
+  }
   free(keys);
-  free(ord);
+  free(ents);
 }
 
 static uint32_t emit_component(Em *e, ResType *rt);

@@ -585,8 +585,19 @@ static Val with_defaults(Vm *vm, uint32_t defaults, Val given) {
   Val d = vm->consts[defaults];
   if (d.tag != VT_MAP || given.tag != VT_MAP) return given;
   const VMap *x = d.as.m, *y = given.as.m;
+  /* the compiler usually filled them in already: then the given map is the answer */
+  uint32_t i = 0, j = 0;
+  while (i < x->n && j < y->n) {
+    int c = key_order(x->e[i].key, y->e[j].key);
+    if (c < 0) break;
+    if (c == 0) i++;
+    j++;
+  }
+  if (i == x->n) return given;
+  i = 0;
+  j = 0;
   VMap *m = rt_alloc(&vm->rt, sizeof *m + (size_t)(x->n + y->n) * sizeof(VEntry));
-  uint32_t i = 0, j = 0, k = 0;
+  uint32_t k = 0;
   while (i < x->n || j < y->n) {
     int c = i == x->n ? 1 : j == y->n ? -1 : key_order(x->e[i].key, y->e[j].key);
     if (c < 0) m->e[k++] = x->e[i++];
@@ -595,6 +606,7 @@ static Val with_defaults(Vm *vm, uint32_t defaults, Val given) {
   }
   m->n = k;
   m->deep = x->deep | y->deep;
+  (void)0;
   Val r = {.tag = VT_MAP, .flags = given.flags};
   r.as.m = m;
   return r;
