@@ -12,6 +12,7 @@ int cmd_explain(int argc, char **argv);   /* cli/cmd_explain.c */
 int cmd_help(int argc, char **argv);      /* cli/main.c */
 int cmd_lsp(int argc, char **argv);       /* cli/cmd_lsp.c */
 int cmd_eval(int argc, char **argv);      /* cli/cmd_eval.c */
+int cmd_test(int argc, char **argv);      /* cli/cmd_test.c */
 int cmd_plan(int argc, char **argv);      /* cli/cmd_deploy.c */
 int cmd_deploy(int argc, char **argv);    /* cli/cmd_deploy.c */
 int cmd_destroy(int argc, char **argv);   /* cli/cmd_deploy.c */

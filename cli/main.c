@@ -20,6 +20,7 @@ static const Command commands[] = {
     {"fmt", cmd_fmt, "Format .plat files in the canonical style"},
     {"explain", cmd_explain, "Explain a diagnostic code, e.g. `platc explain E0200`"},
     {"graph", cmd_graph, "Print a program's resource graph as JSON, dot or Mermaid"},
+    {"test", cmd_test, "Run the program's test blocks"},
     {"eval", cmd_eval, "Print the value of an expression as JSON, in a module's context"},
     {"build", cmd_build, "Compile a program to a .platb bytecode module"},
     {"disasm", cmd_disasm, "Print a .platb module (or a program's bytecode) readably"},
