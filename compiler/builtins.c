@@ -273,6 +273,13 @@ static const Type *inst(TypeCtx *tc, const BiPat *p, const Bind *b, bool strict)
   return NULL;
 }
 
+const Type *bi_param_type(TypeCtx *tc, const Builtin *b, uint32_t i) {
+  if (!b->nparams) return NULL;
+  const BiParam *bp = &b->params[i < b->nparams ? i : b->nparams - 1];
+  Bind none = {0};
+  return inst(tc, bp->pat, &none, true);
+}
+
 const Type *bi_type_call(TypeCtx *tc, const Builtin *b, const Type *const *args,
                          uint32_t nargs, uint32_t *bad, const char **want) {
   Bind bind = {0};

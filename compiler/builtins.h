@@ -51,6 +51,10 @@ const Builtin *bi_find(const char *name, size_t len);
 /* All names, in table order (for "did you mean"); sets *n. */
 const char *const *bi_names(uint32_t *n);
 
+/* The type of argument [i] of a call of [b] when its parameter has one fixed type (no
+ * type variable, `any`, `number` or alternatives), else NULL. */
+const Type *bi_param_type(TypeCtx *tc, const Builtin *b, uint32_t i);
+
 /* Type a call of [b] with [nargs] argument types [args].  Returns the result type; on a
  * mismatch returns NULL and sets *bad to the index of the first argument that does not
  * fit and *want to what its parameter accepts ("list<T>"), as arena text.  The argument

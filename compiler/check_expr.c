@@ -5,7 +5,6 @@
  * One mistake, one diagnostic: the error type is accepted everywhere, silently. */
 #include "compiler/checker.h"
 #include "stdlib/conform.h"
-#include "stdlib/conform.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -1356,7 +1355,9 @@ static const Value *call_builtin(Checker *c, Expr *e, const Builtin *b, const Ty
   bool sec = false, known = true;
   for (uint32_t i = 0; i < n; i++) {
     Expr *a = e->u.call.args[i];
-    vals[i] = chk_expr(c, a, NULL);
+    /* a parameter of one fixed type is what the argument is expected to be, as for user
+     * functions: it types `[]` and `{}` literals and gives jsondecode its result type */
+    vals[i] = chk_expr(c, a, bi_param_type(c->tc, b, i));
     types[i] = a ? a->ty : TY_ERROR_T;
     if (!a) { known = false; continue; }
     ph = maxp(ph, a->phase);
