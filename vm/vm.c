@@ -1065,6 +1065,7 @@ static Val run(Vm *vm, uint32_t stop) {
         for (uint32_t i = 0; i + 1 < n; i += 2) {
           Val k = vm->acc[from + i];
           if (k.tag == VT_UNKNOWN) { unk = k; continue; }
+          if (k.tag != VT_STR) rt_error(rt, "corrupt module: a map key is %s", tname(k));   /* ACCADD, then ACCMAP */
           if (val_is_secret(k)) sec = true;
           mb_put(&b, k.as.s->interned ? k.as.s : val_intern(rt, k.as.s->s, k.as.s->len), vm->acc[from + i + 1]);
         }
