@@ -132,7 +132,7 @@ for form in $FORMS; do
       case $r in
         DNF) status="did not finish in ${TIMEOUT} s"; m="- - -" ;;
         FAIL)
-          if grep -q -i 'bad_alloc\|out of memory\|cannot allocate' "$tmp/err"; then
+          if grep -q -i 'bad_alloc\|out of memory\|cannot allocate\|memory allocation' "$tmp/err"; then
             status="did not finish in $((JMEM / 1048576)) GiB"
           else
             status=FAILED; head -n 3 "$tmp/err" >&2
