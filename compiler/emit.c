@@ -472,22 +472,42 @@ static void emit_loop_vars(Em *e, ForClause *fc) {
   }
 }
 
+/* The head of a loop over a collection: the source (already evaluated, on the stack) goes
+ * into a hidden local pair (SETLD when its dependencies matter), an accumulator opens, and
+ * FORNEXT pushes each (key, value) into the loop variables.  loop_end closes it. */
+typedef struct Loop { uint32_t coll, jprep, top, jnext; int d0; } Loop;
+
+static Loop loop_begin(Em *e, ForClause *fc, BcOp store) {
+  Loop l;
+  l.coll = local_new(e);
+  local_new(e);   /* coll + 1: the position */
+  op16(e, store, l.coll);
+  l.jprep = jump_l(e, OP_FORPREP, l.coll);
+  l.d0 = e->f->depth;
+  op0(e, OP_ACCNEW);
+  l.top = e->f->code.n;
+  l.jnext = jump_l(e, OP_FORNEXT, l.coll);
+  e->f->depth += 2;
+  if (e->f->depth > e->f->maxdepth) e->f->maxdepth = e->f->depth;
+  emit_loop_vars(e, fc);
+  return l;
+}
+
+/* After the body jumped back to l->top: close the accumulator into a list or map. */
+static void loop_end(Em *e, const Loop *l, BcOp close) {
+  jump_here(e, l->jnext);
+  e->f->depth = l->d0;
+  op0(e, close);
+}
+
 static void emit_comp(Em *e, Expr *x, bool map) {
   ForClause *fc = map ? &x->u.mcomp.f : &x->u.lcomp.f;
   Expr *filter = map ? x->u.mcomp.filter : x->u.lcomp.filter;
   emit_expr(e, fc->source);
   at(e, x->span);
-  uint32_t coll = local_new(e);
-  local_new(e);   /* coll + 1: the position */
-  op16(e, OP_SETL, coll);
-  uint32_t jprep = jump_l(e, OP_FORPREP, coll);
-  int d0 = e->f->depth;
-  op0(e, OP_ACCNEW);
-  uint32_t top = e->f->code.n;
-  uint32_t jnext = jump_l(e, OP_FORNEXT, coll);
-  e->f->depth += 2;
-  if (e->f->depth > e->f->maxdepth) e->f->maxdepth = e->f->depth;
-  emit_loop_vars(e, fc);
+  Loop l = loop_begin(e, fc, OP_SETL);
+  uint32_t top = l.top, jprep = l.jprep;
+  int d0 = l.d0;
   uint32_t junk = BC_NONE;
   if (filter) {
     emit_expr(e, filter);
@@ -506,9 +526,7 @@ static void emit_comp(Em *e, Expr *x, bool map) {
     op0(e, OP_ACCADD);
   }
   jump_back(e, OP_JMP, top);
-  jump_here(e, jnext);
-  e->f->depth = d0;
-  op0(e, map ? OP_ACCMAP : OP_ACCLIST);
+  loop_end(e, &l, map ? OP_ACCMAP : OP_ACCLIST);
   uint32_t jend = BC_NONE;
   if (junk != BC_NONE) {
     jend = jump(e, OP_JMP);
@@ -1131,17 +1149,8 @@ static void emit_resource(Em *e, Sym *s, Decl *d, bool in_comp) {
   if (fc) {
     emit_expr(e, fc->source);
     at(e, d->span);
-    uint32_t coll = local_new(e);
-    local_new(e);
-    op16(e, OP_SETLD, coll);
-    uint32_t jprep = jump_l(e, OP_FORPREP, coll);
-    int d0 = e->f->depth;
-    op0(e, OP_ACCNEW);
-    uint32_t top = e->f->code.n;
-    uint32_t jnext = jump_l(e, OP_FORNEXT, coll);
-    e->f->depth += 2;
-    if (e->f->depth > e->f->maxdepth) e->f->maxdepth = e->f->depth;
-    emit_loop_vars(e, fc);
+    Loop l = loop_begin(e, fc, OP_SETLD);
+    uint32_t coll = l.coll, top = l.top;
     uint32_t v1 = (uint32_t)(uintptr_t)pmap_get(&e->f->locals, span_key(fc->var1.span)) - 1;
     uint32_t v2 = fc->var2.str ? (uint32_t)(uintptr_t)pmap_get(&e->f->locals, span_key(fc->var2.span)) - 1 : 0;
     op0(e, OP_DEPS);
@@ -1168,11 +1177,9 @@ static void emit_resource(Em *e, Sym *s, Decl *d, bool in_comp) {
       op0(e, OP_DEPDROP);
       jump_back(e, OP_JMP, top);
     }
-    jump_here(e, jnext);
-    e->f->depth = d0;
-    op0(e, OP_ACCMAP);
-    jump_here(e, jprep);
-    e->f->depth = d0 + 1;
+    loop_end(e, &l, OP_ACCMAP);
+    jump_here(e, l.jprep);
+    e->f->depth = l.d0 + 1;
   } else {
     uint32_t jskip = BC_NONE;
     if (d->u.res.cond) {

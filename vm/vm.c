@@ -462,36 +462,6 @@ static void str_part(Vm *vm, Val v) {
 
 /* ---- params ----------------------------------------------------------------------------------- */
 
-static Val json_to_val(Rt *rt, json_t *j, int depth) {
-  if (depth > 200) rt_error(rt, "the JSON value is nested too deeply");
-  switch (json_typeof(j)) {
-  case JSON_NULL: return val_null();
-  case JSON_TRUE: return val_bool(true);
-  case JSON_FALSE: return val_bool(false);
-  case JSON_INTEGER: return val_int(json_integer_value(j));
-  case JSON_REAL: return val_float(rt, json_real_value(j));
-  case JSON_STRING: return val_str(rt, json_string_value(j), json_string_length(j));
-  case JSON_ARRAY: {
-    size_t n = json_array_size(j);
-    VList *l = val_list_new(rt, (uint32_t)n);
-    for (size_t i = 0; i < n; i++) l->items[i] = json_to_val(rt, json_array_get(j, i), depth + 1);
-    return val_list_done(l);
-  }
-  case JSON_OBJECT: {
-    MapBuilder b;
-    mb_init(&b, rt, (uint32_t)json_object_size(j));
-    const char *k;
-    json_t *v;
-    json_object_foreach(j, k, v) {
-      Val kv = val_str(rt, k, strlen(k));
-      mb_put(&b, val_intern(rt, kv.as.s->s, kv.as.s->len), json_to_val(rt, v, depth + 1));
-    }
-    return val_map_done(&b);
-  }
-  }
-  return val_null();
-}
-
 static Val param_value(Vm *vm, uint32_t p) {
   const BcModule *m = vm->m;
   Rt *rt = &vm->rt;
@@ -518,11 +488,11 @@ static Val param_value(Vm *vm, uint32_t p) {
       json_error_t je;
       json_t *j = json_loads(t, JSON_DECODE_ANY | JSON_ALLOW_NUL, &je);
       if (!j) rt_error(rt, "param '%s': the value is not valid JSON (%s)", name, je.text);
-      v = json_to_val(rt, j, 0);
+      char what[300];
+      snprintf(what, sizeof what, "param '%s'", name);
+      v = sl_json_value(rt, what, j, 0);
       json_decref(j);
       if (bp->desc != BC_NONE && bp->desc < m->nstrs) {
-        char what[300];
-        snprintf(what, sizeof what, "param '%s'", name);
         v = sl_conform(rt, what, v, m->strs[bp->desc].s, bp->secret);
       }
       bool ok = true;
