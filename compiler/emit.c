@@ -1473,6 +1473,49 @@ static uint32_t moved_addr(Em *e, const Expr *x) {
 
 /* ---- the module ------------------------------------------------------------------------------ */
 
+/* Call [fn] on every declaration of every module (providers' schemas excepted), modules
+ * dependencies first, files and declarations in order. */
+static void each_decl(Em *e, void (*fn)(Em *e, Module *mod, Decl *d)) {
+  for (uint32_t mi = 0; mi < e->prog->nmods; mi++) {
+    Module *mod = e->prog->mods[mi];
+    if (mod->provider) continue;
+    for (uint32_t fi = 0; fi < mod->nfiles; fi++)
+      for (uint32_t di = 0; di < mod->files[fi]->ndecls; di++) fn(e, mod, mod->files[fi]->decls[di]);
+  }
+}
+
+/* A global slot for every top-level let, param, resource and output. */
+static void add_global(Em *e, Module *mod, Decl *d) {
+  Sym *s = d->sym;
+  if (!s || s->owner || pmap_get(&e->globalmap, s)) return;
+  uint8_t kind;
+  switch (d->kind) {
+  case D_LET: kind = GK_LET; break;
+  case D_PARAM: kind = GK_PARAM; break;
+  case D_RESOURCE: kind = GK_RESOURCE; break;
+  case D_OUTPUT: kind = GK_OUTPUT; break;
+  default: return;
+  }
+  BcGlobal g = {str_c(e, s->name->s), str_c(e, mod->path ? mod->path : ""), kind, mod->root,
+                loc_of(e, s->span)};
+  VPUSH(e->globals, g);
+  pmap_put(e->a, &e->globalmap, s, (void *)(uintptr_t)e->globals.n);
+}
+
+static void visit_top(Em *e, Module *mod, Decl *d) {
+  Scope sc = {mod, NULL};
+  if (d->sym && wanted(d->sym, &sc)) visit(e, d->sym, &sc);
+}
+
+static void add_other(Em *e, Module *mod, Decl *d) {
+  if (d->kind == D_POLICY) emit_policy(e, d);
+  else if (d->kind == D_TEST) emit_test(e, mod, d);
+  else if (d->kind == D_MOVED && mod->root) {
+    BcMoved mv = {moved_addr(e, d->u.moved.from), moved_addr(e, d->u.moved.to), loc_of(e, d->span)};
+    VPUSH(e->moved, mv);
+  }
+}
+
 #define FINISH(field, vec) do { \
     m->n##field = e.vec.n; \
     m->field = arena_calloc(&m->arena, e.vec.n ? e.vec.n : 1, sizeof *m->field); \
@@ -1493,47 +1536,12 @@ BcModule *emit_program(Plat *p) {
   pb_hash_sourcemap(&p->sources, hash);
   pb_hash_hex(hash, m->source_hash);
 
-  /* globals: every top-level let, param, resource and output of every module */
-  for (uint32_t mi = 0; mi < prog->nmods; mi++) {
-    Module *mod = prog->mods[mi];
-    if (mod->provider) continue;
-    for (uint32_t fi = 0; fi < mod->nfiles; fi++) {
-      AstFile *af = mod->files[fi];
-      for (uint32_t di = 0; di < af->ndecls; di++) {
-        Decl *d = af->decls[di];
-        Sym *s = d->sym;
-        if (!s || s->owner || pmap_get(&e.globalmap, s)) continue;
-        uint8_t kind;
-        switch (d->kind) {
-        case D_LET: kind = GK_LET; break;
-        case D_PARAM: kind = GK_PARAM; break;
-        case D_RESOURCE: kind = GK_RESOURCE; break;
-        case D_OUTPUT: kind = GK_OUTPUT; break;
-        default: continue;
-        }
-        BcGlobal g = {str_c(&e, s->name->s), str_c(&e, mod->path ? mod->path : ""), kind,
-                      mod->root, loc_of(&e, s->span)};
-        VPUSH(e.globals, g);
-        pmap_put(e.a, &e.globalmap, s, (void *)(uintptr_t)e.globals.n);
-      }
-    }
-  }
+  each_decl(&e, add_global);
 
   uint32_t mainfn = fn_reserve(&e);
   FnBuf fb;
   fn_begin(&e, &fb, mainfn, 0);
-  for (uint32_t mi = 0; mi < prog->nmods; mi++) {
-    Module *mod = prog->mods[mi];
-    if (mod->provider) continue;
-    Scope sc = {mod, NULL};
-    for (uint32_t fi = 0; fi < mod->nfiles; fi++) {
-      AstFile *af = mod->files[fi];
-      for (uint32_t di = 0; di < af->ndecls; di++) {
-        Decl *d = af->decls[di];
-        if (d->sym && wanted(d->sym, &sc)) visit(&e, d->sym, &sc);
-      }
-    }
-  }
+  each_decl(&e, visit_top);
   op0(&e, OP_NULL);
   op0(&e, OP_RET);
   fn_end(&e, NULL, "main", FK_MAIN, 0, 0, (Span){SPAN_NO_FILE, 0, 0});
@@ -1556,22 +1564,7 @@ BcModule *emit_program(Plat *p) {
     e.outputs.v[j] = x;
   }
 
-  for (uint32_t mi = 0; mi < prog->nmods; mi++) {
-    Module *mod = prog->mods[mi];
-    if (mod->provider) continue;
-    for (uint32_t fi = 0; fi < mod->nfiles; fi++) {
-      AstFile *af = mod->files[fi];
-      for (uint32_t di = 0; di < af->ndecls; di++) {
-        Decl *d = af->decls[di];
-        if (d->kind == D_POLICY) emit_policy(&e, d);
-        else if (d->kind == D_TEST) emit_test(&e, mod, d);
-        else if (d->kind == D_MOVED && mod->root) {
-          BcMoved mv = {moved_addr(&e, d->u.moved.from), moved_addr(&e, d->u.moved.to), loc_of(&e, d->span)};
-          VPUSH(e.moved, mv);
-        }
-      }
-    }
-  }
+  each_decl(&e, add_other);
 
   FINISH(strs, strs);
   FINISH(consts, consts);
