@@ -54,8 +54,20 @@ typedef struct Exec {
   uint32_t *doneq; uint32_t dq_n, dq_cap;
   bool stop;
   pthread_mutex_t jmu;       /* the journal */
+  /* Group commit: a begin entry is appended, then its writer waits until an fdatasync
+     that started after the append has ended; one sync covers every entry appended
+     before it began, so N workers pay one disk flush, not N, and each operation still
+     starts only once its begin entry is on disk. */
+  pthread_cond_t jcv;
+  uint64_t jappended, jsynced;
+  bool jsyncing;
   pthread_mutex_t ext_mu;    /* external providers, one call at a time */
   Step *steps; uint32_t nsteps;
+  /* The calling thread's: ready steps with known inputs (a min-heap of step indexes, so
+     the lowest address goes first, as the plan lists them), and ready steps waiting
+     for a re-evaluation. */
+  uint32_t *heap; uint32_t nheap;
+  uint32_t *unk; uint32_t nunk;
   const ApplyOptions *opt;
   const char *lineage;
   char jerr[512];
@@ -114,7 +126,24 @@ static void journal_put(Exec *x, json_t *e, bool sync) {
   }
   pthread_mutex_lock(&x->jmu);
   char err[512];
-  bool ok = sync ? journal_append(j, e, err, sizeof err) : journal_append_nosync(j, e, err, sizeof err);
+  bool ok = journal_append_nosync(j, e, err, sizeof err);
+  uint64_t mine = ++x->jappended;
+  while (ok && sync && x->jsynced < mine && !x->jfail) {
+    if (x->jsyncing) {
+      pthread_cond_wait(&x->jcv, &x->jmu);
+      continue;
+    }
+    /* Lead a sync for everything appended so far; others append meanwhile. */
+    uint64_t upto = x->jappended;
+    x->jsyncing = true;
+    pthread_mutex_unlock(&x->jmu);
+    ok = journal_sync(j, err, sizeof err);
+    pthread_mutex_lock(&x->jmu);
+    x->jsyncing = false;
+    if (ok)
+      x->jsynced = upto;
+    pthread_cond_broadcast(&x->jcv);
+  }
   if (!ok && !x->jfail) {
     x->jfail = true;
     snprintf(x->jerr, sizeof x->jerr, "%s", err);
@@ -276,6 +305,16 @@ static void edge(Exec *x, uint32_t from, uint32_t to) {
   x->steps[to].waiting++;
 }
 
+/* A delete step found by the address it deletes. */
+typedef struct DelIdx {
+  const char *address;
+  uint32_t step;
+} DelIdx;
+
+static int delidx_cmp(const void *a, const void *b) {
+  return strcmp(((const DelIdx *)a)->address, ((const DelIdx *)b)->address);
+}
+
 static char **copy_strs(char *const *v, uint32_t n) {
   char **out = plat_xcalloc(n ? n : 1, sizeof *out);
   for (uint32_t i = 0; i < n; i++)
@@ -295,6 +334,37 @@ static void event(const ApplyOptions *opt, ApplyEventKind kind, const Step *s,
     return;
   ApplyEvent e = { kind, s->item->address, s->action, msg, s->seconds, running };
   opt->on_event(opt->ud, &e);
+}
+
+/* Call [fn] for each node a deploy-time value inside [v] waits for.  The graph's
+ * dependency lists should hold them all; reading them here too means a step never starts
+ * before what its inputs wait for, whatever the graph says. */
+static void each_ref(Val v, int depth, void (*fn)(void *ud, uint32_t node), void *ud) {
+  if (depth > 2048)
+    return;
+  if (v.tag == VT_UNKNOWN) {
+    for (uint32_t i = 0; i < v.as.u->n; i++)
+      fn(ud, v.as.u->refs[i].node);
+  } else if (v.tag == VT_LIST && (v.as.l->deep & VD_UNKNOWN)) {
+    for (uint32_t i = 0; i < v.as.l->n; i++)
+      each_ref(v.as.l->items[i], depth + 1, fn, ud);
+  } else if (v.tag == VT_MAP && (v.as.m->deep & VD_UNKNOWN)) {
+    for (uint32_t i = 0; i < v.as.m->n; i++)
+      each_ref(v.as.m->e[i].val, depth + 1, fn, ud);
+  }
+}
+
+typedef struct RefEdge {
+  Exec *x;
+  const Graph *g;
+  const uint32_t *node_step;
+  uint32_t to;
+} RefEdge;
+
+static void ref_edge(void *ud, uint32_t node) {
+  RefEdge *re = ud;
+  if (node < re->g->nnodes && re->node_step[node] != UINT32_MAX)
+    edge(re->x, re->node_step[node], re->to);
 }
 
 /* The addresses a resource made from node [n] of [g] depends on, sorted. */
@@ -443,6 +513,54 @@ static void record(State *st, const Step *s) {
   state_put(st, &r);
 }
 
+/* ---- ready steps --------------------------------------------------------------------- */
+static void heap_push(Exec *x, uint32_t v) {
+  uint32_t i = x->nheap++;
+  while (i > 0 && x->heap[(i - 1) / 2] > v) {
+    x->heap[i] = x->heap[(i - 1) / 2];
+    i = (i - 1) / 2;
+  }
+  x->heap[i] = v;
+}
+
+static uint32_t heap_pop(Exec *x) {
+  uint32_t top = x->heap[0], v = x->heap[--x->nheap], i = 0;
+  for (;;) {
+    uint32_t c = 2 * i + 1;
+    if (c >= x->nheap)
+      break;
+    if (c + 1 < x->nheap && x->heap[c + 1] < x->heap[c])
+      c++;
+    if (x->heap[c] >= v)
+      break;
+    x->heap[i] = x->heap[c];
+    i = c;
+  }
+  if (x->nheap)
+    x->heap[i] = v;
+  return top;
+}
+
+/* Step [i] is ready once everything it waits for is done. */
+static void make_ready(Exec *x, uint32_t i) {
+  Step *s = &x->steps[i];
+  if (s->state != SS_WAIT || s->waiting)
+    return;
+  s->state = SS_READY;
+  if (s->unknown)
+    x->unk[x->nunk++] = i;
+  else
+    heap_push(x, i);
+}
+
+/* [s] is done: what waited for it may be ready. */
+static void release(Exec *x, const Step *s) {
+  for (uint32_t k = 0; k < s->nsucc; k++) {
+    x->steps[s->succ[k]].waiting--;
+    make_ready(x, s->succ[k]);
+  }
+}
+
 static void skip_after(Exec *x, uint32_t i, const char *why, ApplyResult *out,
                        uint32_t running, uint32_t *finished) {
   /* Iterative: the dependants of a failed step, and theirs. */
@@ -510,6 +628,7 @@ bool apply_plan(const Plan *plan, const Graph *g, State *st, ProvRegistry *reg,
   x.lineage = st->lineage;
   pthread_mutex_init(&x.mu, NULL);
   pthread_mutex_init(&x.jmu, NULL);
+  pthread_cond_init(&x.jcv, NULL);
   pthread_mutex_init(&x.ext_mu, NULL);
   pthread_cond_init(&x.work_cv, NULL);
   pthread_cond_init(&x.done_cv, NULL);
@@ -567,20 +686,28 @@ bool apply_plan(const Plan *plan, const Graph *g, State *st, ProvRegistry *reg,
       if (d < g->nnodes && node_step[d] != UINT32_MAX)
         edge(&x, node_step[d], i);
     }
+    RefEdge re = { &x, g, node_step, i };
+    each_ref(s->node->inputs, 0, ref_edge, &re);
   }
-  for (uint32_t i = 0; i < x.nsteps; i++) {
-    Step *del = &x.steps[i];
-    if (del->action != PA_DELETE)
-      continue;
-    for (uint32_t j = 0; j < x.nsteps; j++) {
-      const StateRes *r = state_find(st, x.steps[j].item->address);
-      if (!r || j == i)
-        continue;
-      for (uint32_t k = 0; k < r->ndeps; k++)
-        if (strcmp(r->deps[k], del->item->address) == 0)
-          edge(&x, j, i);
+  /* Deletes by address (sorted, searched), so this is O(n log n) and not a scan of every
+     step per delete: a destroy of 30,000 resources would otherwise compare 10^9 pairs. */
+  uint32_t ndel = 0;
+  DelIdx *dels = plat_xmalloc((size_t)(x.nsteps ? x.nsteps : 1) * sizeof *dels);
+  for (uint32_t i = 0; i < x.nsteps; i++)
+    if (x.steps[i].action == PA_DELETE)
+      dels[ndel++] = (DelIdx){ x.steps[i].item->address, i };
+  if (ndel > 1)
+    qsort(dels, ndel, sizeof *dels, delidx_cmp);
+  for (uint32_t j = 0; j < x.nsteps && ndel; j++) {
+    const StateRes *r = state_find(st, x.steps[j].item->address);
+    for (uint32_t k = 0; r && k < r->ndeps; k++) {
+      DelIdx key = { r->deps[k], 0 };
+      const DelIdx *d = bsearch(&key, dels, ndel, sizeof *dels, delidx_cmp);
+      if (d && d->step != j)
+        edge(&x, j, d->step);
     }
   }
+  free(dels);
   free(node_step);
 
   uint32_t parallel = opt->parallel ? opt->parallel : APPLY_DEFAULT_PARALLEL;
@@ -588,6 +715,9 @@ bool apply_plan(const Plan *plan, const Graph *g, State *st, ProvRegistry *reg,
     parallel = 256;
   x.workq = plat_xmalloc((size_t)(x.nsteps + 1) * sizeof *x.workq);
   x.doneq = plat_xmalloc((size_t)(x.nsteps + 1) * sizeof *x.doneq);
+  /* A step enters each at most once (an unknown one moves to the heap once resolved). */
+  x.heap = plat_xmalloc((size_t)(x.nsteps + 1) * sizeof *x.heap);
+  x.unk = plat_xmalloc((size_t)(x.nsteps + 1) * sizeof *x.unk);
   uint32_t nthreads = parallel < x.nsteps ? parallel : x.nsteps;
   pthread_t *th = plat_xcalloc(nthreads ? nthreads : 1, sizeof *th);
   for (uint32_t i = 0; i < nthreads; i++)
@@ -603,23 +733,37 @@ bool apply_plan(const Plan *plan, const Graph *g, State *st, ProvRegistry *reg,
       skip_after(&x, i, s->item->address, out, 0, &finished);
     }
   }
-  double last_save = now_s();
+  for (uint32_t i = 0; i < x.nsteps; i++)
+    make_ready(&x, i);
+  double t_start = now_s(), last_save = t_start, reeval_s = 0;
   while (finished < x.nsteps) {
-    /* Ready steps: resolve the deploy-time inputs of those that need it, in one
-       re-evaluation for all of them. */
-    bool need = false;
-    for (uint32_t i = 0; i < x.nsteps; i++) {
-      Step *s = &x.steps[i];
-      if (s->state == SS_WAIT && s->waiting == 0)
-        s->state = SS_READY;
-      need |= s->state == SS_READY && s->unknown;
-    }
-    if (need) {
+    /* Unknown steps skipped since they became ready are dropped. */
+    uint32_t nu = 0;
+    for (uint32_t k = 0; k < x.nunk; k++)
+      if (x.steps[x.unk[k]].state == SS_READY)
+        x.unk[nu++] = x.unk[k];
+    x.nunk = nu;
+    /* Resolve the deploy-time inputs of the ready steps that wait for them, in one
+       re-evaluation for all of them.  A re-evaluation runs the whole program, so it is
+       put off while the known ready steps fill the pool (more unknown ones gather
+       meanwhile), and, while something runs, while re-evaluating has taken half the time
+       so far: one per finished producer would make a deploy quadratic. */
+    uint32_t free_slots = parallel - running;
+    bool starving = x.nunk && x.nheap < free_slots;
+    if (starving && (running == 0 || 2 * reeval_s <= now_s() - t_start)) {
+      double t0 = now_s();
       char err[600] = "";
       const Graph *g2 = opt->reeval ? opt->reeval(opt->reeval_ud, st, err, sizeof err) : NULL;
-      for (uint32_t i = 0; i < x.nsteps; i++) {
+      reeval_s += now_s() - t0;
+      /* A copy: releasing a no-op's dependants adds to x.unk. */
+      uint32_t n = x.nunk;
+      uint32_t *batch = plat_xmalloc((size_t)(n ? n : 1) * sizeof *batch);
+      memcpy(batch, x.unk, (size_t)n * sizeof *batch);
+      x.nunk = 0;
+      for (uint32_t k = 0; k < n; k++) {
+        uint32_t i = batch[k];
         Step *s = &x.steps[i];
-        if (s->state != SS_READY || !s->unknown)
+        if (s->state != SS_READY)
           continue;
         char *msg = NULL;
         if (!g2)
@@ -640,15 +784,18 @@ bool apply_plan(const Plan *plan, const Graph *g, State *st, ProvRegistry *reg,
           finished++;
           out->done[PA_NOOP]++;
           event(opt, AE_DONE, s, NULL, running);
-          for (uint32_t k = 0; k < s->nsucc; k++)
-            x.steps[s->succ[k]].waiting--;
+          release(&x, s);
+        } else {
+          heap_push(&x, i);
         }
       }
+      free(batch);
       continue;
     }
-    /* Dispatch. */
+    /* Dispatch, lowest step (address) first. */
     pthread_mutex_lock(&x.mu);
-    for (uint32_t i = 0; i < x.nsteps && running < parallel; i++) {
+    while (running < parallel && x.nheap) {
+      uint32_t i = heap_pop(&x);
       Step *s = &x.steps[i];
       if (s->state != SS_READY)
         continue;
@@ -662,6 +809,8 @@ bool apply_plan(const Plan *plan, const Graph *g, State *st, ProvRegistry *reg,
     }
     if (running == 0) {
       pthread_mutex_unlock(&x.mu);
+      if (x.nunk)
+        continue;      /* ready, waiting for a re-evaluation: the next round does it */
       /* Nothing runs and nothing is ready: what is left waits in a cycle. */
       for (uint32_t i = 0; i < x.nsteps; i++) {
         Step *s = &x.steps[i];
@@ -690,8 +839,7 @@ bool apply_plan(const Plan *plan, const Graph *g, State *st, ProvRegistry *reg,
         out->done[s->action]++;
         record(st, s);
         event(opt, AE_DONE, s, NULL, running);
-        for (uint32_t k = 0; k < s->nsucc; k++)
-          x.steps[s->succ[k]].waiting--;
+        release(&x, s);
       } else {
         s->state = SS_FAIL;
         out->failed++;
@@ -753,8 +901,11 @@ bool apply_plan(const Plan *plan, const Graph *g, State *st, ProvRegistry *reg,
   free(x.steps);
   free(x.workq);
   free(x.doneq);
+  free(x.heap);
+  free(x.unk);
   pthread_mutex_destroy(&x.mu);
   pthread_mutex_destroy(&x.jmu);
+  pthread_cond_destroy(&x.jcv);
   pthread_mutex_destroy(&x.ext_mu);
   pthread_cond_destroy(&x.work_cv);
   pthread_cond_destroy(&x.done_cv);
