@@ -232,6 +232,25 @@ static void test_deploy_time_inputs_resolved(void **state) {
   rt_free(&rt2);
 }
 
+/* The graph lists no dependency (a value read through a component instance's output):
+ * the consumer still waits for what its unknown input waits for. */
+static void test_unknown_refs_order_without_deps(void **state) {
+  (void)state;
+  uint32_t prod = file_in(&g, "producer", "out/producer", S("data\n"), NULL, 0);
+  VRef r = { prod, val_intern(&rt, "sha256", 6) };
+  file_in(&g, "consumer", "out/consumer", val_unknown(&rt, &r, 1), NULL, 0);
+  graph_finish(&g);
+  Log log = { 0 };
+  rt_init(&rt2, 0);
+  graph_init(&g2, &rt2);
+  assert_true(run(&g, &log, 4, reeval));
+  assert_true(find_line(&log, "done producer") < find_line(&log, "start consumer"));
+  assert_string_equal(slurp("out/consumer"),
+                      "6667b2d1aab6a00caa5aee5af8ad9f1465e567abf1c209d15727d57b3e8f6e5f");
+  graph_free(&g2);
+  rt_free(&rt2);
+}
+
 static void test_failure_skips_only_dependants(void **state) {
   (void)state;
   MapBuilder b;
@@ -362,6 +381,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown(test_dependency_order_and_parallelism, setup, teardown),
     cmocka_unit_test_setup_teardown(test_deploy_time_inputs_resolved, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_unknown_refs_order_without_deps, setup, teardown),
     cmocka_unit_test_setup_teardown(test_failure_skips_only_dependants, setup, teardown),
     cmocka_unit_test_setup_teardown(test_delete_and_replace, setup, teardown),
     cmocka_unit_test_setup_teardown(test_recover_unfinished_operations, setup, teardown),
