@@ -15,6 +15,7 @@
 
 #include "compiler/compiler.h"
 #include "compiler/emit.h"
+#include "vm/platb.h"
 #include "vm/program.h"
 
 static const char *program =
@@ -140,6 +141,11 @@ static void test_functions_well_formed(void **state) {
     kinds[m->funcs[i].kind] = true;
   }
   assert_true(kinds[FK_FN] && kinds[FK_COMPONENT] && kinds[FK_BODY] && kinds[FK_RULE] && kinds[FK_TEST]);
+  /* and the .platb verifier accepts what the compiler makes */
+  char err[PB_ERRMAX];
+  bool ok = pb_verify(m, "e.platb", err);
+  if (!ok) fprintf(stderr, "%s\n", err);
+  assert_true(ok);
   bc_free(m);
   plat_free(p);
 }
