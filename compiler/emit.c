@@ -359,6 +359,7 @@ static void at(Em *e, Span sp) { e->f->loc = loc_of(e, sp); }
 /* ---- expressions -------------------------------------------------------------------------- */
 
 static void emit_expr(Em *e, Expr *x);
+static void emit_as(Em *e, Expr *x, const Type *to);
 static uint32_t fn_of(Em *e, Sym *s);
 static uint32_t rtype_of(Em *e, ResType *rt);
 static uint32_t check_fn(Em *e, const Type *ref, uint32_t *check);
@@ -667,7 +668,8 @@ static void emit_call(Em *e, Expr *x) {
   }
   if (s && s->kind == SYM_FN && s->decl) {
     Decl *d = s->decl;
-    for (uint32_t i = 0; i < n; i++) emit_expr(e, x->u.call.args[i]);
+    for (uint32_t i = 0; i < n; i++)
+      emit_as(e, x->u.call.args[i], i < s->nparams && s->params[i] ? s->params[i]->type : NULL);
     for (uint32_t i = n; i < d->u.fn.nparams; i++) {
       const Value *dv = fold(e, d->u.fn.params[i].deflt, 0);
       if (dv) emit_const(e, const_value(e, dv));
@@ -779,6 +781,26 @@ static void emit_expr(Em *e, Expr *x) {
   case EX_INSTANCE: op0(e, OP_NULL); return;   /* only as a test's let: emit_test */
   }
   if (x->secret) op0(e, OP_SECRET);
+}
+
+/* [x] where a value of type [to] is required: an int where a float is wanted becomes a
+ * float (the one implicit conversion, docs/language.md §3), folded when constant, else
+ * through tonumber.  Only the value itself converts; ints inside a list<float> stay ints. */
+static void emit_as(Em *e, Expr *x, const Type *to) {
+  const Type *tb = to ? ty_base(to) : NULL, *xb = x && x->ty ? ty_base(x->ty) : NULL;
+  if (tb && tb->kind == TY_OPTIONAL) tb = ty_base(tb->u.elem);
+  if (!tb || !xb || tb->kind != TY_FLOAT || xb->kind != TY_INT) { emit_expr(e, x); return; }
+  const Value *cv = fold(e, x, 0);
+  if (cv && cv->kind == V_INT) {
+    at(e, x->span);
+    emit_const(e, const_value(e, cv_float(e->a, (double)cv->u.i)));
+    return;
+  }
+  emit_expr(e, x);
+  at(e, x->span);
+  op_start(e, OP_CALLB, 1);
+  put_u16(e->f, (uint32_t)BI_tonumber);
+  put_u16(e->f, 1);
 }
 
 /* ---- functions for fns and refinements ------------------------------------------------------ */
@@ -1012,10 +1034,10 @@ static void emit_fields(Em *e, Field *fields, uint32_t n, ResType *rt, Span sp) 
       at(e, sp);
       emit_const(e, const_value(e, fe->dv));
     } else {
-      emit_expr(e, fe->f->value);
       ResPart part;
       uint32_t idx;
       const RecField *rf = rt ? ty_res_find(rt, fe->key, &part, &idx) : NULL;
+      emit_as(e, fe->f->value, rf && part == RP_INPUT ? rf->type : NULL);
       if (rf && part == RP_INPUT && rf->type && !fold(e, fe->f->value, 0)) {
         at(e, fe->f->value->span);
         emit_refine(e, rf->type);
@@ -1210,8 +1232,8 @@ static void emit_decl(Em *e, Sym *s, bool in_comp) {
   case D_LET: case D_OUTPUT: {
     at(e, d->span);
     op0(e, OP_DEPS);
-    emit_expr(e, d->u.let.value);
     const Type *t = d->u.let.type ? d->u.let.type->ty : NULL;
+    emit_as(e, d->u.let.value, t);
     if (t && !fold(e, d->u.let.value, 0)) emit_refine(e, t);
     at(e, d->span);
     emit_store(e, s, true);
@@ -1239,6 +1261,7 @@ static void emit_decl(Em *e, Sym *s, bool in_comp) {
       free(ms);
     }
     const Value *dv = d->u.param.deflt ? fold(e, d->u.param.deflt, 0) : NULL;
+    if (dv && dv->kind == V_INT && bp.kind == PK_FLOAT) dv = cv_float(e->a, (double)dv->u.i);
     bp.deflt = dv ? const_value(e, dv) : BC_NONE;
     bp.type = str_c(e, s->type ? ty_show(&e->prog->types, s->type) : "string");
     bp.loc = loc_of(e, s->span);
