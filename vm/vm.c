@@ -1026,7 +1026,7 @@ static Val run(Vm *vm, uint32_t stop) {
       uint32_t from = vm->accstart[--vm->naccs];
       uint32_t n = vm->nacc - from;
       Val r;
-      if (op == OP_ACCLIST) r = val_list_of(rt, vm->acc + from, n);
+      if (op == OP_ACCLIST) r = val_list_of(rt, n ? vm->acc + from : NULL, n);   /* acc may be NULL */
       else {
         MapBuilder b;
         mb_init(&b, rt, n / 2);
