@@ -471,6 +471,8 @@ static int run(Flags *f, bool destroy, bool apply) {
   } else if (f->log != LOG_JSON) {
     plan_print(&plan, stdout, color);
   }
+  fflush(stdout);
+  plan_print_errors(&plan, stderr, color && isatty(STDERR_FILENO));
   if (f->out_file && ok) {
     json_t *pf = plan_file_json(&plan, f);
     if (json_dump_file(pf, f->out_file, JSON_SORT_KEYS | JSON_INDENT(2)) != 0) {

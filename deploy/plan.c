@@ -385,8 +385,6 @@ void plan_print(const Plan *p, FILE *out, bool color) {
   }
   for (uint32_t i = 0; i < p->nwarnings; i++)
     fprintf(out, "%swarning%s: %s\n", color ? "\033[33m" : "", reset, p->warnings[i]);
-  for (uint32_t i = 0; i < p->nerrors; i++)
-    fprintf(out, "%serror%s: %s\n", color ? "\033[31m" : "", reset, p->errors[i]);
   uint32_t changes = p->count[PA_CREATE] + p->count[PA_UPDATE] + p->count[PA_REPLACE] +
                      p->count[PA_DELETE];
   if (!changes)
@@ -394,6 +392,12 @@ void plan_print(const Plan *p, FILE *out, bool color) {
   else
     fprintf(out, "Plan: %u to create, %u to update, %u to replace, %u to delete.\n",
             p->count[PA_CREATE], p->count[PA_UPDATE], p->count[PA_REPLACE], p->count[PA_DELETE]);
+}
+
+void plan_print_errors(const Plan *p, FILE *out, bool color) {
+  for (uint32_t i = 0; i < p->nerrors; i++)
+    fprintf(out, "%serror%s: %s\n", color ? "\033[31m" : "", color ? "\033[0m" : "",
+            p->errors[i]);
 }
 
 static json_t *redacted(const json_t *v, bool secret) {

@@ -68,10 +68,12 @@ void plan_free(Plan *p);
 
 const char *plan_action_name(PlanAction a);   /* "create", "update", ... */
 
-/* The plan for people: one block per changing resource, a property diff, then the summary
- * line ("Plan: 2 to create, 1 to update, 0 to replace, 1 to delete." or "No changes.").
- * [color] adds ANSI colours. */
+/* The plan for people: one block per changing resource, a property diff, the warnings,
+ * then the summary line ("Plan: 2 to create, 1 to update, 0 to replace, 1 to delete." or
+ * "No changes.").  [color] adds ANSI colours.  Errors are not in it: plan_print_errors. */
 void plan_print(const Plan *p, FILE *out, bool color);
+/* The plan's errors, one "error: ..." line each (for stderr). */
+void plan_print_errors(const Plan *p, FILE *out, bool color);
 /* The plan for machines (docs/plan.md): secrets as {"$secret": true}, deploy-time values
  * as {"$unknown": true}. */
 json_t *plan_json(const Plan *p);
