@@ -138,6 +138,16 @@ int cmd_config(int argc, char **argv) {
   CryptKey key;
   StackConfig c = { 0 };
   rc = 0;
+  /* The stack's lock: config is read by every run, and written atomically under it. */
+  Lock lk = { .fd = -1 };
+  char warn[512];
+  if (!lock_acquire(&lk, s.lock_path, "config", warn, sizeof warn, err, sizeof err)) {
+    fprintf(stderr, "platc config: %s\n", err);
+    stack_free(&s);
+    return 1;
+  }
+  if (warn[0])
+    fprintf(stderr, "platc config: warning: %s\n", warn);
   if (!stack_key(&s, &key, err, sizeof err) || !config_load(&s, &key, &c, err, sizeof err)) {
     fprintf(stderr, "platc config: %s\n", err);
     rc = 1;
@@ -192,6 +202,7 @@ int cmd_config(int argc, char **argv) {
   }
   config_free(&c);
   crypt_wipe(&key, sizeof key);
+  lock_release(&lk);
   stack_free(&s);
   return rc;
 }

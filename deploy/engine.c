@@ -108,9 +108,13 @@ bool engine_open(Engine *e, const BcModule *mod, const EngineOptions *opt, char 
   if (!apply_recover(&e->st, e->reg, &e->key, e->stack.journal_path, e->stack.state_path,
                      &e->recovered, err, errlen))
     goto fail;
-  if (e->recovered && !e->warning[0])
-    snprintf(e->warning, sizeof e->warning, "the last run on stack '%s' did not finish: %u "
-             "journal entries were reconciled with what exists", e->stack.name, e->recovered);
+  if (e->recovered) {
+    /* After a lock takeover too: both are worth saying. */
+    size_t used = strlen(e->warning);
+    snprintf(e->warning + used, sizeof e->warning - used, "%sthe last run on stack '%s' did "
+             "not finish: %u journal entries were reconciled with what exists",
+             used ? "; " : "", e->stack.name, e->recovered);
+  }
   return true;
 fail:
   engine_close(e);

@@ -49,7 +49,7 @@ typedef struct Engine {
   bool vm_failed;                /* the last evaluation stopped on a runtime error */
   /* Outputs the oracle hides while planning: resources about to change. */
   char **changing; uint32_t nchanging;
-  char warning[512];             /* a lock taken over, a journal recovered: say it */
+  char warning[1024];            /* a lock taken over, a journal recovered: say it */
   uint32_t recovered;
 } Engine;
 

@@ -42,11 +42,12 @@ static bool mkdir_p1(const char *path, char *err, size_t errlen) {
   return false;
 }
 
-/* Atomically write [text] to [path] (temp, fsync, rename). */
+/* Atomically write [text] to [path] (temp, fsync, rename).  One temp name per file, so a
+ * write killed half-way leaves at most that one, which the next write replaces. */
 static bool write_file(const char *path, const char *text, char *err, size_t errlen) {
-  size_t n = strlen(path) + 32;
+  size_t n = strlen(path) + 8;
   char *tmp = plat_xmalloc(n);
-  snprintf(tmp, n, "%s.tmp.%ld", path, (long)getpid());
+  snprintf(tmp, n, "%s.tmp", path);
   int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   size_t len = strlen(text);
   bool ok = fd >= 0 && write(fd, text, len) == (ssize_t)len && fsync(fd) == 0;
