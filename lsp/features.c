@@ -71,21 +71,6 @@ static bool ctx_get(LspServer *s, json_t *params, bool need_pos, Ctx *c, LspErro
   return true;
 }
 
-/* A Location for [span]; a provider schema embedded in platc (shown as "<platc>/...") is
- * materialised read-only through lsp_builtin_uri, so that every editor can open it. */
-static json_t *location(LspServer *s, Plat *p, Span span) {
-  const SourceFile *sf = source_file(&p->sources, span.file);
-  if (sf && sf->builtin && strncmp(sf->path, "<platc>/", 8) == 0) {
-    char *uri = lsp_builtin_uri(s, sf->path + 8);
-    if (uri) {
-      json_t *loc = json_pack("{s:s, s:o}", "uri", uri, "range", lsp_span_range(s, p, span));
-      free(uri);
-      return loc;
-    }
-  }
-  return lsp_span_location(s, p, span);
-}
-
 static json_t *markdown(const char *text) {
   return json_pack("{s:s, s:s}", "kind", "markdown", "value", text);
 }
@@ -112,7 +97,7 @@ static json_t *h_definition(LspServer *s, json_t *params, LspError *err) {
   if (!c.ix) return json_null();
   Span d;
   if (!lsp_q_definition(c.ix, c.file, c.off, &d)) return json_null();
-  json_t *loc = location(s, c.p, d);
+  json_t *loc = lsp_span_location(s, c.p, d);
   return loc ? loc : json_null();
 }
 
@@ -127,7 +112,7 @@ static json_t *h_references(LspServer *s, json_t *params, LspError *err) {
   uint32_t n;
   const LspOcc **r = lsp_q_references(c.ix, c.file, c.off, json_is_true(inc), &a, &n);
   for (uint32_t i = 0; i < n; i++) {
-    json_t *loc = location(s, c.p, r[i]->at);
+    json_t *loc = lsp_span_location(s, c.p, r[i]->at);
     if (loc) json_array_append_new(out, loc);
   }
   arena_free(&a);

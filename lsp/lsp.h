@@ -111,7 +111,8 @@ char *lsp_uri_to_path(const char *uri);
 /* path -> file:// URI (malloc'd), percent-encoding what RFC 3986 requires.  A relative
  * path is made absolute against the current directory first. */
 char *lsp_path_to_uri(const char *path);
-/* Embedded files (providers/schemas/local.plat) are materialised read-only under the
+/* Embedded files (providers/schemas/local.plat, also as the loader names it:
+ * "<platc>/providers/schemas/local.plat") are materialised read-only under the
  * server's cache dir ($XDG_CACHE_HOME/platc/<version>/, else ~/.cache/...) so that every
  * editor can open them; returns that file's URI (malloc'd), or NULL if it cannot be written. */
 char *lsp_builtin_uri(LspServer *s, const char *embedded_name);

@@ -95,6 +95,8 @@ static bool mkdirs(char *path) {
 }
 
 char *lsp_builtin_uri(LspServer *s, const char *embedded_name) {
+  /* the loader shows embedded files as "<platc>/providers/..." (module.c) */
+  if (strncmp(embedded_name, "<platc>/", 8) == 0) embedded_name += 8;
   const PlatEmbedded *e = plat_embedded_find(embedded_name);
   if (!e) return NULL;
   if (!s->cache_dir) {

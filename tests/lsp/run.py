@@ -6,7 +6,7 @@ A .json session:
   {"files": {"app/main.plat": "..."},          written under a fresh temporary $ROOT
    "initialize": {"root": "", "capabilities": {}},   optional; omit to test before initialize
    "steps": [ ... ]}
-Steps (strings have ${ROOT} and ${URI:rel/path} substituted):
+Steps (strings, object keys included, have ${ROOT} and ${URI:rel/path} substituted):
   {"notify": M, "params": P}                    a notification
   {"request": M, "params": P, "result": R}      a request; R must equal the result exactly
   {"request": M, "params": P, "error": E}       E a subset of the error object ({"code": -32601})
@@ -41,7 +41,8 @@ def subst(v, root):
     if isinstance(v, list):
         return [subst(x, root) for x in v]
     if isinstance(v, dict):
-        return {k: subst(x, root) for k, x in v.items()}
+        # keys too: a WorkspaceEdit's "changes" is keyed by URI
+        return {subst(k, root): subst(x, root) for k, x in v.items()}
     return v
 
 
