@@ -127,9 +127,45 @@ static void w_type(Walk *w, TypeExpr *te) {
   w->depth--;
 }
 
+/* The checker keeps a local's symbol only in the uses that name it, so a variable nobody
+ * reads has none: make a stand-in (kind, type, phase) that lsp_index_new attaches to its
+ * declaration when no use gave it the real one, so hover has something to say. */
+static void add_local(Walk *w, Ident id, SymKind kind, const Type *ty, const Expr *src) {
+  if (!id.str || id.span.file == SPAN_NO_FILE) return;
+  add_occ(w, id.span, id.span, NULL, NULL, NULL, LSP_ROLE_DECL, NULL);
+  LspIndex *ix = w->ix;
+  Sym *s = arena_calloc(&ix->arena, 1, sizeof *s);
+  s->kind = kind;
+  s->name = id.str;
+  s->span = id.span;
+  s->type = ty;
+  s->phase = src ? src->phase : PHASE_COMPILE;
+  s->secret = src && src->secret;
+  s->module = w->mod;
+  s->node = UINT32_MAX;
+  if (ix->nlocals == ix->caplocals) {
+    ix->caplocals = ix->caplocals ? ix->caplocals * 2 : 64;
+    ix->locals = plat_xrealloc(ix->locals, ix->caplocals * sizeof *ix->locals);
+  }
+  ix->locals[ix->nlocals++] = s;
+}
+
+/* `for a in xs` / `for a, b in xs`: as chk_iter types them (a list gives the index and the
+ * element, a map the key and the value). */
 static void w_for(Walk *w, ForClause *f) {
-  if (f->var1.str) add_occ(w, f->var1.span, f->var1.span, NULL, NULL, NULL, LSP_ROLE_DECL, NULL);
-  if (f->var2.str) add_occ(w, f->var2.span, f->var2.span, NULL, NULL, NULL, LSP_ROLE_DECL, NULL);
+  const Type *src = f->source && f->source->ty ? ty_base(f->source->ty) : NULL;
+  const Type *elem = src && (src->kind == TY_LIST || src->kind == TY_MAP) ? src->u.elem : NULL;
+  if (src && src->kind == TY_RECORD && src->u.rec.nfields) {   /* a record of one value type */
+    elem = src->u.rec.fields[0].type;
+    for (uint32_t i = 1; elem && i < src->u.rec.nfields; i++)
+      if (src->u.rec.fields[i].type != elem) elem = NULL;
+  }
+  const Type *first = elem;
+  if (f->var2.str)   /* a record iterated as a map is keyed by strings too */
+    first = !src ? NULL : src->kind == TY_LIST ? TY_INT_T
+          : src->kind == TY_MAP || src->kind == TY_RECORD ? TY_STRING_T : NULL;
+  add_local(w, f->var1, SYM_VAR, first, f->source);
+  if (f->var2.str) add_local(w, f->var2, SYM_VAR, elem, f->source);
 }
 
 /* `name = value` fields of a body or literal checked against [rt] (inputs) or the record
@@ -137,7 +173,7 @@ static void w_for(Walk *w, ForClause *f) {
 static void w_fields(Walk *w, Field *fs, uint32_t n, const ResType *rt, const Type *rec) {
   for (uint32_t i = 0; i < n; i++) {
     Field *f = &fs[i];
-    if (f->name.str && !f->quoted) {
+    if (f->name.str) {   /* a quoted key ("a" = 1) names the field too: rename rewrites it */
       const RecField *rf = NULL;
       if (rt) {
         ResPart part;
@@ -226,6 +262,24 @@ static void w_expr(Walk *w, Expr *e) {
   w->depth--;
 }
 
+/* @depends_on(a, b["k"]) reads resources; @ignore_changes(p) and @replace_on_change(p)
+ * name properties of the resource's type [rt], which the resolver leaves unbound. */
+static void w_decorator(Walk *w, Decorator *dc, const ResType *rt) {
+  const char *n = dc->name.str ? dc->name.str->s : "";
+  bool props = strcmp(n, "ignore_changes") == 0 || strcmp(n, "replace_on_change") == 0;
+  for (uint32_t j = 0; j < dc->nargs; j++) {
+    Expr *a = dc->args[j];
+    if (props && rt && a && a->kind == EX_NAME && a->u.name.id.str) {
+      ResPart part;
+      uint32_t idx;
+      const RecField *f = ty_res_find(rt, a->u.name.id.str, &part, &idx);
+      if (f && part == RP_INPUT) add_field(w, a->u.name.id.span, f, rt, LSP_ROLE_READ, NULL);
+      continue;
+    }
+    w_expr(w, a);
+  }
+}
+
 /* A `let` or `output` without a written type gets its inferred type as a hint. */
 static void hint_type(Walk *w, Decl *d, TypeExpr *written) {
   if (written || !d->sym || !d->name.str || !d->sym->type || ty_is_error(d->sym->type)) return;
@@ -277,8 +331,7 @@ static void w_decl(Walk *w, Decl *d) {
     break;
   case D_RESOURCE:
     if (s) add_sym(w, d->name.span, s, LSP_ROLE_DECL, NULL);
-    for (uint32_t i = 0; i < d->ndecos; i++)
-      for (uint32_t j = 0; j < d->decos[i].nargs; j++) w_expr(w, d->decos[i].args[j]);
+    for (uint32_t i = 0; i < d->ndecos; i++) w_decorator(w, &d->decos[i], res_of(d->u.res.type));
     w_type(w, d->u.res.type);
     if (d->u.res.each) {
       w_expr(w, d->u.res.each->source);
@@ -293,8 +346,9 @@ static void w_decl(Walk *w, Decl *d) {
     break;
   case D_POLICY:
     w_expr(w, d->u.policy.title);
-    if (d->u.policy.var.str)
-      add_occ(w, d->u.policy.var.span, d->u.policy.var.span, NULL, NULL, NULL, LSP_ROLE_DECL, NULL);
+    if (s && d->u.policy.var.str) add_sym(w, d->u.policy.var.span, s, LSP_ROLE_DECL, NULL);
+    else add_local(w, d->u.policy.var, SYM_POLICYVAR,
+                   d->u.policy.type && d->u.policy.type->ty ? d->u.policy.type->ty : NULL, NULL);
     w_type(w, d->u.policy.type);
     for (uint32_t i = 0; i < d->u.policy.nrules; i++) {
       w_expr(w, d->u.policy.rules[i].cond);
@@ -408,6 +462,12 @@ LspIndex *lsp_index_new(Plat *p) {
     }
     i = j;
   }
+  /* a variable no use names: its stand-in symbol */
+  for (uint32_t i = 0; i < ix->nlocals; i++) {
+    Sym *s = ix->locals[i];
+    LspOcc *o = (LspOcc *)lsp_occ_at(ix, s->span.file, s->span.start);
+    if (o && !o->sym && !o->field && span_cmp(o->at, s->span) == 0) o->sym = s;
+  }
   if (ix->nhints) qsort(ix->hints, ix->nhints, sizeof *ix->hints, hint_cmp);
   if (ix->ncalls) qsort(ix->calls, ix->ncalls, sizeof *ix->calls, call_cmp);
   return ix;
@@ -438,6 +498,7 @@ Sym *const *lsp_sorted_syms(LspIndex *ix, const SymTab *t, uint32_t *n) {
 void lsp_index_free(LspIndex *ix) {
   if (!ix) return;
   free(ix->sorted);
+  free(ix->locals);
   free(ix->occs);
   free(ix->bydef);
   free(ix->hints);
@@ -607,6 +668,12 @@ static bool in_provider(const LspIndex *ix, Span sp) {
   return (m && m->provider) || in_builtin_source(ix, sp);
 }
 
+/* Is [sp] a quoted field key ("a-b" = 1) rather than a bare name? */
+static bool quoted_at(const LspIndex *ix, Span sp) {
+  const SourceFile *sf = source_file(&ix->plat->sources, sp.file);
+  return sf && sp.end <= sf->len && sp.end - sp.start >= 2 && sf->text[sp.start] == '"';
+}
+
 /* Why the target of [o] cannot be renamed, or NULL. */
 static const char *no_rename(const LspIndex *ix, const LspOcc *o, Arena *a) {
   const Sym *s = o->sym;
@@ -656,6 +723,7 @@ bool lsp_q_prepare_rename(const LspIndex *ix, uint32_t file, uint32_t off, Span 
     return false;
   }
   *range = o->at;
+  if (quoted_at(ix, o->at)) range->start++, range->end--;   /* the key inside its quotes */
   return true;
 }
 
@@ -720,10 +788,11 @@ LspEdit *lsp_q_rename(const LspIndex *ix, uint32_t file, uint32_t off, const cha
   uint32_t nr;
   const LspOcc **refs = lsp_q_references(ix, file, off, true, a, &nr);
   LspEdit *edits = arena_calloc(a, nr + 1, sizeof *edits);
-  const char *text = arena_strdup(a, name);
+  const char *text = arena_strdup(a, name), *qtext = arena_printf(a, "\"%s\"", name);
   for (uint32_t i = 0; i < nr; i++) {
     if (in_builtin_source(ix, refs[i]->at)) continue;
-    edits[(*n)++] = (LspEdit){refs[i]->at, text};
+    /* a quoted key stays quoted (its escapes, if any, go with the old name) */
+    edits[(*n)++] = (LspEdit){refs[i]->at, quoted_at(ix, refs[i]->at) ? qtext : text};
   }
   if (*n) qsort(edits, *n, sizeof *edits, edit_cmp);
   return edits;
@@ -873,7 +942,7 @@ static const char *sym_hover(const LspIndex *ix, const Sym *s, Arena *a) {
   const char *out = arena_printf(a, "```plat\n%s\n```\n\n%s", head, body);
   if (value) {
     out = arena_printf(a, "%sPhase: %s.", out, phase_text(s->kind == SYM_RESOURCE ? PHASE_PLAN : s->phase));
-    if (s->secret || ty_is_secret(s->type))
+    if (s->secret || (s->type && ty_is_secret(s->type)))
       out = arena_printf(a, "%s **Secret**: redacted in every output, log and plan.", out);
     out = arena_printf(a, "%s\n\n", out);
   }

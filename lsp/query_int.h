@@ -21,6 +21,8 @@ struct LspIndex {
   QHint *hints; uint32_t nhints, caphints; /* sorted by (file, off) */
   Expr **calls; uint32_t ncalls, capcalls; /* every call, sorted by span */
   struct QSorted *sorted; uint32_t nsorted;/* symbol tables sorted by name, made on use */
+  Sym **locals; uint32_t nlocals, caplocals;/* stand-in symbols of unused loop and policy
+                                              variables (arena), attached after sorting */
   Arena arena;
 };
 
