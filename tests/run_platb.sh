@@ -1,7 +1,8 @@
 #!/bin/sh
 # .platb modules end to end.  Usage: tests/run_platb.sh PLATC
 # For every example and every tests/platb/*.plat: `platc build` exits 0, writes the same
-# bytes twice (deterministic), and `platc graph` of the .platb prints exactly what `platc
+# bytes twice (deterministic), a .platb loaded and written again (`platc build X.platb`)
+# gives its own bytes back, and `platc graph` of the .platb prints exactly what `platc
 # graph` of the sources prints (stdout and exit status), in every format.  `platc disasm` of tests/platb/*.plat matches
 # its .disasm golden (UPDATE=1 rewrites them).  Refused files (tests/platb/bad/*.platb,
 # plus files cut and damaged here) exit 2 with "FILE: <kind>: ..." on stderr and nothing
@@ -52,6 +53,11 @@ for src in $programs; do
   ok
   run build2 build "$src" -o "$tmp/$id.again.platb"
   if cmp -s "$b1" "$tmp/$id.again.platb"; then ok; else failed "platc build $src twice: expected the same bytes"; fi
+  # loaded and written again: the same bytes (one encoding per module)
+  run rebuild build "$b1" -o "$tmp/$id.rewritten.platb"
+  if [ "$rc" -eq 0 ] && cmp -s "$b1" "$tmp/$id.rewritten.platb"; then ok; else
+    failed "platc build $b1 (load and write again): expected exit 0 and the same bytes, got $rc"; head -n 3 "$tmp/rebuild.err"
+  fi
   # a .platb is a program as good as its sources
   run gsrc graph "$src"
   grc=$rc
