@@ -391,6 +391,41 @@ static void test_varint_not_shortest(void **state) {
   bc_free(m);
 }
 
+/* The byte level: extremes round-trip; more than 64 bits is refused, never shifted. */
+static void test_varints(void **state) {
+  (void)state;
+  PbBuf b;
+  pbw_init(&b);
+  pbw_uv(&b, UINT64_MAX);
+  pbw_sv(&b, INT64_MIN);
+  pbw_sv(&b, INT64_MAX);
+  pbw_sv(&b, -1);
+  pbw_f64(&b, -0.5);
+  PbReader r;
+  pbr_init(&r, "t.platb", b.p, b.len);
+  assert_true(pbr_uv(&r, UINT64_MAX, "x") == UINT64_MAX);
+  assert_true(pbr_sv(&r) == INT64_MIN);
+  assert_true(pbr_sv(&r) == INT64_MAX);
+  assert_true(pbr_sv(&r) == -1);
+  assert_true(pbr_f64(&r) == -0.5);
+  assert_false(r.failed);
+  assert_int_equal(r.pos, b.len);
+  pbw_free(&b);
+  static const uint8_t eleven[] = {0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x81, 0x01};
+  pbr_init(&r, "t.platb", eleven, sizeof eleven);
+  pbr_uv(&r, UINT64_MAX, "count");
+  assert_true(r.failed);
+  assert_string_equal(r.err, "t.platb: corrupt: count: integer at byte 0 does not fit in 64 bits");
+  static const uint8_t over[] = {0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x02};
+  pbr_init(&r, "t.platb", over, sizeof over);
+  pbr_uv(&r, UINT64_MAX, "count");
+  assert_true(r.failed);
+  static const uint8_t big[] = {0x81, 0x01};
+  pbr_init(&r, "t.platb", big, sizeof big);
+  pbr_uv(&r, 100, "string count");
+  assert_string_equal(r.err, "t.platb: corrupt: string count 129 at byte 0 is over the limit of 100");
+}
+
 static void test_count_past_file(void **state) {
   (void)state;
   BcModule *m = mk();
@@ -1054,6 +1089,7 @@ int main(void) {
     cmocka_unit_test(test_section_too_long),
     cmocka_unit_test(test_section_left_over),
     cmocka_unit_test(test_varint_not_shortest),
+    cmocka_unit_test(test_varints),
     cmocka_unit_test(test_count_past_file),
     cmocka_unit_test(test_string_not_utf8_in_file),
     cmocka_unit_test(test_bad_boolean),
