@@ -1,9 +1,12 @@
 /* Hashes and identifiers: md5, sha1, sha256, sha512 (hex), base64sha256, base64sha512,
  * their file* forms (the bytes of a file, any content), uuidv5 (RFC 4122 name-based) and
- * uuid (random: the one function here that is not reproducible).  Digests are OpenSSL's
+ * uuid (random: the one function here that is not reproducible), and rsadecrypt.  Digests are OpenSSL's
  * EVP; the text hashed is the string's UTF-8 bytes, as Terraform hashes them. */
+#include <openssl/bio.h>
 #include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <openssl/rand.h>
+#include <openssl/rsa.h>
 #include <string.h>
 
 #include "stdlib/bytes.h"
@@ -122,4 +125,51 @@ Val sl_uuid(Rt *rt, const Val *args, uint32_t n) {
   u[6] = (unsigned char)((u[6] & 0x0F) | 0x40);   /* version 4: random */
   u[8] = (unsigned char)((u[8] & 0x3F) | 0x80);
   return uuid_text(rt, u);
+}
+
+/* ---- RSA ---------------------------------------------------------------------------------- */
+/* OpenSSL asks a callback for the passphrase of an encrypted key: refuse, never prompt. */
+static int no_passphrase(char *buf, int size, int rwflag, void *ud) {
+  (void)buf, (void)size, (void)rwflag, (void)ud;
+  return -1;
+}
+
+typedef struct RsaJob { const char *key; size_t keylen; const unsigned char *ct; size_t ctlen;
+                        unsigned char *out; size_t outlen; const char *err; } RsaJob;
+
+/* OpenSSL's objects are malloc'd: this part never raises, it reports in job->err. */
+static void rsa_decrypt(RsaJob *j) {
+  BIO *bio = BIO_new_mem_buf(j->key, (int)j->keylen);
+  EVP_PKEY *pk = bio ? PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, NULL) : NULL;
+  BIO_free(bio);
+  if (!pk) { j->err = "invalid private key: not a PEM-encoded, unencrypted private key"; return; }
+  if (EVP_PKEY_base_id(pk) != EVP_PKEY_RSA) {
+    EVP_PKEY_free(pk);
+    j->err = "invalid private key: not an RSA key";
+    return;
+  }
+  EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new(pk, NULL);
+  size_t n = 0;
+  if (!ctx || EVP_PKEY_decrypt_init(ctx) <= 0 || EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) <= 0 ||
+      EVP_PKEY_decrypt(ctx, NULL, &n, j->ct, j->ctlen) <= 0 || n > j->outlen ||
+      EVP_PKEY_decrypt(ctx, j->out, &n, j->ct, j->ctlen) <= 0)
+    j->err = "failed to decrypt: the ciphertext does not match the key or is not PKCS #1 v1.5";
+  j->outlen = n;
+  EVP_PKEY_CTX_free(ctx);
+  EVP_PKEY_free(pk);
+}
+
+Val sl_rsadecrypt(Rt *rt, const Val *args, uint32_t n) {
+  (void)n;
+  size_t ctlen;
+  char *ct = sl_b64_decode(rt, args[0].as.s->s, args[0].as.s->len, &ctlen);
+  if (!ct)
+    rt_error(rt, "rsadecrypt: failed to decode input %s: cipher text must be base64-encoded",
+             sl_show_arg(rt, args[0], 40));
+  RsaJob j = {args[1].as.s->s, args[1].as.s->len, (const unsigned char *)ct, ctlen, NULL, 0, NULL};
+  j.outlen = ctlen + 16;           /* the plaintext is never longer than the modulus */
+  j.out = rt_alloc(rt, j.outlen + 1);
+  rsa_decrypt(&j);
+  if (j.err) rt_error(rt, "rsadecrypt: %s", j.err);
+  return val_str_checked(rt, (const char *)j.out, j.outlen, "rsadecrypt: the decrypted text");
 }
