@@ -96,7 +96,9 @@ Plat *lsp_doc_plat(LspServer *s, LspDoc *doc, uint32_t *file);
 /* ---- spans of a checked Plat ------------------------------------------------------------- */
 /* The LSP Range (new reference) of [span] in [p] (UTF-16 columns computed from the Plat's
  * copy of that source, which is the open buffer's text when the file is open).  A span
- * with SPAN_NO_FILE gives 0:0-0:0. */
+ * with SPAN_NO_FILE gives 0:0-0:0.  A file read from disk (not open) that opens with a
+ * UTF-8 byte-order mark has its first line's columns counted after the mark, as editors
+ * show it. */
 json_t *lsp_span_range(LspServer *s, Plat *p, Span span);
 /* A Location {uri, range} (new reference) for [span], or NULL for SPAN_NO_FILE.  Embedded
  * files (provider schemas) get the URI lsp_builtin_uri gives them. */
@@ -109,7 +111,8 @@ char *lsp_file_uri(LspServer *s, Plat *p, uint32_t file);
  * to something that is not a path (a NUL byte). */
 char *lsp_uri_to_path(const char *uri);
 /* path -> file:// URI (malloc'd), percent-encoding what RFC 3986 requires.  A relative
- * path is made absolute against the current directory first. */
+ * path is made absolute against the current directory first; "." and ".." segments are
+ * resolved lexically (an import of "../lib" gives the URI the editor has for that file). */
 char *lsp_path_to_uri(const char *path);
 /* Embedded files (providers/schemas/local.plat, also as the loader names it:
  * "<platc>/providers/schemas/local.plat") are materialised read-only under the

@@ -165,12 +165,25 @@ bool lsp_range_offsets(LspDoc *doc, json_t *range, uint32_t *start, uint32_t *en
   return true;
 }
 
-static json_t *range_json(const char *text, size_t len, const LspLines *l, uint32_t start, uint32_t end) {
+/* A position on the first line of a file read from disk that opens with a byte-order mark:
+ * editors do not count the mark (it is not part of the document they show), so neither do
+ * we.  Open buffers are what the client sent and are counted as they are. */
+static void skip_bom(uint32_t off, uint32_t line, uint32_t *ch) {
+  if (line == 0) *ch = off < 3 ? 0 : *ch - 1;   /* U+FEFF is one UTF-16 unit */
+}
+
+static json_t *range_json_bom(const char *text, size_t len, const LspLines *l, uint32_t start,
+                              uint32_t end, bool bom) {
   uint32_t sl, sc, el, ec;
   lsp_position_at(text, len, l, start, &sl, &sc);
   lsp_position_at(text, len, l, end, &el, &ec);
+  if (bom) skip_bom(start, sl, &sc), skip_bom(end, el, &ec);
   return json_pack("{s:{s:i, s:i}, s:{s:i, s:i}}", "start", "line", (json_int_t)sl, "character",
                    (json_int_t)sc, "end", "line", (json_int_t)el, "character", (json_int_t)ec);
+}
+
+static json_t *range_json(const char *text, size_t len, const LspLines *l, uint32_t start, uint32_t end) {
+  return range_json_bom(text, len, l, start, end, false);
 }
 
 json_t *lsp_doc_range(LspDoc *doc, uint32_t start, uint32_t end) {
@@ -189,10 +202,13 @@ json_t *lsp_span_range(LspServer *s, Plat *p, Span span) {
     return range_json("", 0, &(LspLines){(uint32_t[]){0}, 1}, 0, 0);
   const SourceFile *f = source_file(&p->sources, span.file);
   LspModule *m = module_of_plat(s, p);
+  bool bom = f->len >= 3 && memcmp(f->text, "\xEF\xBB\xBF", 3) == 0;
+  for (uint32_t i = 0; bom && i < s->ndocs; i++)
+    if (s->docs[i]->path && strcmp(s->docs[i]->path, f->path) == 0) bom = false;
   if (!m) {
     LspLines l = {0};
     lsp_lines_build(&l, f->text, f->len);
-    json_t *r = range_json(f->text, f->len, &l, span.start, span.end);
+    json_t *r = range_json_bom(f->text, f->len, &l, span.start, span.end, bom);
     lsp_lines_free(&l);
     return r;
   }
@@ -203,7 +219,7 @@ json_t *lsp_span_range(LspServer *s, Plat *p, Span span) {
   }
   LspLines *l = &m->flines[span.file];
   if (!l->starts) lsp_lines_build(l, f->text, f->len);
-  return range_json(f->text, f->len, l, span.start, span.end);
+  return range_json_bom(f->text, f->len, l, span.start, span.end, bom);
 }
 
 char *lsp_file_uri(LspServer *s, Plat *p, uint32_t file) {
@@ -390,37 +406,78 @@ static void publish(LspServer *s, LspModule *m, const char *uri, json_t *diags) 
   notify(s, "textDocument/publishDiagnostics", params);
 }
 
-/* Publish the diagnostics of [m]'s own files: those with some, those that had some last
- * time (now cleared), and its open documents (so a fixed buffer is cleared at once). */
+/* Is the folder of [path] a module some open document is checked in (so that module's own
+ * check publishes the file's diagnostics)? */
+static bool owned_elsewhere(LspServer *s, LspModule *m, const char *path) {
+  char *dir = dir_of(path);
+  LspModule *o = lsp_module_at(s, dir, false);
+  free(dir);
+  return o && o != m && module_has_docs(s, o);
+}
+
+/* Publish the diagnostics of [m]'s check: for its own files and the files of the modules it
+ * imports that no open document's module owns (an error in a closed imported file shows
+ * while a file importing it is open), those that had some last time (now cleared), and its
+ * open documents (so a fixed buffer is cleared at once).  A diagnostic without a file (a
+ * folder that cannot be read) goes on the first of its files that is open, else on the
+ * first open document checked in [m]. */
 static void publish_module(LspServer *s, LspModule *m) {
   Plat *p = m->plat;
   Program *prog = p->prog;
   Module *root = prog && prog->nroots ? prog->roots[0] : NULL;
-  uint32_t nf = root ? root->nfiles : 0;
-  json_t **lists = plat_xcalloc(nf ? nf : 1, sizeof *lists);
-  char **uris = plat_xcalloc(nf ? nf : 1, sizeof *uris);
+  uint32_t cap = 1, nf = 0;
+  for (uint32_t i = 0; prog && i < prog->nmods; i++)
+    if (!prog->mods[i]->provider) cap += prog->mods[i]->nfiles;
+  if (root) cap += root->nfiles;
+  uint32_t *files = plat_xcalloc(cap, sizeof *files);
+  char **uris = plat_xcalloc(cap, sizeof *uris);
+  json_t **lists = plat_xcalloc(cap, sizeof *lists);
+  /* the root's files first (the no-file target is looked for among them), then imports' */
+  for (uint32_t r = 0; root && r < root->nfiles; r++)
+    if (root->files[r]) files[nf++] = root->files[r]->file;
+  for (uint32_t i = 0; prog && i < prog->nmods; i++) {
+    Module *md = prog->mods[i];
+    if (md == root || md->provider) continue;
+    for (uint32_t k = 0; k < md->nfiles; k++) {
+      if (!md->files[k]) continue;
+      const SourceFile *sf = source_file(&p->sources, md->files[k]->file);
+      if (sf->builtin || owned_elsewhere(s, m, sf->path)) continue;
+      bool dup = false;
+      for (uint32_t j = 0; j < nf && !dup; j++) dup = files[j] == md->files[k]->file;
+      if (!dup) files[nf++] = md->files[k]->file;
+    }
+  }
   for (uint32_t i = 0; i < nf; i++) {
     lists[i] = json_array();
-    uris[i] = lsp_file_uri(s, p, root->files[i]->file);
+    uris[i] = lsp_file_uri(s, p, files[i]);
   }
-  /* a diagnostic without a file (a folder that cannot be read) goes on the first open doc */
+  uint32_t nroot = root ? root->nfiles : 0;
+  /* where a diagnostic without a file goes: an open file of the root, else [m]'s first
+     open document (index nf: it may not be one of the module's files, a .txt buffer) */
   uint32_t nofile = UINT32_MAX;
-  for (uint32_t i = 0; i < nf && nofile == UINT32_MAX; i++)
+  for (uint32_t i = 0; i < nf && i < nroot && nofile == UINT32_MAX; i++)
     if (lsp_doc_find(s, uris[i])) nofile = i;
+  LspDoc *nofile_doc = NULL;
+  json_t *nofile_list = json_array();
+  if (nofile == UINT32_MAX)
+    for (uint32_t i = 0; i < s->ndocs && !nofile_doc; i++)
+      if (s->docs[i]->mod == m) nofile_doc = s->docs[i];
   for (uint32_t k = 0; k < p->diags.n; k++) {
     const Diag *d = p->diags.items[k];
-    for (uint32_t i = 0; i < nf; i++) {
-      if (d->span.file == root->files[i]->file) {
+    if (d->span.file == SPAN_NO_FILE) {
+      if (nofile != UINT32_MAX)
+        json_array_append_new(lists[nofile], diag_json(s, p, d, span_make(files[nofile], 0, 0)));
+      else if (nofile_doc)
+        json_array_append_new(nofile_list, diag_json(s, p, d, d->span));
+      continue;
+    }
+    for (uint32_t i = 0; i < nf; i++)
+      if (d->span.file == files[i]) {
         json_array_append_new(lists[i], diag_json(s, p, d, d->span));
         break;
       }
-      if (d->span.file == SPAN_NO_FILE && i == nofile) {
-        json_array_append_new(lists[i], diag_json(s, p, d, span_make(root->files[i]->file, 0, 0)));
-        break;
-      }
-    }
   }
-  char **now = plat_xcalloc(nf ? nf : 1, sizeof *now);
+  char **now = plat_xcalloc(nf + 2, sizeof *now);
   uint32_t nnow = 0;
   for (uint32_t i = 0; i < nf; i++) {
     bool had = m->published &&
@@ -430,20 +487,31 @@ static void publish_module(LspServer *s, LspModule *m) {
     if (nonempty) now[nnow++] = plat_xstrdup(uris[i]);
     if (nonempty || had || (d && d->mod == m)) publish(s, m, uris[i], json_incref(lists[i]));
   }
-  /* files that had diagnostics and are no longer in the module (deleted, renamed) */
+  /* files that had diagnostics and are no longer in the check (deleted, renamed, an import
+     removed or now owned by its own open module) */
   for (uint32_t k = 0; k < m->npublished; k++) {
     bool still = false;
     for (uint32_t i = 0; i < nf && !still; i++) still = strcmp(uris[i], m->published[k]) == 0;
-    if (!still) publish(s, m, m->published[k], json_array());
+    if (!still && !(nofile_doc && json_array_size(nofile_list) &&
+                    strcmp(m->published[k], nofile_doc->uri) == 0))
+      publish(s, m, m->published[k], json_array());
   }
-  /* an open document that is not part of the module (not a .plat file): say it is clean */
+  /* an open document that is not part of the module (not a .plat file): the diagnostics
+     without a file if it is their target, else say it is clean */
   for (uint32_t i = 0; i < s->ndocs; i++) {
     LspDoc *d = s->docs[i];
     if (d->mod != m) continue;
     bool in = false;
     for (uint32_t k = 0; k < nf && !in; k++) in = strcmp(uris[k], d->uri) == 0;
-    if (!in && !m->single) publish(s, m, d->uri, json_array());
+    if (in) continue;
+    if (d == nofile_doc && json_array_size(nofile_list)) {
+      publish(s, m, d->uri, json_incref(nofile_list));
+      now[nnow++] = plat_xstrdup(d->uri);
+    } else if (!m->single) {
+      publish(s, m, d->uri, json_array());
+    }
   }
+  json_decref(nofile_list);
   qsort(now, nnow, sizeof *now, cmp_str);
   lsp_free_strings(m->published, m->npublished);
   m->published = now;
@@ -454,6 +522,7 @@ static void publish_module(LspServer *s, LspModule *m) {
   }
   free(lists);
   free(uris);
+  free(files);
 }
 
 void lsp_module_check(LspServer *s, LspModule *m) {

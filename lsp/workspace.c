@@ -56,6 +56,27 @@ char *lsp_path_to_uri(const char *path) {
       path = abs;
     }
   }
+  /* "a/./b" and "a/x/../b" (an import of "../lib") name what an editor calls "a/b" */
+  char *norm = plat_xmalloc(strlen(path) + 2), *w = norm;
+  for (const char *r = path; *r && path[0] == '/';) {
+    const char *seg = r;
+    while (*r && *r != '/') r++;
+    size_t sl = (size_t)(r - seg);
+    if (*r == '/') r++;
+    if (seg == path && sl == 0) continue;                     /* the leading '/' */
+    if (sl == 0 || (sl == 1 && seg[0] == '.')) continue;      /* "//" and "/./" */
+    if (sl == 2 && seg[0] == '.' && seg[1] == '.' && w > norm) {
+      while (w > norm && *--w != '/') {}
+      continue;
+    }
+    *w++ = '/';
+    memcpy(w, seg, sl);
+    w += sl;
+  }
+  if (path[0] != '/') w = stpcpy(norm, path);   /* no cwd: as it is */
+  else if (w == norm) *w++ = '/';
+  *w = 0;
+  path = norm;
   static const char hex[] = "0123456789ABCDEF";
   size_t n = strlen(path);
   char *out = plat_xmalloc(7 + n * 3 + 1), *o = out;
@@ -73,6 +94,7 @@ char *lsp_path_to_uri(const char *path) {
     }
   }
   *o = 0;
+  free(norm);
   free(abs);
   return out;
 }
