@@ -11,8 +11,9 @@
 # zlib1g-dev is zlib, the gzip of base64gzip.
 # graphviz: tests/run_graph.sh checks that every dot graph platc writes is one Graphviz draws
 # without a warning, and runs `platc graph --svg` with the real `dot`.
+# nodejs: tests/lsp/s_editors.py loads the VS Code client (editors/vscode) against stand-ins.
 set -eu
-pkgs="make gcc re2c bison pkg-config libjansson-dev libcurl4-openssl-dev libcmocka-dev libssl-dev clang libclang-rt-dev libpcre2-dev libyaml-dev python3 libutf8proc-dev zlib1g-dev graphviz"
+pkgs="make gcc re2c bison pkg-config libjansson-dev libcurl4-openssl-dev libcmocka-dev libssl-dev clang libclang-rt-dev libpcre2-dev libyaml-dev python3 libutf8proc-dev zlib1g-dev graphviz nodejs"
 missing=""
 for p in $pkgs; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
