@@ -2,13 +2,16 @@
 JSON parses, declares the `plat` language for .plat with the configuration and grammar it
 ships, starts `platc lsp` by default, and every TextMate pattern compiles (checked with
 Python's re, which accepts the subset the grammar uses) and colours a sample as expected;
-the Neovim snippet starts `platc lsp` for the `plat` file type."""
+the Neovim snippet starts `platc lsp` for the `plat` file type; the VS Code client, loaded by
+node against stand-ins for the vscode modules, shows the Markdown of the server's
+`platc.explain` answer in a preview."""
 import json
 import os
 import re
 import shutil
 import subprocess
 import sys
+import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 VS = os.path.join(ROOT, "editors", "vscode")
@@ -58,10 +61,33 @@ def main():
     check(m and m.group(2) == "api", "declaration names")
     nvim = open(os.path.join(ROOT, "editors", "nvim", "plat.lua")).read()
     check('{ "platc", "lsp" }' in nvim and 'pattern = "plat"' in nvim and "plat = \"plat\"" in nvim, "nvim")
-    if shutil.which("node"):   # the client's syntax, when node is there
-        r = subprocess.run(["node", "--check", os.path.join(VS, pkg["main"])], capture_output=True, text=True)
-        check(r.returncode == 0, r.stderr)
+    check(shutil.which("node") is not None, "node is needed (make deps installs nodejs)")
+    r = subprocess.run(["node", "--check", os.path.join(VS, pkg["main"])], capture_output=True, text=True)
+    check(r.returncode == 0, r.stderr)
+    explain_in_vscode(os.path.join(VS, pkg["main"]))
     print("ok")
+
+
+def explain_in_vscode(ext):
+    """The client shows what the server's platc.explain answers (run against stand-ins)."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from driver import Client  # noqa: E402
+    tmp = tempfile.mkdtemp(prefix="platc-vscode-")
+    c = Client(sys.argv[1], env={"XDG_CACHE_HOME": tmp})
+    try:
+        c.initialize(root=tmp)
+        answer = c.request("workspace/executeCommand", {"command": "platc.explain", "arguments": ["E0207"]})
+        check(answer["code"] == "E0207" and "E0207" in answer["markdown"], answer)
+        check(c.shutdown() == 0, "exit")
+        path = os.path.join(tmp, "answer.json")
+        with open(path, "w") as f:
+            json.dump(answer, f)
+        here = os.path.join(os.path.dirname(os.path.abspath(__file__)), "vscode_explain.js")
+        r = subprocess.run(["node", here, os.path.abspath(ext), path], capture_output=True, text=True)
+        check(r.returncode == 0 and r.stdout.strip() == "ok", r.stdout + r.stderr)
+    finally:
+        c.kill()
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":
