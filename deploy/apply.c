@@ -736,6 +736,7 @@ bool apply_plan(const Plan *plan, const Graph *g, State *st, ProvRegistry *reg,
   for (uint32_t i = 0; i < x.nsteps; i++)
     make_ready(&x, i);
   double t_start = now_s(), last_save = t_start, reeval_s = 0;
+  double save_every = SAVE_EVERY_MS / 1000.0;
   while (finished < x.nsteps) {
     /* Unknown steps skipped since they became ready are dropped. */
     uint32_t nu = 0;
@@ -851,14 +852,20 @@ bool apply_plan(const Plan *plan, const Graph *g, State *st, ProvRegistry *reg,
       }
     }
     free(done);
-    if (now_s() - last_save > SAVE_EVERY_MS / 1000.0) {
+    /* A save only shortens what recovery reads (the journal has every result), and
+       writing a large state takes a while: every 2 s, or ten times as long as the last
+       save took, so saves never take more than a tenth of the run. */
+    if (now_s() - last_save > save_every) {
       /* The journal holds every result since the last save: flush it first. */
       if (opt->journal) {
         char jerr[512];
         journal_sync(opt->journal, jerr, sizeof jerr);
       }
+      double t0 = now_s();
       save_state(&x, st, out);
       last_save = now_s();
+      if (10 * (last_save - t0) > save_every)
+        save_every = 10 * (last_save - t0);
     }
   }
 
