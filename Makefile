@@ -53,12 +53,17 @@ EMBEDDED := $(sort $(wildcard providers/schemas/*.plat)) docs/diagnostics.md
 PLATC := $(O)/platc
 LIBPLAT := $(O)/libplat.a
 
-.PHONY: all deps test suite unit golden fmt-roundtrip examples fuzz-smoke demo bench fuzz \
+.PHONY: all deps test print-libs suite unit golden fmt-roundtrip examples fuzz-smoke demo bench fuzz \
         install clean golden-update
 all: $(PLATC) $(LIBPLAT)
 
 deps:
 	@sh scripts/deps.sh
+
+# The libraries a program linked with libplat.a needs, for scripts that link their own
+# drivers (the fuzz replay), so the list lives in one place.
+print-libs:
+	@echo $(LIBS)
 
 $(O)/gen/compiler/lexer.c: compiler/lexer.re $(O)/gen/compiler/grammar.h
 	@mkdir -p $(dir $@)
@@ -129,8 +134,13 @@ fuzz: deps
 
 # ---- benchmarks --------------------------------------------------------------------------
 bench: deps
-	$(MAKE) O=build/release CFLAGS="-O2 -DNDEBUG" all
+	$(MAKE) O=build/release CFLAGS="-O2 -DNDEBUG" all build/release/bench/overhead
 	@sh bench/run.sh build/release/platc
+
+# The deploy benchmark's harness: the engine against a no-op provider (bench/deploy/).
+$(O)/bench/overhead: bench/deploy/overhead.c $(LIBPLAT)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIBPLAT) $(LIBS)
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/share/doc/platc
