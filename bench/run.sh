@@ -203,4 +203,6 @@ echo
 echo "written: bench/results/latest.md"
 python3 "$here/lsp/run.py" "$PLATC" "$here/results/lsp.md" || failed=1   # platc lsp: bench/lsp/
 sh "$here/graph.sh" "$PLATC" "$here/results/latest.md" || failed=1   # platc graph vs Pkl, Jsonnet
+# platc deploy/plan and the engine's overhead, vs terraform apply: bench/deploy/ (BENCH_DEPLOY=0 skips)
+[ "${BENCH_DEPLOY:-1}" = 0 ] || sh "$here/deploy/run.sh" "$PLATC" || failed=1
 exit "$failed"
