@@ -106,8 +106,8 @@ test: deps
 
 # Every script runs even when one before it fails, so one failure never hides another;
 # the suite fails if any did, and says which.
-SUITE_SCRIPTS = run_golden run_fmt run_examples run_docs run_bad run_cli run_providers run_lsp run_stdlib_docs run_eval run_deploy run_platb run_graph
-suite: all $(UNIT_BINS)
+SUITE_SCRIPTS = run_golden run_fmt run_examples run_docs run_bad run_cli run_providers run_lsp run_stdlib_docs run_eval run_deploy run_platb run_graph run_bench_deploy
+suite: all $(UNIT_BINS) $(O)/bench/overhead
 	@failed=""; \
 	sh tests/run_unit.sh $(O) $(UNIT_BINS) || failed="$$failed run_unit"; \
 	for s in $(SUITE_SCRIPTS); do sh tests/$$s.sh $(PLATC) || failed="$$failed $$s"; done; \
