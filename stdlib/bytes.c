@@ -77,6 +77,23 @@ char *sl_b64_decode(Rt *rt, const char *s, size_t n, size_t *len) {
   return out;
 }
 
+void *sl_grow(Rt *rt, void *p, uint32_t n, uint32_t *cap, size_t size) {
+  if (n < *cap) return p;
+  if (*cap > UINT32_MAX / 2) rt_error(rt, "too many items");
+  uint32_t ncap = *cap ? *cap * 2 : 16;
+  void *np = rt_alloc(rt, (size_t)ncap * size);
+  if (n) memcpy(np, p, (size_t)n * size);
+  *cap = ncap;
+  return np;
+}
+
+int sl_hexdigit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
 void sl_hex(SBuf *b, const unsigned char *p, size_t n) {
   static const char hx[] = "0123456789abcdef";
   for (size_t i = 0; i < n; i++) {

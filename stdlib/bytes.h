@@ -21,6 +21,11 @@ void sl_b64_encode(SBuf *b, const void *p, size_t n);
  * returns the decoded bytes (NUL-terminated, in the arena) and their count in *len, or
  * NULL when [s] is not Base64. */
 char *sl_b64_decode(Rt *rt, const char *s, size_t n, size_t *len);
+/* [p], an arena array of [n] items of [size] bytes with room for *cap, with room for one
+ * more: itself, or a copy twice as large (an rt_error past the memory limit). */
+void *sl_grow(Rt *rt, void *p, uint32_t n, uint32_t *cap, size_t size);
+/* The value of hex digit [c] (either case), or -1. */
+int sl_hexdigit(char c);
 /* Append [n] bytes as lowercase hex. */
 void sl_hex(SBuf *b, const unsigned char *p, size_t n);
 

@@ -146,13 +146,6 @@ Val sl_urlencode(Rt *rt, const Val *args, uint32_t n) {
   return sb_val(&b, true);
 }
 
-static int hexdig(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 Val sl_urldecode(Rt *rt, const Val *args, uint32_t n) {
   (void)n;
   const VStr *s = args[0].as.s;
@@ -163,8 +156,8 @@ Val sl_urldecode(Rt *rt, const Val *args, uint32_t n) {
     if (c == '+') {
       sb_addc(&b, ' ');
     } else if (c == '%') {
-      int hi = i + 1 < s->len ? hexdig(s->s[i + 1]) : -1;
-      int lo = i + 2 < s->len ? hexdig(s->s[i + 2]) : -1;
+      int hi = i + 1 < s->len ? sl_hexdigit(s->s[i + 1]) : -1;
+      int lo = i + 2 < s->len ? sl_hexdigit(s->s[i + 2]) : -1;
       if (hi < 0 || lo < 0) {
         if (val_is_secret(args[0])) rt_error(rt, "urldecode: invalid URL escape");
         rt_error(rt, "urldecode: invalid URL escape \"%.*s\"", (int)(s->len - i < 3 ? s->len - i : 3),
@@ -293,12 +286,7 @@ static bool csv_record(Csv *c, Val **fields, uint32_t *nf, uint32_t *cap) {
         sb_addc(&f, c->s[c->pos++]);
       }
     }
-    if (*nf == *cap) {
-      uint32_t ncap = *cap ? *cap * 2 : 16;
-      Val *nv = rt_alloc(c->rt, ncap * sizeof *nv);
-      if (*nf) memcpy(nv, *fields, *nf * sizeof *nv);
-      *fields = nv, *cap = ncap;
-    }
+    *fields = sl_grow(c->rt, *fields, *nf, cap, sizeof **fields);
     (*fields)[(*nf)++] = val_str_checked(c->rt, f.p ? f.p : "", f.len, "csvdecode: a field");
     if (c->pos >= c->n) end_of_record = true;
     else if (c->s[c->pos] == ',') c->pos++;
@@ -332,12 +320,7 @@ Val sl_csvdecode(Rt *rt, const Val *args, uint32_t n) {
     MapBuilder mb;
     mb_init(&mb, rt, nh);
     for (uint32_t i = 0; i < nh; i++) mb_put(&mb, head[i].as.s, row[i]);
-    if (nrows == caprows) {
-      uint32_t ncap = caprows ? caprows * 2 : 16;
-      Val *nv = rt_alloc(rt, (size_t)ncap * sizeof *nv);
-      if (nrows) memcpy(nv, rows, nrows * sizeof *nv);
-      rows = nv, caprows = ncap;
-    }
+    rows = sl_grow(rt, rows, nrows, &caprows, sizeof *rows);
     rows[nrows++] = val_map_done(&mb);
   }
   return val_list_of(rt, rows, nrows);
@@ -495,7 +478,7 @@ static bool yaml_int(YLoad *y, const char *s, size_t n, Val *out) {
     return false;
   uint64_t v = 0;
   for (size_t i = 0; i < m; i++) {
-    unsigned d = (unsigned)hexdig(p[i]);
+    unsigned d = (unsigned)sl_hexdigit(p[i]);
     if (v > (UINT64_MAX - d) / base) v = UINT64_MAX;
     else v = v * base + d;
   }
@@ -555,12 +538,7 @@ static Val yaml_scalar(YLoad *y) {
 
 static void yaml_anchor(YLoad *y, const unsigned char *name, Val v) {
   if (!name) return;
-  if (y->nanchors == y->capanchors) {
-    uint32_t ncap = y->capanchors ? y->capanchors * 2 : 8;
-    Anchor *na = rt_alloc(y->rt, ncap * sizeof *na);
-    if (y->nanchors) memcpy(na, y->anchors, y->nanchors * sizeof *na);
-    y->anchors = na, y->capanchors = ncap;
-  }
+  y->anchors = sl_grow(y->rt, y->anchors, y->nanchors, &y->capanchors, sizeof *y->anchors);
   size_t len = strlen((const char *)name);
   char *copy = rt_alloc(y->rt, len + 1);
   memcpy(copy, name, len + 1);
@@ -610,12 +588,7 @@ static Val yaml_value(YLoad *y, int depth) {
       yaml_next(y);
       if (y->ev.type == YAML_SEQUENCE_END_EVENT) break;
       Val item = yaml_value(y, depth + 1);
-      if (cnt == cap) {
-        uint32_t ncap = cap ? cap * 2 : 8;
-        Val *ni = rt_alloc(y->rt, (size_t)ncap * sizeof *ni);
-        if (cnt) memcpy(ni, items, cnt * sizeof *ni);
-        items = ni, cap = ncap;
-      }
+      items = sl_grow(y->rt, items, cnt, &cap, sizeof *items);
       items[cnt++] = item;
     }
     v = val_list_of(y->rt, items, cnt);

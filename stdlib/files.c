@@ -174,12 +174,7 @@ static void expand(Glob *g, const char *p) {
     if (g->npats == GLOB_MAX_PATTERNS)
       rt_error(g->rt, "fileset: the pattern %s has too many {...} alternatives",
                sl_show_arg(g->rt, g->arg, 100));
-    if (g->npats == g->cappats) {
-      uint32_t ncap = g->cappats ? g->cappats * 2 : 8;
-      const char **np = rt_alloc(g->rt, ncap * sizeof *np);
-      if (g->npats) memcpy(np, g->pats, g->npats * sizeof *np);
-      g->pats = np, g->cappats = ncap;
-    }
+    g->pats = sl_grow(g->rt, g->pats, g->npats, &g->cappats, sizeof *g->pats);
     g->pats[g->npats++] = p;
     return;
   }
@@ -284,12 +279,7 @@ static bool match(Glob *g, const char *p, const char *s) {
 }
 
 static void add_found(Glob *g, const SBuf *rel) {
-  if (g->nfound == g->capfound) {
-    uint32_t ncap = g->capfound ? g->capfound * 2 : 16;
-    Val *nf = rt_alloc(g->rt, ncap * sizeof *nf);
-    if (g->nfound) memcpy(nf, g->found, g->nfound * sizeof *nf);
-    g->found = nf, g->capfound = ncap;
-  }
+  g->found = sl_grow(g->rt, g->found, g->nfound, &g->capfound, sizeof *g->found);
   g->found[g->nfound++] = val_str_checked(g->rt, rel->p, rel->len, "fileset: a file name");
 }
 
@@ -304,12 +294,7 @@ static void walk(Glob *g, SBuf *rel, const char *dir, int depth) {
   while ((e = readdir(d))) {
     if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
     if (++g->entries > WALK_MAX_ENTRIES) break;
-    if (nn == cap) {
-      cap = cap ? cap * 2 : 32;
-      const char **nv = rt_alloc(g->rt, cap * sizeof *nv);
-      if (nn) memcpy(nv, names, nn * sizeof *nv);
-      names = nv;
-    }
+    names = sl_grow(g->rt, names, nn, &cap, sizeof *names);
     size_t len = strlen(e->d_name);
     char *copy = rt_alloc(g->rt, len + 1);
     memcpy(copy, e->d_name, len + 1);

@@ -61,13 +61,6 @@ static Val uuid_text(Rt *rt, const unsigned char u[16]) {
   return sb_val(&b, true);
 }
 
-static int hexval(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 /* A UUID in its text forms Go's uuid.Parse reads: 8-4-4-4-12 hex, optionally in braces or
  * after "urn:uuid:", or 32 hex digits. */
 static bool parse_uuid(const char *s, size_t n, unsigned char u[16]) {
@@ -81,7 +74,7 @@ static bool parse_uuid(const char *s, size_t n, unsigned char u[16]) {
       if (s[i] != '-') return false;
       continue;
     }
-    int hi = hexval(s[i]), lo = i + 1 < n ? hexval(s[i + 1]) : -1;
+    int hi = sl_hexdigit(s[i]), lo = i + 1 < n ? sl_hexdigit(s[i + 1]) : -1;
     if (hi < 0 || lo < 0) return false;
     u[k++] = (unsigned char)(hi << 4 | lo);
     i++;

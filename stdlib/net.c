@@ -43,13 +43,6 @@ static bool parse_v4(const char *s, size_t n, U128 *out) {
   return i == n;
 }
 
-static int hexd(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 /* RFC 4291 text: groups of 1-4 hex digits, one "::", an IPv4 tail allowed. */
 static bool parse_v6(const char *s, size_t n, U128 *out) {
   uint16_t g[8];
@@ -71,8 +64,8 @@ static bool parse_v6(const char *s, size_t n, U128 *out) {
     }
     uint32_t v = 0;
     int digits = 0;
-    while (i < n && hexd(s[i]) >= 0) {
-      v = v << 4 | (uint32_t)hexd(s[i++]);
+    while (i < n && sl_hexdigit(s[i]) >= 0) {
+      v = v << 4 | (uint32_t)sl_hexdigit(s[i++]);
       if (++digits > 4) return false;
     }
     if (!digits) return false;
