@@ -1,13 +1,16 @@
 #!/bin/sh
 # .platb modules end to end.  Usage: tests/run_platb.sh PLATC
-# For every example and every tests/platb/*.plat: `platc build` exits 0, writes the same
-# bytes twice (deterministic), a .platb loaded and written again (`platc build X.platb`)
-# gives its own bytes back, and `platc graph` of the .platb prints exactly what `platc
-# graph` of the sources prints (stdout and exit status), in every format.  `platc disasm` of tests/platb/*.plat matches
-# its .disasm golden (UPDATE=1 rewrites them).  Refused files (tests/platb/bad/*.platb,
-# plus files cut and damaged here) exit 2 with "FILE: <kind>: ..." on stderr and nothing
-# on stdout, for graph, disasm and build alike.  A stale .platb warns and still runs.  The
-# fuzz target's seeds and tests/fuzz/platb/ regressions replay through it without crash.
+# For every example and every tests/platb/**/*.plat: `platc build` exits 0, writes the
+# same bytes twice (deterministic), a .platb loaded and written again (`platc build
+# X.platb`) gives its own bytes back, and `platc graph` of the .platb prints exactly what
+# `platc graph` of the sources prints (stdout and exit status), in every format.  `platc
+# disasm` of tests/platb/disasm/*.plat matches its .disasm golden (UPDATE=1 rewrites them;
+# they follow the compiler, so read the diff) and is the same for the .platb.  Every opcode
+# of vm/opcodes.def is listed in docs/bytecode.md.  Refused files (cut, source text, newer
+# version, trailing bytes, tests/platb/bad/*.platb) exit 2 with "FILE: <kind>: ..." on
+# stderr and nothing on stdout, for graph, disasm and build alike.  A stale .platb warns
+# and still runs.  fuzz_platb's seeds and tests/fuzz/platb/ regressions replay without
+# a crash.
 # Run from the repository root.
 set -eu
 
@@ -41,7 +44,7 @@ run() {
 }
 
 # ---- build, determinism, graph and eval from the .platb ---------------------------------
-programs=$(find examples -mindepth 1 -maxdepth 1 -type d | LC_ALL=C sort; find tests/platb -maxdepth 1 -name '*.plat' | LC_ALL=C sort)
+programs=$(find examples -mindepth 1 -maxdepth 1 -type d | LC_ALL=C sort; find tests/platb -name '*.plat' | LC_ALL=C sort)
 if [ -z "$programs" ]; then failed "platb: expected examples/ and tests/platb/*.plat, found none"; fi
 for src in $programs; do
   id=$(printf '%s' "$src" | tr '/.' '__')
@@ -78,7 +81,7 @@ for src in $programs; do
 done
 
 # ---- disasm goldens -----------------------------------------------------------------------
-for src in $(find tests/platb -maxdepth 1 -name '*.plat' | LC_ALL=C sort); do
+for src in $(find tests/platb/disasm -name '*.plat' | LC_ALL=C sort); do
   want=${src%.plat}.disasm
   run dis disasm "$src"
   if [ "$rc" -ne 0 ]; then failed "platc disasm $src: expected exit 0, got $rc"; head -n 5 "$tmp/dis.err"; continue; fi

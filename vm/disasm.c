@@ -107,19 +107,9 @@ static const SrcCache *source(Dis *d, uint32_t path) {
   c->len = 0;
   c->lines = NULL;
   c->nlines = 0;
-  FILE *f = fopen(d->m->strs[path].s, "rb");
-  if (!f) return c;
-  size_t cap = 4096, len = 0, got;
-  char *buf = plat_xmalloc(cap);
-  while ((got = fread(buf + len, 1, cap - len, f)) > 0) {
-    len += got;
-    if (len == cap) {
-      if (cap >= SOURCE_MAX_BYTES) break;
-      cap *= 2;
-      buf = plat_xrealloc(buf, cap);
-    }
-  }
-  fclose(f);
+  size_t len;
+  char *buf = pb_slurp(d->m->strs[path].s, SOURCE_MAX_BYTES, &len);
+  if (!buf) return c;
   c->text = buf;
   c->len = len;
   uint32_t n = 1;

@@ -4,10 +4,14 @@
  * again to the same bytes.  Nothing here knows the module's structure (vm/platb.c does). */
 #include "vm/pbio.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "compiler/arena.h"
 #include "compiler/source.h"
@@ -68,6 +72,41 @@ void pbw_f64(PbBuf *b, double v) {
 void pbw_str(PbBuf *b, const char *s, size_t n) {
   pbw_uv(b, n);
   pbw_bytes(b, s, n);
+}
+
+/* ---- files ------------------------------------------------------------------------- */
+char *pb_slurp(const char *path, size_t max, size_t *len) {
+  *len = 0;
+  int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+  if (fd < 0) return NULL;
+  struct stat st;
+  int err = 0;
+  if (fstat(fd, &st) != 0) err = errno;
+  else if (!S_ISREG(st.st_mode)) err = EINVAL;
+  else if ((uint64_t)st.st_size > max) err = EFBIG;
+  if (err) {
+    close(fd);
+    errno = err;
+    return NULL;
+  }
+  size_t n = (size_t)st.st_size, got = 0;
+  char *buf = plat_xmalloc(n + 1);
+  while (got < n) {
+    ssize_t r = read(fd, buf + got, n - got);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) break;
+    got += (size_t)r;
+  }
+  int e = errno;
+  close(fd);
+  if (got != n) {
+    free(buf);
+    errno = e ? e : EIO;
+    return NULL;
+  }
+  buf[n] = 0;
+  *len = n;
+  return buf;
 }
 
 /* ---- reading ------------------------------------------------------------------------ */

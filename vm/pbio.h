@@ -30,6 +30,12 @@ void pbw_f64(PbBuf *b, double v);
 /* A varint length then [n] bytes. */
 void pbw_str(PbBuf *b, const char *s, size_t n);
 
+/* ---- files ------------------------------------------------------------------------- */
+/* The bytes of the regular file at [path] (malloc'd, NUL-terminated, *len set), or NULL
+ * with errno set: a missing file, one over [max] bytes, or anything but a regular file
+ * (opened without blocking, so a FIFO named by a hostile module cannot hang us). */
+char *pb_slurp(const char *path, size_t max, size_t *len);
+
 /* ---- reading ------------------------------------------------------------------------ */
 #define PB_ERRMAX 512
 

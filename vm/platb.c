@@ -9,7 +9,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "vm/srchash.h"
 
@@ -607,34 +606,15 @@ BcModule *pb_load(const uint8_t *data, size_t len, const char *name, char err[PB
 }
 
 BcModule *pb_read_file(const char *path, char err[PB_ERRMAX]) {
-  FILE *f = fopen(path, "rb");
-  if (!f) {
-    snprintf(err, PB_ERRMAX, "%s: cannot read: %s", path, strerror(errno));
+  size_t n;
+  char *buf = pb_slurp(path, PB_MAX_FILE, &n);
+  if (!buf) {
+    if (errno == EFBIG) snprintf(err, PB_ERRMAX, "%s: too large (the limit is %zu bytes)", path, PB_MAX_FILE);
+    else if (errno == EINVAL) snprintf(err, PB_ERRMAX, "%s: cannot read: not a regular file", path);
+    else snprintf(err, PB_ERRMAX, "%s: cannot read: %s", path, strerror(errno));
     return NULL;
   }
-  struct stat st;
-  if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
-    snprintf(err, PB_ERRMAX, "%s: cannot read: not a regular file", path);
-    fclose(f);
-    return NULL;
-  }
-  if ((uint64_t)st.st_size > PB_MAX_FILE) {
-    snprintf(err, PB_ERRMAX, "%s: too large: %lld bytes (the limit is %zu)", path,
-             (long long)st.st_size, PB_MAX_FILE);
-    fclose(f);
-    return NULL;
-  }
-  size_t n = (size_t)st.st_size;
-  uint8_t *buf = plat_xmalloc(n ? n : 1);
-  size_t got = fread(buf, 1, n, f);
-  int bad = ferror(f);
-  fclose(f);
-  if (bad || got != n) {
-    snprintf(err, PB_ERRMAX, "%s: cannot read: %s", path, bad ? strerror(errno) : "short read");
-    free(buf);
-    return NULL;
-  }
-  BcModule *m = pb_load(buf, n, path, err);
+  BcModule *m = pb_load((const uint8_t *)buf, n, path, err);
   free(buf);
   return m;
 }
@@ -681,17 +661,10 @@ int pb_sources_match(const BcModule *m) {
   uint32_t n = 0;
   for (; n < m->nsources; n++) {
     const char *path = m->strs[m->sources[n]].s;
-    FILE *f = fopen(path, "rb");
-    if (!f) break;
-    struct stat st;
-    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size > SOURCE_MAX_BYTES) {
-      fclose(f);
-      break;
-    }
-    char *text = plat_xmalloc((size_t)st.st_size + 1);
-    size_t got = fread(text, 1, (size_t)st.st_size, f);
-    fclose(f);
-    srcs[n] = (PbSource){path, text, got};
+    size_t len;
+    char *text = pb_slurp(path, SOURCE_MAX_BYTES, &len);
+    if (!text) break;
+    srcs[n] = (PbSource){path, text, len};
   }
   if (n == m->nsources) {
     uint8_t h[PB_HASH_LEN];

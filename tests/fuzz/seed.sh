@@ -14,7 +14,7 @@ n=0
 if [ "${2:-}" = platb ]; then
   platc=$3
   for src in $(find examples -mindepth 1 -maxdepth 1 -type d 2>/dev/null | LC_ALL=C sort) \
-             $(find tests/platb -name '*.plat' -type f 2>/dev/null | LC_ALL=C sort); do
+             $(find tests/platb -name "*.plat" -type f 2>/dev/null | LC_ALL=C sort); do
     out="$dir/$(printf '%s' "$src" | tr '/' '_').platb"
     if "$platc" build "$src" -o "$out" >/dev/null 2>&1; then n=$((n + 1)); fi
   done
