@@ -23,6 +23,8 @@ struct LspModule {
   uint32_t npublished;
   LspLines *flines;        /* line tables of plat's sources, by file id, built on use */
   uint32_t nflines;
+  struct LspIndex *ix;     /* the query index of plat (lsp/query.h), built right after the
+                              check when no input waits, else by the first query */
 };
 
 typedef struct LspMethod {
@@ -80,6 +82,10 @@ void lsp_symbols_register(LspServer *s);     /* symbols.c: documentSymbol, foldi
 void lsp_workspace_register(LspServer *s);   /* workspace.c: folders, watched files */
 /* workspace.c: set the folders from initialize's params (rootUri / workspaceFolders). */
 void lsp_workspace_init(LspServer *s, json_t *params);
+
+/* The query index of [p] (a Plat of one of the server's modules), built now if it is not
+ * already; freed with the Plat.  NULL only for a Plat the server does not hold. */
+struct LspIndex *lsp_plat_index(LspServer *s, Plat *p);
 
 /* The AstFile of source [file] in [p]'s checked program, or NULL. */
 AstFile *lsp_ast_file(Plat *p, uint32_t file);

@@ -2,51 +2,14 @@
  * highlight, prepareRename/rename, completion, signature help, workspace symbols, inlay
  * hints, code actions and the `platc.explain` command.  Each handler reads its params,
  * asks lsp/query.h over the document's checked Plat and turns bytes into LSP positions
- * through lsp/lsp.h.  The query index is built once per check and kept until the next. */
+ * through lsp/lsp.h.  The query index is the module's (lsp_plat_index): built once per
+ * check, right after it when the server is idle, and freed with the check. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "lsp/docs.h"
 #include "lsp/lsp.h"
 #include "lsp/query.h"
-
-/* ---- the index of a checked Plat --------------------------------------------------------------- */
-/* A few Plats are live at once (one per folder module); an entry is valid while the
- * server has run no check since it was built (a check may free any Plat). */
-#define NCACHE 8
-typedef struct IxEntry {
-  Plat *p;
-  uint64_t checks;
-  LspIndex *ix;
-} IxEntry;
-static IxEntry cache[NCACHE];
-
-/* At exit: the indexes still cached (the Plats are the server's). */
-static void free_cache(void) {
-  for (int i = 0; i < NCACHE; i++) {
-    lsp_index_free(cache[i].ix);
-    cache[i] = (IxEntry){0};
-  }
-}
-
-static LspIndex *index_of(LspServer *s, Plat *p) {
-  IxEntry *free_slot = NULL;
-  for (int i = 0; i < NCACHE; i++) {
-    IxEntry *e = &cache[i];
-    if (e->ix && e->checks != s->checks) {
-      lsp_index_free(e->ix);
-      *e = (IxEntry){0};
-    }
-    if (e->ix && e->p == p) return e->ix;
-    if (!e->ix && !free_slot) free_slot = e;
-  }
-  if (!free_slot) {          /* all live: drop the first */
-    lsp_index_free(cache[0].ix);
-    free_slot = &cache[0];
-  }
-  *free_slot = (IxEntry){p, s->checks, lsp_index_new(p)};
-  return free_slot->ix;
-}
 
 /* The document, its Plat, file id, index and (when [need_pos]) the byte offset of
  * params.position.  False with [err] set. */
@@ -67,7 +30,7 @@ static bool ctx_get(LspServer *s, json_t *params, bool need_pos, Ctx *c, LspErro
     c->ix = NULL;
     return true;             /* nothing checked: empty answers */
   }
-  c->ix = index_of(s, c->p);
+  c->ix = lsp_plat_index(s, c->p);
   return true;
 }
 
@@ -314,7 +277,9 @@ static json_t *h_workspace_symbol(LspServer *s, json_t *params, LspError *err) {
   arena_init(&a);
   for (uint32_t i = 0; i < np && json_array_size(out) < MAX_SYMBOLS; i++) {
     uint32_t n;
-    LspSymbol *v = lsp_q_workspace_symbols(index_of(s, plats[i]), q, MAX_SYMBOLS, &a, &n);
+    LspIndex *ix = lsp_plat_index(s, plats[i]);
+    if (!ix) continue;
+    LspSymbol *v = lsp_q_workspace_symbols(ix, q, MAX_SYMBOLS, &a, &n);
     for (uint32_t k = 0; k < n && json_array_size(out) < MAX_SYMBOLS; k++) {
       json_t *loc = lsp_span_location(s, plats[i], v[k].span);
       if (!loc) continue;
@@ -425,9 +390,6 @@ static json_t *h_execute(LspServer *s, json_t *params, LspError *err) {
 }
 
 void lsp_features_register(LspServer *s) {
-  static bool registered;
-  if (!registered) atexit(free_cache);
-  registered = true;
   lsp_register(s, "textDocument/hover", h_hover, "hoverProvider", NULL);
   lsp_register(s, "textDocument/definition", h_definition, "definitionProvider", NULL);
   lsp_register(s, "textDocument/references", h_references, "referencesProvider", NULL);
