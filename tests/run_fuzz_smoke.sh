@@ -44,7 +44,7 @@ else
   if ! $CC -std=c17 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -O1 -g -Wall -Wextra -Werror \
     $san $defs -I. -I"$O/gen" $(pkg-config --cflags jansson) -o "$replay" \
     tests/fuzz/replay.c tests/fuzz/fuzz_check.c "$lib" \
-    $(pkg-config --libs jansson libcurl libcrypto) -lm 2>"$tmp/cc.log"; then
+    $(make -s --no-print-directory print-libs) 2>"$tmp/cc.log"; then
     cat "$tmp/cc.log"
     failed "fuzz-smoke replay: expected the replay driver to build with $CC, it did not"
   else
