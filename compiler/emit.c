@@ -1290,7 +1290,7 @@ static void visit(Em *e, Sym *s, const Scope *sc) {
 }
 
 /* A component's body: run per instance, its params already in environment slots
- * 0..nparams-1; returns [outputs map, members map]. */
+ * 0..nparams-1; returns [outputs map, members map, env slot of each output]. */
 static uint32_t emit_component(Em *e, ResType *rt) {
   Decl *cd = rt->decl;
   Sym *cs = cd->sym;
@@ -1305,6 +1305,7 @@ static uint32_t emit_component(Em *e, ResType *rt) {
       pmap_put(e->a, &e->envmap, m->sym, (void *)(uintptr_t)(++nenv));
   }
   uint32_t outslot = nenv++;   /* the outputs map, with the dependencies of every output */
+  uint32_t outslots = 0;       /* constant: the env slot of each output, in key order */
   FnBuf fb;
   FnBuf *saved = fn_begin(e, &fb, idx, 0);
   fb.component = true;
@@ -1352,11 +1353,21 @@ static uint32_t emit_component(Em *e, ResType *rt) {
     if (pass == 0) {
       op16(e, OP_SETED, outslot);
       op16(e, OP_GETE, outslot);
+      /* where each output is, in the map's key order: a read of one output depends on
+         what that output read, not on what every output read */
+      const Value **slots = plat_xcalloc(m ? m : 1, sizeof *slots);
+      for (uint32_t i = 0, j = 0; i < n; i++) {
+        if (j && ds[i]->name.str == ds[i - 1]->name.str) continue;
+        slots[j++] = cv_int(e->a, (int64_t)(uintptr_t)pmap_get(&e->envmap, ds[i]->sym) - 1);
+      }
+      outslots = const_value(e, cv_list(e->a, slots, m));
+      free(slots);
     }
     free(keys);
     free(ds);
   }
-  op_n(e, OP_LIST, 2);
+  emit_const(e, outslots);
+  op_n(e, OP_LIST, 3);
   op0(e, OP_RET);
   fn_end(e, saved, arena_printf(e->a, "component %s", rt->qual), FK_COMPONENT, 0, nenv, cd->span);
   return idx;

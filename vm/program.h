@@ -91,7 +91,10 @@ typedef enum BcFnKind {
   FK_FN,                 /* a user `fn`: sees globals and its parameters only */
   FK_COMPONENT,          /* a component's body: run per instance with a fresh environment
                             whose slots 0..nparams-1 hold the params (in ResType input order);
-                            returns LIST 2 of [outputs map, members map].  Its last
+                            returns LIST 2 of [outputs map, members map], or LIST 3
+                            with a third item: a list of ints, the environment slot of
+                            each output in the outputs map's key order, so that a read
+                            of one output depends on what that output read.  Its last
                             environment slot (nenv - 1) holds the outputs map, stored with
                             SETED so its dependencies are those of every output: what a
                             read of an instance's output depends on */

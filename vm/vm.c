@@ -37,7 +37,11 @@ typedef struct Frame {
 typedef struct NodeInfo {
   uint32_t rtype, decl;
   Val members;               /* instances: their resources by member name */
-  DepRef outdeps;            /* instances: what reading an output depends on */
+  DepRef outdeps;            /* instances: what reading an output depends on (all of them) */
+  Val outslots;              /* instances: the env slot of each output, in the outputs map's
+                                key order (a list of ints), or null (an older module) */
+  DepRef *envdeps;           /* instances: their environment's dependencies, per slot */
+  uint32_t nenv;
 } NodeInfo;
 
 struct Vm {
@@ -667,10 +671,11 @@ static bool mkres(Vm *vm, uint32_t r, Val key, Val inputs, Val depends, Frame *c
   uint32_t node = graph_add(vm->g, &n);
   free(ex);
   GROW(vm->info, vm->ninfo, vm->capinfo, node + 1);
-  while (vm->ninfo <= node) vm->info[vm->ninfo++] = (NodeInfo){BC_NONE, BC_NONE, {0}, {0, 0}};
+  while (vm->ninfo <= node) vm->info[vm->ninfo++] = (NodeInfo){BC_NONE, BC_NONE, {0}, {0, 0}, {0}, NULL, 0};
   vm->info[node].rtype = rd->rtype;
   vm->info[node].decl = r;
   vm->info[node].members = val_null();
+  vm->info[node].outslots = val_null();
   if (ty->fn == BC_NONE) return false;
   /* a component instance: its environment holds the params, in their declared order */
   if (ty->fn >= m->nfuncs) rt_error(rt, "corrupt module: function %u", ty->fn);
@@ -690,6 +695,20 @@ static bool mkres(Vm *vm, uint32_t r, Val key, Val inputs, Val depends, Frame *c
   return true;
 }
 
+/* What output [name] of an instance was computed from: its own environment slot's
+ * dependencies when the component says where each output is (FK_COMPONENT's third result),
+ * else those of every output. */
+static DepRef comp_output_deps(Vm *vm, const NodeInfo *ni, Val outputs, const VStr *name) {
+  if (ni->outslots.tag != VT_LIST || outputs.tag != VT_MAP || !ni->envdeps) return ni->outdeps;
+  const VMap *om = outputs.as.m;
+  uint32_t i = 0;
+  while (i < om->n && !(om->e[i].key->len == name->len && memcmp(om->e[i].key->s, name->s, name->len) == 0)) i++;
+  if (i >= om->n || i >= ni->outslots.as.l->n) return ni->outdeps;
+  Val sl = ni->outslots.as.l->items[i];
+  if (sl.tag != VT_INT || sl.as.i < 0 || sl.as.i >= (int64_t)ni->nenv) rt_error(&vm->rt, "corrupt module: output slot");
+  return ni->envdeps[sl.as.i];
+}
+
 static Val resget(Vm *vm, Val o, uint32_t s, uint8_t mode) {
   Rt *rt = &vm->rt;
   if (o.tag == VT_NULL) return val_null();
@@ -700,8 +719,9 @@ static Val resget(Vm *vm, Val o, uint32_t s, uint8_t mode) {
   const Val *p;
   switch (mode) {
   case RG_INPUT:
-    if (n->kind == GN_RESOURCE) dep_add(vm, o.node);
-    else for (uint32_t i = 0; i < n->ndeps; i++) dep_add(vm, n->deps[i]);
+    /* a param of an instance: the instance itself, and what its params read */
+    dep_add(vm, o.node);
+    if (n->kind != GN_RESOURCE) for (uint32_t i = 0; i < n->ndeps; i++) dep_add(vm, n->deps[i]);
     p = n->inputs.tag == VT_MAP ? val_map_get(n->inputs.as.m, name->s, name->len) : NULL;
     return p ? *p : val_null();
   case RG_OUTPUT: {
@@ -712,7 +732,9 @@ static Val resget(Vm *vm, Val o, uint32_t s, uint8_t mode) {
     return val_unknown(rt, &ref, 1);
   }
   case RG_COMP_OUTPUT:
-    if (o.node < vm->ninfo) dep_use(vm, vm->info[o.node].outdeps);
+    /* a reference to the instance, and exactly what this output was computed from */
+    dep_add(vm, o.node);
+    if (o.node < vm->ninfo) dep_use(vm, comp_output_deps(vm, &vm->info[o.node], n->outputs, name));
     p = n->outputs.tag == VT_MAP ? val_map_get(n->outputs.as.m, name->s, name->len) : NULL;
     return p ? *p : val_null();
   case RG_MEMBER: {
@@ -1099,10 +1121,14 @@ static Val run(Vm *vm, uint32_t stop) {
       vm->nframes--;
       if (fn->kind == FK_COMPONENT && done.node != GN_NONE) {
         /* [outputs, members] of the instance */
-        if (r.tag != VT_LIST || r.as.l->n != 2) rt_error(rt, "corrupt module: a component returns %s", tname(r));
+        if (r.tag != VT_LIST || r.as.l->n < 2 || r.as.l->n > 3) rt_error(rt, "corrupt module: a component returns %s", tname(r));
         vm->g->nodes[done.node].outputs = r.as.l->items[0];
-        vm->info[done.node].members = r.as.l->items[1];
-        if (fn->nenv) vm->info[done.node].outdeps = done.envdeps[fn->nenv - 1];
+        NodeInfo *ni = &vm->info[done.node];
+        ni->members = r.as.l->items[1];
+        if (fn->nenv) ni->outdeps = done.envdeps[fn->nenv - 1];
+        if (r.as.l->n == 3) ni->outslots = r.as.l->items[2];
+        ni->envdeps = done.envdeps;
+        ni->nenv = fn->nenv;
         r = val_res(done.node);
       }
       if (vm->nframes < stop || done.to_c) return r;
