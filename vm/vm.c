@@ -746,6 +746,39 @@ static Val resget(Vm *vm, Val o, uint32_t s, uint8_t mode) {
   }
 }
 
+/* Built-ins that only move items around or count them: called even when items of their
+ * arguments are unknown, as Terraform does (an unknown inside a container is not an
+ * unknown container; docs/vm.md "Unknowns").  [need] is how deep each argument must be
+ * known: 0 the value itself, 1 its items too (flatten's lists, zipmap's keys); the last
+ * entry repeats for variadic ones. */
+static bool known_to(Val v, int depth) {
+  if (v.tag == VT_UNKNOWN) return false;
+  if (depth == 0 || !val_has_unknown(v)) return true;
+  if (v.tag == VT_LIST) {
+    for (uint32_t i = 0; i < v.as.l->n; i++) if (!known_to(v.as.l->items[i], depth - 1)) return false;
+  } else if (v.tag == VT_MAP) {
+    for (uint32_t i = 0; i < v.as.m->n; i++) if (!known_to(v.as.m->e[i].val, depth - 1)) return false;
+  }
+  return true;
+}
+
+static bool shape_known(uint32_t id, const Val *args, uint32_t n) {
+  const char *need;
+  switch (id) {
+  case BI_length: case BI_keys: case BI_values: case BI_concat: case BI_reverse: case BI_one:
+  case BI_merge: case BI_coalescelist: case BI_element: case BI_slice: case BI_chunklist:
+  case BI_lookup:
+    need = "0"; break;
+  case BI_flatten: need = "1"; break;
+  case BI_zipmap: need = "10"; break;
+  default: return false;
+  }
+  size_t nn = strlen(need);
+  for (uint32_t i = 0; i < n; i++)
+    if (!known_to(args[i], need[i < nn ? i : nn - 1] - '0')) return false;
+  return true;
+}
+
 /* ---- the loop ----------------------------------------------------------------------------- */
 
 static inline uint16_t rd16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
@@ -1094,7 +1127,7 @@ static Val run(Vm *vm, uint32_t stop) {
           if (val_has_unknown(args[i])) unk = true;
           if (val_has_secret(args[i])) sec = true;
         }
-        if (unk) r = val_unknown_of(rt, args, n);
+        if (unk && !shape_known(id, args, n)) r = val_unknown_of(rt, args, n);
         else {
           SlFn sf = sl_fn((BuiltinId)id);
           if (!sf) rt_error(rt, "built-in '%s' is not implemented", bi_get((BuiltinId)id)->name);
