@@ -3,8 +3,10 @@
  * cursor) and from the text just before the cursor where it did not (`local.` half typed,
  * a call's open parenthesis), because completion mostly runs on code that is not finished.
  * Candidates are filtered by the word typed so far and sorted; the client re-filters. */
+#include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "compiler/builtins.h"
 #include "lsp/query_int.h"
@@ -576,6 +578,111 @@ static void text_params(CList *cl, const char *text, uint32_t ws) {
   }
 }
 
+/* After `@`: the lifecycle decorators (docs/language.md §6.9), those taking arguments as
+ * snippets. */
+static void add_decorators(CList *cl) {
+  static const struct { const char *name, *insert, *doc; } decos[] = {
+    {"create_before_destroy", NULL, "When replacing, create the new one before deleting the old."},
+    {"depends_on", "depends_on(${1:resource})", "Extra dependency edges: wait for these resources."},
+    {"ignore_changes", "ignore_changes(${1:property})", "Do not update when these properties change."},
+    {"protect", NULL, "Refuse to destroy or replace the resource."},
+    {"replace_on_change", "replace_on_change(${1:property})",
+     "Replace instead of updating in place when these properties change."},
+  };
+  for (size_t i = 0; i < sizeof decos / sizeof *decos; i++) {
+    LspCompletion *c = cadd(cl, decos[i].name, LSP_CK_FUNCTION, "decorator");
+    if (!c) continue;
+    c->doc = decos[i].doc;
+    if (decos[i].insert) c->insert = decos[i].insert, c->snippet = true;
+  }
+}
+
+/* Inside `import "...`: the folders next to [file] (under the part of the path typed
+ * before the current segment), each a module when it holds .plat files.  Hidden folders,
+ * build/ and node_modules/ are left out; at most MAX_ITEMS, sorted by the caller. */
+static bool add_import_paths(CList *cl, const char *path, const char *text, uint32_t ws) {
+  uint32_t q = ws;
+  while (q > 0 && text[q - 1] != '"' && text[q - 1] != '\n') q--;
+  if (q == 0 || text[q - 1] != '"') return false;
+  uint32_t ls = q - 1;
+  while (ls > 0 && text[ls - 1] != '\n') ls--;
+  /* the line up to the quote must be `import` (indentation and spaces allowed) */
+  uint32_t i = ls;
+  while (i < q - 1 && (text[i] == ' ' || text[i] == '\t')) i++;
+  if (q - 1 - i < 6 || memcmp(text + i, "import", 6) != 0) return false;
+  for (i += 6; i < q - 1; i++)
+    if (text[i] != ' ' && text[i] != '\t') return false;
+  const char *slash = strrchr(path, '/');
+  const char *typed = arena_strndup(cl->a, text + q, ws - q);   /* "lib/" of "lib/ne" */
+  if (strstr(typed, "\"")) return false;
+  const char *dir = arena_printf(cl->a, "%.*s/%s", slash ? (int)(slash - path) : 1,
+                                 slash ? path : ".", typed);
+  DIR *dp = opendir(dir);
+  if (!dp) return true;
+  struct dirent *de;
+  uint32_t seen = 0;
+  while ((de = readdir(dp)) && seen < 4 * MAX_ITEMS) {
+    seen++;
+    const char *nm = de->d_name;
+    if (nm[0] == '.' || strcmp(nm, "build") == 0 || strcmp(nm, "node_modules") == 0) continue;
+    const char *sub = arena_printf(cl->a, "%s/%s", dir, nm);
+    struct stat st;
+    if (stat(sub, &st) != 0 || !S_ISDIR(st.st_mode)) continue;
+    bool module = false;
+    DIR *sd = opendir(sub);
+    struct dirent *se;
+    for (uint32_t k = 0; sd && !module && k < 4096 && (se = readdir(sd)); k++) {
+      size_t l = strlen(se->d_name);
+      module = l > 5 && strcmp(se->d_name + l - 5, ".plat") == 0;
+    }
+    if (sd) closedir(sd);
+    LspCompletion *c = cadd(cl, arena_strdup(cl->a, nm), LSP_CK_MODULE, module ? "module" : "folder");
+    if (c) c->sort = arena_printf(cl->a, "%d_%s", module ? 0 : 1, nm);   /* modules first */
+  }
+  closedir(dp);
+  return true;
+}
+
+static bool open_paren(const char *text, uint32_t from, uint32_t off, uint32_t *paren, uint32_t *commas);
+
+/* The function (user or built-in) whose call's parentheses hold [off], and in *arg the
+ * argument the cursor is in (the commas before it); NULL when not in a call's arguments.
+ * Read from the text, so it works while the call does not parse yet. */
+static const Sym *call_at(const LspIndex *ix, const SourceFile *sf, Module *m, Decl *d, uint32_t off,
+                          uint32_t *arg) {
+  /* scan from the declaration's start, or from the last line that starts a declaration */
+  uint32_t from = d && d->span.start <= off ? d->span.start : 0;
+  if (!d)
+    for (uint32_t i = off; i > 0; i--)
+      if (sf->text[i - 1] == '\n' && i < sf->len && ident_char((unsigned char)sf->text[i])) { from = i; break; }
+  uint32_t paren, commas;
+  if (!open_paren(sf->text, from, off, &paren, &commas)) return NULL;
+  uint32_t ns, ne = word_before(sf->text, paren, &ns);
+  if (ne == ns) return NULL;
+  const Str *name = intern(&ix->plat->strs, sf->text + ns, ne - ns);
+  const Sym *s = NULL;
+  if (ns > 0 && sf->text[ns - 1] == '.' && m) {
+    uint32_t ms = ident_start(sf->text, ns - 1);
+    const Sym *mod = symtab_get(&m->scope, intern(&ix->plat->strs, sf->text + ms, ns - 1 - ms));
+    if (mod && mod->kind == SYM_IMPORT && mod->target) s = symtab_get(&mod->target->scope, name);
+  } else {
+    if (m) s = symtab_get(&m->scope, name);
+    if (!s || (s->kind != SYM_FN && s->kind != SYM_BUILTIN)) s = symtab_get(&ix->prog->universe, name);
+  }
+  if (!s || (s->kind != SYM_FN && s->kind != SYM_BUILTIN)) return NULL;
+  *arg = commas;
+  return s;
+}
+
+/* The type of the user function's parameter the cursor is an argument for, or NULL. */
+static const Type *arg_expect(const LspIndex *ix, const SourceFile *sf, Module *m, Decl *d, uint32_t off) {
+  uint32_t k;
+  const Sym *f = call_at(ix, sf, m, d, off, &k);
+  if (!f || f->kind != SYM_FN || k >= f->nparams || !f->params[k]) return NULL;
+  const Type *t = f->params[k]->type;
+  return t && !ty_is_error(t) ? t : NULL;
+}
+
 LspCompletion *lsp_q_complete(const LspIndex *ix, uint32_t file, uint32_t off, Arena *a,
                               uint32_t *n, uint32_t *word_start) {
   *n = 0;
@@ -605,6 +712,13 @@ LspCompletion *lsp_q_complete(const LspIndex *ix, uint32_t file, uint32_t off, A
     }
     goto done;
   }
+  /* after `@`: a decorator */
+  if (ws > 0 && text[ws - 1] == '@') {
+    add_decorators(&cl);
+    goto done;
+  }
+  /* in the path of an `import "...` */
+  if (!sf->builtin && add_import_paths(&cl, sf->path, text, ws)) goto done;
   Decl *d = af ? decl_around(af, text, off) : NULL;
   bool in_string = ws > 0 && text[ws - 1] == '"';
   uint32_t pc_at = 0;
@@ -669,6 +783,9 @@ LspCompletion *lsp_q_complete(const LspIndex *ix, uint32_t file, uint32_t off, A
         if (f) sc.expect = f->type;
       }
     }
+    /* an argument of a call in the value: its parameter's type */
+    const Type *at = arg_expect(ix, sf, m, d, off);
+    if (at) sc.expect = at;
     add_union(&cl, sc.expect, in_string);
     if (!in_string) add_scope(&cl, ix, m, d, &sc, file);
     goto done;
@@ -700,6 +817,8 @@ LspCompletion *lsp_q_complete(const LspIndex *ix, uint32_t file, uint32_t off, A
       if (ts && ts->kind == SYM_TYPE) sc.expect = ts->type;
     }
   }
+  const Type *at = arg_expect(ix, sf, m, d, off);
+  if (at) sc.expect = at;
   add_union(&cl, sc.expect, in_string);
   if (!in_string) add_scope(&cl, ix, m, d, &sc, file);
 done:
@@ -789,26 +908,9 @@ bool lsp_q_signature(const LspIndex *ix, uint32_t file, uint32_t off, Arena *a, 
   AstFile *af = NULL;
   Module *m = lsp_module_of_file(ix, file, &af);
   Decl *d = af ? decl_at(af, off) : NULL;
-  /* scan from the declaration's start, or from the last line that starts a declaration */
-  uint32_t from = d && d->span.start <= off ? d->span.start : 0;
-  if (!d)
-    for (uint32_t i = off; i > 0; i--)
-      if (sf->text[i - 1] == '\n' && i < sf->len && ident_char((unsigned char)sf->text[i])) { from = i; break; }
-  uint32_t paren, commas;
-  if (!open_paren(sf->text, from, off, &paren, &commas)) return false;
-  uint32_t ns, ne = word_before(sf->text, paren, &ns);
-  if (ne == ns) return false;
-  const Str *name = intern(&ix->plat->strs, sf->text + ns, ne - ns);
-  const Sym *s = NULL;
-  if (ns > 0 && sf->text[ns - 1] == '.' && m) {
-    uint32_t ms = ident_start(sf->text, ns - 1);
-    const Sym *mod = symtab_get(&m->scope, intern(&ix->plat->strs, sf->text + ms, ns - 1 - ms));
-    if (mod && mod->kind == SYM_IMPORT && mod->target) s = symtab_get(&mod->target->scope, name);
-  } else {
-    if (m) s = symtab_get(&m->scope, name);
-    if (!s || (s->kind != SYM_FN && s->kind != SYM_BUILTIN)) s = symtab_get(&ix->prog->universe, name);
-  }
-  if (!s || (s->kind != SYM_FN && s->kind != SYM_BUILTIN)) return false;
+  uint32_t commas;
+  const Sym *s = call_at(ix, sf, m, d, off, &commas);
+  if (!s) return false;
   memset(out, 0, sizeof *out);
   if (s->kind == SYM_BUILTIN) {
     out->label = s->builtin ? s->builtin->sig : s->name->s;

@@ -68,9 +68,19 @@ def start(platc, tmp, root):
     return c, caps, (time.perf_counter() - t0) * 1000
 
 
-def edit_latency(c, uri, text, edits):
+def hover_pos(text):
+    """A reference in the middle of the file (`owner = role_...`): line and column."""
+    lines = text.split("\n")
+    refs = [i for i, l in enumerate(lines) if re.search(r"owner = role_", l)]
+    line = refs[len(refs) // 2]
+    return line, lines[line].index("role_") + 2
+
+
+def edit_latency(c, uri, text, edits, after=None):
     """Toggle `login = true` of a service in the middle of the file; time each didChange
-    to its diagnostics."""
+    to its diagnostics, and the first hover sent the moment they arrive (into [after]):
+    what a check leaves for the first query (the index, line tables) shows there."""
+    hl, hc = hover_pos(text)
     lines = text.split("\n")
     mid = [i for i, l in enumerate(lines) if l.strip().startswith("login = true")]
     line = mid[len(mid) // 2]
@@ -87,6 +97,11 @@ def edit_latency(c, uri, text, edits):
         times.append((time.perf_counter() - t0) * 1000)
         if d:
             raise SystemExit("bench: unexpected diagnostics after an edit: %r" % d[:2])
+        if after is not None:
+            t0 = time.perf_counter()
+            c.request("textDocument/hover", {"textDocument": {"uri": uri},
+                                             "position": {"line": hl, "character": hc}})
+            after.append((time.perf_counter() - t0) * 1000)
         cur = new
         c.notes.clear()
     return times
@@ -133,8 +148,10 @@ def one_file(platc, tmp, lines):
     open_ms = (time.perf_counter() - t0) * 1000
     if first:
         raise SystemExit("bench: the generated file has diagnostics: %r" % first[:2])
-    edits = edit_latency(c, uri, text, EDITS if lines <= 10000 else max(10, EDITS // 3))
+    after = [] if "hoverProvider" in caps else None
+    edits = edit_latency(c, uri, text, EDITS if lines <= 10000 else max(10, EDITS // 3), after)
     q = query_latency(c, caps, uri, text)
+    q["after"] = after
     rss = rss_mib(c)
     c.shutdown()
     return {"lines": text.count("\n"), "startup": startup, "open": open_ms, "edits": edits,
@@ -164,8 +181,10 @@ def workspace(platc, tmp):
         if d:
             raise SystemExit("bench: workspace diagnostics: %r" % d[:2])
     open_ms = (time.perf_counter() - t0) * 1000
-    edits = edit_latency(c, uris[10], first_files[10][1], EDITS)
+    after = [] if "hoverProvider" in caps else None
+    edits = edit_latency(c, uris[10], first_files[10][1], EDITS, after)
     q = query_latency(c, caps, uris[10], first_files[10][1])
+    q["after"] = after
     rss = rss_mib(c)
     c.shutdown()
     return {"lines": total, "startup": startup, "open": open_ms, "edits": edits, "queries": q,
@@ -190,21 +209,23 @@ def main():
           "%d cores, load average %.1f when it started: the machine is shared, so the tails" %
           (os.cpu_count() or 0, LOAD),
           "(p95, p99) of sub-millisecond queries are mostly the scheduler's.", "",
-          "| workload | lines | start-up (ms) | first diagnostics (ms) | diagnostics after an edit | target p99 | hover | completion | definition | peak RSS (MiB) |",
-          "|---|---:|---:|---:|---|---:|---|---|---|---:|"]
+          "| workload | lines | start-up (ms) | first diagnostics (ms) | diagnostics after an edit | target p99 | hover | first hover after an edit | completion | definition | peak RSS (MiB) |",
+          "|---|---:|---:|---:|---|---:|---|---|---|---|---:|"]
     for name, r, target in rows:
         q = r["queries"]
         def qs(m):
             return stats(q[m]) if q.get(m) else "not advertised"
-        md.append("| %s | %d | %.1f | %.0f | %s | < %d | %s | %s | %s | %.1f |" % (
+        md.append("| %s | %d | %.1f | %.0f | %s | < %d | %s | %s | %s | %s | %.1f |" % (
             name, r["lines"], r["startup"], r["open"], stats(r["edits"]), target,
-            qs("textDocument/hover"), qs("textDocument/completion"),
+            qs("textDocument/hover"), qs("after"), qs("textDocument/completion"),
             qs("textDocument/definition"), r["rss"]))
     md += ["", "Targets: diagnostics after an edit p99 < 30 ms (5,000 lines) and < 300 ms",
            "(50,000 lines); hover, completion and definition p99 < 5 ms; ready within 50 ms of",
            "`initialize`; under 100 MiB for the 100,000-line workspace (its row: every module",
            "open and checked). \"not advertised\": the server does not offer that method, so it",
-           "is not measured.", ""]
+           "is not measured. \"first hover after an edit\": a hover sent the moment an edit's",
+           "diagnostics arrive, so it includes whatever of the index build is still running",
+           "(the server builds it right after publishing); \"hover\" repeats one request.", ""]
     text = "\n".join(md)
     print(text)
     os.makedirs(os.path.dirname(out), exist_ok=True)
