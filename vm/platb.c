@@ -625,17 +625,6 @@ static int cmp_path(const void *a, const void *b) {
   return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* The string index of [s] in [m], added when it is not there yet. */
-static uint32_t intern_str(BcModule *m, const char *s) {
-  size_t n = strlen(s);
-  for (uint32_t i = 0; i < m->nstrs; i++)
-    if (m->strs[i].len == n && memcmp(m->strs[i].s, s, n) == 0) return i;
-  m->strs = arena_grow(&m->arena, m->strs, m->nstrs, (size_t)m->nstrs + 1, sizeof *m->strs);
-  m->strs[m->nstrs].s = arena_strndup(&m->arena, s, n);
-  m->strs[m->nstrs].len = (uint32_t)n;
-  return m->nstrs++;
-}
-
 void pb_stamp(BcModule *m, const SourceMap *sm) {
   uint8_t h[PB_HASH_LEN];
   pb_hash_sourcemap(sm, h);
@@ -645,12 +634,35 @@ void pb_stamp(BcModule *m, const SourceMap *sm) {
   for (uint32_t i = 0; i < sm->nfiles; i++)
     if (!sm->files[i].builtin) paths[n++] = sm->files[i].path;
   if (n) qsort(paths, n, sizeof *paths, cmp_path);
-  m->sources = arena_calloc(&m->arena, n ? n : 1, sizeof *m->sources);
-  m->nsources = 0;
-  for (uint32_t i = 0; i < n; i++) {
-    if (i && strcmp(paths[i], paths[i - 1]) == 0) continue;
-    m->sources[m->nsources++] = intern_str(m, paths[i]);
+  uint32_t k = 0;
+  for (uint32_t i = 0; i < n; i++)
+    if (!k || strcmp(paths[i], paths[k - 1]) != 0) paths[k++] = paths[i];
+  n = k;
+  /* each path's string: found with one pass over the module's strings (binary search in
+   * the sorted paths), the missing ones added */
+  uint32_t *idx = plat_xmalloc((n ? n : 1) * sizeof *idx);
+  for (uint32_t i = 0; i < n; i++) idx[i] = BC_NONE;
+  for (uint32_t s = 0; s < m->nstrs; s++) {
+    const char *key = m->strs[s].s;
+    const char **hit = bsearch(&key, paths, n, sizeof *paths, cmp_path);
+    if (hit && idx[hit - paths] == BC_NONE) idx[hit - paths] = s;
   }
+  uint32_t missing = 0;
+  for (uint32_t i = 0; i < n; i++) missing += idx[i] == BC_NONE;
+  if (missing) {
+    m->strs = arena_grow(&m->arena, m->strs, m->nstrs, (size_t)m->nstrs + missing, sizeof *m->strs);
+    for (uint32_t i = 0; i < n; i++) {
+      if (idx[i] != BC_NONE) continue;
+      size_t len = strlen(paths[i]);
+      m->strs[m->nstrs].s = arena_strndup(&m->arena, paths[i], len);
+      m->strs[m->nstrs].len = (uint32_t)len;
+      idx[i] = m->nstrs++;
+    }
+  }
+  m->sources = arena_calloc(&m->arena, n ? n : 1, sizeof *m->sources);
+  memcpy(m->sources, idx, n * sizeof *idx);
+  m->nsources = n;
+  free(idx);
   free(paths);
 }
 

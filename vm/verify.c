@@ -22,7 +22,13 @@ typedef struct Ver {
   bool failed;
   uint32_t *env;         /* per function: environment slots its code may use */
   uint32_t *envmax;      /* per function: 1 + the highest environment slot its code names */
+  uint8_t *names;        /* per constant: LIST_* flags of str_list_ok's checks that passed */
 } Ver;
+
+/* Ver.names: a constant already known to be a list of strings (and sorted), so that a
+ * hostile module naming one long list from a million RECORDs costs one check, not a
+ * million. */
+enum { LIST_STRS = 1, LIST_SORTED = 2 };
 
 static bool fail(Ver *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static bool fail(Ver *v, const char *fmt, ...) {
@@ -95,6 +101,8 @@ static bool str_list_ok(Ver *v, uint32_t k, uint32_t n, bool sorted, const char 
   if (c->kind != BK_LIST) return fail(v, "%s: constant %u is not a list of strings", what, k);
   if (n != UINT32_MAX && c->n != n)
     return fail(v, "%s: constant %u has %u names, expected %u", what, k, c->n, n);
+  uint8_t want = LIST_STRS | (sorted ? LIST_SORTED : 0);
+  if ((v->names[k] & want) == want) return true;
   for (uint32_t i = 0; i < c->n; i++) {
     const BcConst *it = &m->consts[c->u.items[i]];   /* items < k: checked with the pool */
     if (it->kind != BK_STR) return fail(v, "%s: item %u of constant %u is not a string", what, i, k);
@@ -104,6 +112,7 @@ static bool str_list_ok(Ver *v, uint32_t k, uint32_t n, bool sorted, const char 
         return fail(v, "%s: the names of constant %u are not sorted and unique (item %u)", what, k, i);
     }
   }
+  v->names[k] |= want;
   return true;
 }
 
@@ -720,7 +729,8 @@ bool pb_verify(const BcModule *m, const char *name, char err[PB_ERRMAX]) {
     return fail(&v, "a table has more than %u entries", BC_MAX_ITEMS);
   v.env = calloc(m->nfuncs ? m->nfuncs : 1, sizeof *v.env);
   v.envmax = calloc(m->nfuncs ? m->nfuncs : 1, sizeof *v.envmax);
-  bool ok = v.env && v.envmax;
+  v.names = calloc(m->nconsts ? m->nconsts : 1, 1);
+  bool ok = v.env && v.envmax && v.names;
   if (!ok) fail(&v, "out of memory");
   ok = ok && check_strs(&v) && check_consts(&v) && check_locs(&v);
   for (uint32_t i = 0; ok && i < m->nfuncs; i++) ok = check_func_shape(&v, i);
@@ -728,5 +738,6 @@ bool pb_verify(const BcModule *m, const char *name, char err[PB_ERRMAX]) {
   ok = ok && check_decls(&v) && check_env(&v);
   free(v.env);
   free(v.envmax);
+  free(v.names);
   return ok;
 }
