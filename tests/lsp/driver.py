@@ -4,11 +4,14 @@ as they come.  Used by the scripted sessions (tests/lsp/*.json, run by run.py), 
 Python sessions (tests/lsp/*.py), and by bench/lsp/.  Every wait has a timeout, so a hung
 server fails a test instead of hanging it.
 """
+import contextlib
 import json
 import os
 import queue
 import re
+import shutil
 import subprocess
+import tempfile
 import threading
 import time
 import urllib.parse
@@ -227,3 +230,31 @@ def pos_to_index(text, line, ch):
         units += u
         i += 1
     return start + i
+
+
+def expect(what, want, got):
+    """Raise AssertionError saying [what] differs unless [got] == [want]."""
+    if want != got:
+        raise AssertionError("%s:\n  expected %r\n  got      %r" % (what, want, got))
+
+
+@contextlib.contextmanager
+def scratch(platc, files, root="app"):
+    """A server over a fresh temporary folder holding [files] ({rel: text}, UTF-8),
+    initialized with rootUri = that folder's [root]; yields (client, folder) and removes
+    both afterwards."""
+    tmp = tempfile.mkdtemp(prefix="platc-lsp-")
+    c = None
+    try:
+        for rel, text in files.items():
+            full = os.path.join(tmp, rel)
+            os.makedirs(os.path.dirname(full), exist_ok=True)
+            with open(full, "w", encoding="utf-8") as f:
+                f.write(text)
+        c = Client(platc, env={"XDG_CACHE_HOME": os.path.join(tmp, ".cache")})
+        c.initialize(root=os.path.join(tmp, root))
+        yield c, tmp
+    finally:
+        if c:
+            c.kill()
+        shutil.rmtree(tmp, ignore_errors=True)

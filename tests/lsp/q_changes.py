@@ -3,28 +3,17 @@ WorkspaceEdit.changes form ({uri: [TextEdit]}), one list per file in file order,
 rename of a component param renames its uses through instances too.  Run by run.py as
 `python3 q_changes.py PLATC`."""
 import os
-import shutil
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from driver import Client, path_uri, rng  # noqa: E402
+from driver import expect, path_uri, rng, scratch  # noqa: E402
 
 MAIN = 'component Svc {\n  param name: string\n  output n = name\n}\nresource a: Svc { name = "x" }\n'
 OTHER = 'resource b: Svc { name = "y" }\n'
 
 
 def main():
-    platc = sys.argv[1]
-    root = tempfile.mkdtemp(prefix="platc-lsp-")
-    c = None
-    try:
-        os.makedirs(os.path.join(root, "app"))
-        for rel, text in (("app/main.plat", MAIN), ("app/other.plat", OTHER)):
-            with open(os.path.join(root, rel), "w") as f:
-                f.write(text)
-        c = Client(platc, env={"XDG_CACHE_HOME": os.path.join(root, ".cache")})
-        c.initialize(root=os.path.join(root, "app"))
+    with scratch(sys.argv[1], {"app/main.plat": MAIN, "app/other.plat": OTHER}) as (c, root):
         uri = c.open(os.path.join(root, "app/main.plat"), MAIN)
         c.diagnostics(uri)
         r = c.request("textDocument/rename", {"textDocument": {"uri": uri},
@@ -36,12 +25,8 @@ def main():
                   {"range": rng(2, 13, 2, 17), "newText": "title"},
                   {"range": rng(4, 18, 4, 22), "newText": "title"}],
             other: [{"range": rng(0, 18, 0, 22), "newText": "title"}]}}
-        assert r == want, "rename:\n  expected %r\n  got      %r" % (want, r)
-        assert c.shutdown() == 0
-    finally:
-        if c:
-            c.kill()
-        shutil.rmtree(root, ignore_errors=True)
+        expect("rename", want, r)
+        expect("exit", 0, c.shutdown())
 
 
 main()

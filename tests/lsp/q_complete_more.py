@@ -3,12 +3,10 @@ with arguments as snippets), the folders of an `import "..."` path (modules, hol
 files, first; hidden folders left out), and the members of a union type for an argument of
 a user function (`size("|` and `size(|`).  Run by run.py as `python3 q_complete_more.py PLATC`."""
 import os
-import shutil
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from driver import Client  # noqa: E402
+from driver import expect as check, scratch  # noqa: E402
 
 MAIN = '''use local
 import "lib/net" as net
@@ -38,22 +36,8 @@ def items(c, uri, marker, delta):
     return [(i["label"], i.get("detail"), i["textEdit"]["newText"], i["insertTextFormat"]) for i in r["items"]]
 
 
-def check(what, want, got):
-    if want != got:
-        raise AssertionError("%s:\n  expected %r\n  got      %r" % (what, want, got))
-
-
 def main():
-    platc = sys.argv[1]
-    root = tempfile.mkdtemp(prefix="platc-lsp-")
-    c = None
-    try:
-        for rel, text in FILES.items():
-            os.makedirs(os.path.dirname(os.path.join(root, rel)), exist_ok=True)
-            with open(os.path.join(root, rel), "w") as f:
-                f.write(text)
-        c = Client(platc, env={"XDG_CACHE_HOME": os.path.join(root, ".cache")})
-        c.initialize(root=os.path.join(root, "app"))
+    with scratch(sys.argv[1], FILES) as (c, root):
         uri = c.open(os.path.join(root, "app/main.plat"), MAIN)
         c.diagnostics(uri)
         check("after @", [
@@ -75,10 +59,6 @@ def main():
         check("the second argument is an int: no union", False,
               any(g[1] == "union member" for g in items(c, uri, "size(, 2)", 7)))
         check("exit", 0, c.shutdown())
-    finally:
-        if c:
-            c.kill()
-        shutil.rmtree(root, ignore_errors=True)
 
 
 main()

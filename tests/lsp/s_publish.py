@@ -5,35 +5,19 @@ UTF-8 byte-order mark count from after the mark; a diagnostic without a file (a 
 no .plat file, a folder that cannot be read) is shown on the module's open document.
 Run by run.py as `python3 s_publish.py PLATC`."""
 import os
-import shutil
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from driver import Client, path_uri, rng  # noqa: E402
+from driver import expect as check, path_uri, rng, scratch  # noqa: E402
 
 MAIN = 'import "../lib" as lib\noutput n = lib.count\n'
 LIB_BAD = '\ufefflet count: int = "three"\n'
 LIB_OK = '\ufefflet count: int = 3\n'
 
 
-def check(what, want, got):
-    if want != got:
-        raise AssertionError("%s:\n  expected %r\n  got      %r" % (what, want, got))
-
-
 def main():
-    platc = sys.argv[1]
-    root = tempfile.mkdtemp(prefix="platc-lsp-")
-    c = None
-    try:
-        for rel, text in (("app/main.plat", MAIN), ("lib/lib.plat", LIB_BAD)):
-            os.makedirs(os.path.dirname(os.path.join(root, rel)), exist_ok=True)
-            with open(os.path.join(root, rel), "w", encoding="utf-8") as f:
-                f.write(text)
+    with scratch(sys.argv[1], {"app/main.plat": MAIN, "lib/lib.plat": LIB_BAD}, root="") as (c, root):
         os.makedirs(os.path.join(root, "notes"))
-        c = Client(platc, env={"XDG_CACHE_HOME": os.path.join(root, ".cache")})
-        c.initialize(root=root)
         main_uri = c.open(os.path.join(root, "app/main.plat"), MAIN)
         lib_uri = path_uri(os.path.join(root, "lib/lib.plat"))
         check("main.plat", [], c.diagnostics(main_uri))
@@ -65,10 +49,6 @@ def main():
             finally:
                 os.chmod(locked, 0o700)
         check("exit", 0, c.shutdown())
-    finally:
-        if c:
-            c.kill()
-        shutil.rmtree(root, ignore_errors=True)
 
 
 main()
