@@ -106,7 +106,7 @@ test: deps
 
 # Every script runs even when one before it fails, so one failure never hides another;
 # the suite fails if any did, and says which.
-SUITE_SCRIPTS = run_golden run_fmt run_examples run_docs run_bad run_cli run_providers run_lsp run_stdlib_docs run_eval run_deploy run_platb run_graph run_bench_deploy
+SUITE_SCRIPTS = run_golden run_fmt run_examples run_docs run_bad run_cli run_providers run_lsp run_stdlib_docs run_eval run_deploy run_platb run_graph run_bench_deploy run_stdlib_files
 suite: all $(UNIT_BINS) $(O)/bench/overhead
 	@failed=""; \
 	sh tests/run_unit.sh $(O) $(UNIT_BINS) || failed="$$failed run_unit"; \
