@@ -69,62 +69,120 @@ void graph_add_moved(Graph *g, const GMoved *m) {
 }
 
 /* ---- finishing: sort by address, renumber ------------------------------------------- */
-typedef struct AddrIdx {
+/* Addresses share long prefixes (services["svc1"].role, services["svc10"].db, ...), so a
+ * comparison sort spends its time in strcmp over the same bytes again and again.  This is
+ * a multikey quicksort (Bentley and Sedgewick) on 8-byte chunks: each element caches the
+ * chunk of its address at the current depth, partitions compare integers, and a group
+ * that agrees on its chunk moves 8 bytes deeper, so each byte is read about once.  The
+ * order is exactly strcmp's, equal addresses in the VM's order. */
+typedef struct AddrKey {
+  uint64_t chunk;        /* bytes [depth, depth + 8) big-endian, zeros past the end */
   const char *addr;
   uint32_t idx;
-} AddrIdx;
+} AddrKey;
 
-static int addr_cmp(const void *x, const void *y) {
-  const AddrIdx *a = x, *b = y;
+/* The chunk of [s] at [d]; [s] is at least [d] bytes long. */
+static uint64_t addr_chunk(const char *s, size_t d) {
+  uint64_t c = 0;
+  int i = 0;
+  for (s += d; i < 8 && s[i]; i++) c = c << 8 | (unsigned char)s[i];
+  return c << (8 * (8 - i));
+}
+
+/* A chunk whose last byte is zero: the address ends inside it. */
+#define CHUNK_ENDS(c) (((c) & 0xff) == 0)
+
+/* Order of two keys whose addresses agree before [d]. */
+static int addrkey_cmp_at(const AddrKey *a, const AddrKey *b, size_t d) {
+  if (a->chunk != b->chunk) return a->chunk < b->chunk ? -1 : 1;
+  if (!CHUNK_ENDS(a->chunk)) {
+    int c = strcmp(a->addr + d + 8, b->addr + d + 8);
+    if (c) return c;
+  }
+  return a->idx < b->idx ? -1 : a->idx > b->idx;
+}
+
+static int addrkey_qcmp(const void *x, const void *y) {
+  const AddrKey *a = x, *b = y;
   int c = strcmp(a->addr, b->addr);
   if (c) return c;
-  return a->idx < b->idx ? -1 : a->idx > b->idx;   /* equal addresses: keep the VM's order */
+  return a->idx < b->idx ? -1 : a->idx > b->idx;
 }
 
-/* A set of pointers (open addressing), so that a container or unknown that several values
- * share is renumbered once, not once per holder. */
-typedef struct PtrSet {
-  const void **slots;
-  size_t cap, n;
-} PtrSet;
-
-static size_t ptr_hash(const void *p) {
-  uint64_t x = (uint64_t)(uintptr_t)p;
-  x ^= x >> 33;
-  x *= 0xff51afd7ed558ccdULL;
-  x ^= x >> 33;
-  return (size_t)x;
+static int idx_qcmp(const void *x, const void *y) {
+  const AddrKey *a = x, *b = y;
+  return a->idx < b->idx ? -1 : a->idx > b->idx;
 }
 
-/* Adds [p]; false when it was there already. */
-static bool ptrset_add(PtrSet *s, const void *p) {
-  if (2 * (s->n + 1) > s->cap) {
-    size_t nc = s->cap ? s->cap * 2 : 1024;
-    const void **ns = plat_xcalloc(nc, sizeof *ns);
-    for (size_t i = 0; i < s->cap; i++) {
-      if (!s->slots[i]) continue;
-      size_t j = ptr_hash(s->slots[i]) & (nc - 1);
-      while (ns[j]) j = (j + 1) & (nc - 1);
-      ns[j] = s->slots[i];
+static void addrkey_swap(AddrKey *a, AddrKey *b) {
+  AddrKey t = *a;
+  *a = *b;
+  *b = t;
+}
+
+typedef struct SortJob {
+  AddrKey *a;
+  size_t n, depth;
+  uint32_t budget;       /* partitions left before this job falls back to qsort */
+} SortJob;
+
+static void sort_addresses(AddrKey *keys, size_t count) {
+  size_t cap = 64, sp = 0;
+  SortJob *stack = plat_xmalloc(cap * sizeof *stack);
+  uint32_t budget = 2;
+  for (size_t x = count; x > 1; x >>= 1) budget += 2;
+  for (size_t i = 0; i < count; i++) keys[i].chunk = addr_chunk(keys[i].addr, 0);
+  stack[sp++] = (SortJob){keys, count, 0, budget};
+  while (sp) {
+    SortJob j = stack[--sp];
+    AddrKey *a = j.a;
+    size_t n = j.n, d = j.depth;
+    if (n < 12) {   /* insertion sort */
+      for (size_t i = 1; i < n; i++)
+        for (size_t k = i; k > 0 && addrkey_cmp_at(&a[k - 1], &a[k], d) > 0; k--)
+          addrkey_swap(&a[k - 1], &a[k]);
+      continue;
     }
-    free(s->slots);
-    s->slots = ns;
-    s->cap = nc;
+    if (j.budget == 0) {   /* a hostile distribution: O(n log n) whatever it is */
+      qsort(a, n, sizeof *a, addrkey_qcmp);
+      continue;
+    }
+    /* pivot: the median of three chunks */
+    uint64_t p0 = a[0].chunk, p1 = a[n / 2].chunk, p2 = a[n - 1].chunk, pv;
+    if (p0 < p1) pv = p1 < p2 ? p1 : (p0 < p2 ? p2 : p0);
+    else pv = p0 < p2 ? p0 : (p1 < p2 ? p2 : p1);
+    /* three-way partition (Dijkstra): [0,lt) < pv, [lt,i) == pv, (gt,n) > pv */
+    size_t lt = 0, i = 0, gt = n;
+    while (i < gt) {
+      if (a[i].chunk < pv) addrkey_swap(&a[lt++], &a[i++]);
+      else if (a[i].chunk > pv) addrkey_swap(&a[i], &a[--gt]);
+      else i++;
+    }
+    if (sp + 3 > cap) {
+      cap *= 2;
+      stack = plat_xrealloc(stack, cap * sizeof *stack);
+    }
+    if (lt > 1) stack[sp++] = (SortJob){a, lt, d, j.budget - 1};
+    if (n - gt > 1) stack[sp++] = (SortJob){a + gt, n - gt, d, j.budget - 1};
+    size_t ne = gt - lt;
+    if (ne > 1) {
+      AddrKey *e = a + lt;
+      if (CHUNK_ENDS(pv)) {   /* the same address: the VM's order */
+        qsort(e, ne, sizeof *e, idx_qcmp);
+      } else {
+        for (size_t k = 0; k < ne; k++) e[k].chunk = addr_chunk(e[k].addr, d + 8);
+        stack[sp++] = (SortJob){e, ne, d + 8, budget};
+      }
+    }
   }
-  size_t j = ptr_hash(p) & (s->cap - 1);
-  while (s->slots[j]) {
-    if (s->slots[j] == p) return false;
-    j = (j + 1) & (s->cap - 1);
-  }
-  s->slots[j] = p;
-  s->n++;
-  return true;
+  free(stack);
 }
 
+/* Renumbering: containers and unknowns can be shared by several values, so each is
+ * marked once it is done (VList.renumbered) and never renumbered twice. */
 typedef struct Renum {
   const uint32_t *map;   /* old index -> new index */
   uint32_t n;
-  PtrSet seen;
 } Renum;
 
 static uint32_t renum_node(const Renum *r, uint32_t old) {
@@ -150,17 +208,20 @@ static void renum_val(Renum *r, Val *v, int depth) {
   case VT_RES: v->node = renum_node(r, v->node); return;
   case VT_UNKNOWN: {
     VUnknown *u = v->as.u;
-    if (!ptrset_add(&r->seen, u)) return;
+    if (u->renumbered) return;
+    u->renumbered = 1;
     for (uint32_t i = 0; i < u->n; i++) u->refs[i].node = renum_node(r, u->refs[i].node);
     qsort(u->refs, u->n, sizeof *u->refs, vref_cmp);
     return;
   }
   case VT_LIST:
-    if (!v->as.l->n || !ptrset_add(&r->seen, v->as.l)) return;
+    if (!v->as.l->n || v->as.l->renumbered) return;
+    v->as.l->renumbered = 1;
     for (uint32_t i = 0; i < v->as.l->n; i++) renum_val(r, &v->as.l->items[i], depth + 1);
     return;
   case VT_MAP:
-    if (!v->as.m->n || !ptrset_add(&r->seen, v->as.m)) return;
+    if (!v->as.m->n || v->as.m->renumbered) return;
+    v->as.m->renumbered = 1;
     for (uint32_t i = 0; i < v->as.m->n; i++) renum_val(r, &v->as.m->e[i].val, depth + 1);
     return;
   default: return;
@@ -251,21 +312,32 @@ static int moved_cmp(const void *x, const void *y) {
 void graph_finish(Graph *g) {
   if (g->finished) return;
   uint32_t n = g->nnodes;
-  AddrIdx *order = plat_xmalloc(((size_t)n + 1) * sizeof *order);
-  for (uint32_t i = 0; i < n; i++) order[i] = (AddrIdx){g->nodes[i].addr ? g->nodes[i].addr : "", i};
-  qsort(order, n, sizeof *order, addr_cmp);
-  uint32_t *map = plat_xmalloc(((size_t)n + 1) * sizeof *map);
-  GNode *sorted = plat_xmalloc(((size_t)n + 1) * sizeof *sorted);
+  AddrKey *order = plat_xmalloc(((size_t)n + 1) * sizeof *order);
+  for (uint32_t i = 0; i < n; i++) order[i] = (AddrKey){0, g->nodes[i].addr ? g->nodes[i].addr : "", i};
+  sort_addresses(order, n);
+  uint32_t *map = plat_xmalloc(((size_t)n + 1) * sizeof *map);   /* old -> new */
+  uint32_t *from = plat_xmalloc(((size_t)n + 1) * sizeof *from); /* new -> old */
   for (uint32_t i = 0; i < n; i++) {
     map[order[i].idx] = i;
-    sorted[i] = g->nodes[order[i].idx];
+    from[i] = order[i].idx;
   }
   free(order);
-  free(g->nodes);
-  g->nodes = sorted;
-  g->capnodes = n + 1;
+  /* permute in place, cycle by cycle: no second copy of the nodes */
+  for (uint32_t i = 0; i < n; i++) {
+    if (from[i] == i) continue;
+    GNode t = g->nodes[i];
+    uint32_t j = i;
+    for (;;) {
+      uint32_t k = from[j];
+      from[j] = j;
+      if (k == i) { g->nodes[j] = t; break; }
+      g->nodes[j] = g->nodes[k];
+      j = k;
+    }
+  }
+  free(from);
 
-  Renum r = {map, n, {0}};
+  Renum r = {map, n};
   for (uint32_t i = 0; i < n; i++) {
     GNode *d = &g->nodes[i];
     d->parent = renum_node(&r, d->parent);
@@ -276,7 +348,6 @@ void graph_finish(Graph *g) {
   }
   renum_val(&r, &g->outputs, 0);
   for (uint32_t i = 0; i < g->npolicies; i++) g->policies[i].node = renum_node(&r, g->policies[i].node);
-  free(r.seen.slots);
   free(map);
 
   inherit_lifecycle(g);

@@ -62,6 +62,7 @@ struct VStr {
 struct VList {
   uint32_t n;
   uint8_t deep;          /* VD_* over the items */
+  uint8_t renumbered;    /* graph_finish has renumbered the nodes inside (vm/graph.c) */
   Val items[];
 };
 
@@ -73,6 +74,7 @@ typedef struct VEntry {
 struct VMap {
   uint32_t n;
   uint8_t deep;          /* VD_* over the values */
+  uint8_t renumbered;    /* as VList.renumbered */
   VEntry e[];            /* sorted by key bytes (memcmp, then length), keys unique */
 };
 
@@ -85,6 +87,7 @@ typedef struct VRef {
 
 struct VUnknown {
   uint32_t n;            /* >= 1 */
+  uint8_t renumbered;    /* as VList.renumbered */
   VRef refs[];           /* sorted by (node, attr bytes), unique */
 };
 

@@ -610,6 +610,77 @@ static void test_many_nodes(void **state) {
   graph_free(&g);
 }
 
+/* graph_finish's sort against qsort with strcmp: addresses with long shared prefixes (more
+ * than one 8-byte chunk), prefixes of each other, bytes above 0x7f, and duplicates (which
+ * keep the order they were added in, seen through [key]); one batch of 20,000 identical
+ * addresses and one of addresses in an order made to defeat median-of-three pivots. */
+typedef struct RefAddr { const char *addr; uint32_t idx; } RefAddr;
+
+static int refaddr_cmp(const void *x, const void *y) {
+  const RefAddr *a = x, *b = y;
+  int c = strcmp(a->addr, b->addr);
+  return c ? c : (a->idx < b->idx ? -1 : a->idx > b->idx);
+}
+
+static void check_sorted_like_strcmp(const char *const *addrs, uint32_t n) {
+  Graph g;
+  graph_init(&g, &rt);
+  RefAddr *want = malloc((size_t)n * sizeof *want);
+  for (uint32_t i = 0; i < n; i++) {
+    char *k = rt_alloc(&rt, 12);
+    snprintf(k, 12, "%u", i);   /* the VM's order, to see that ties keep it */
+    GNode nd = {.kind = GN_RESOURCE, .addr = addrs[i], .type = "t.T", .provider = "t",
+                .parent = GN_NONE, .key = k, .inputs = val_null(), .outputs = val_null()};
+    graph_add(&g, &nd);
+    want[i] = (RefAddr){addrs[i], i};
+  }
+  qsort(want, n, sizeof *want, refaddr_cmp);
+  graph_finish(&g);
+  for (uint32_t i = 0; i < n; i++) {
+    assert_string_equal(g.nodes[i].addr, want[i].addr);
+    assert_int_equal(strtoul(g.nodes[i].key, NULL, 10), want[i].idx);
+  }
+  free(want);
+  graph_free(&g);
+}
+
+static void test_sort_matches_strcmp(void **state) {
+  (void)state;
+  enum { N = 20000 };
+  const char **a = malloc(N * sizeof *a);
+  static const char *const stems[] = {"", "services[\"svc", "services[\"svc1", "a.b",
+                                      "averyveryverylongprefix_0123456789.", "\xc3\xa9t\xc3\xa9"};
+  uint32_t seed = 12345;
+  for (uint32_t i = 0; i < N; i++) {
+    seed = seed * 1103515245u + 12345u;
+    char buf[96];
+    const char *stem = stems[(seed >> 16) % 6];
+    seed = seed * 1103515245u + 12345u;
+    uint32_t r = (seed >> 8) % 3000;   /* few values: many duplicates */
+    switch (r % 4) {
+    case 0: snprintf(buf, sizeof buf, "%s", stem); break;
+    case 1: snprintf(buf, sizeof buf, "%s%u", stem, r); break;
+    case 2: snprintf(buf, sizeof buf, "%s%u\"].db", stem, r); break;
+    default: snprintf(buf, sizeof buf, "%s%u\"].role.x%u", stem, r, r % 7); break;
+    }
+    char *c = rt_alloc(&rt, strlen(buf) + 1);
+    memcpy(c, buf, strlen(buf) + 1);
+    a[i] = c;
+  }
+  check_sorted_like_strcmp(a, N);
+  for (uint32_t i = 0; i < N; i++) a[i] = "same.address.for.every.node";
+  check_sorted_like_strcmp(a, N);
+  /* an organ-pipe order of 16-byte-prefixed names: a bad case for the pivots */
+  for (uint32_t i = 0; i < N; i++) {
+    char *c = rt_alloc(&rt, 40);
+    uint32_t v = i < N / 2 ? i : N - 1 - i;
+    snprintf(c, 40, "0123456789abcdef%08u", v);
+    a[i] = c;
+  }
+  check_sorted_like_strcmp(a, N);
+  free(a);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown(test_finish_sorts_and_renumbers, setup, teardown),
@@ -625,6 +696,7 @@ int main(void) {
     cmocka_unit_test_setup_teardown(test_write_errors, setup, teardown),
     cmocka_unit_test_setup_teardown(test_locate_sources, setup, teardown),
     cmocka_unit_test_setup_teardown(test_many_nodes, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_sort_matches_strcmp, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
