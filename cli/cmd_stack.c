@@ -271,6 +271,7 @@ int cmd_state(int argc, char **argv) {
     fprintf(stderr, "platc state: warning: %s\n", e.warning);
   rc = 0;
   if (!strcmp(sub, "list")) {
+    state_sort(&e.st);
     for (uint32_t i = 0; i < e.st.nres; i++)
       printf("%s\t%s\t%s\n", e.st.res[i].address, e.st.res[i].type, e.st.res[i].id);
   } else if (!strcmp(sub, "show")) {

@@ -608,13 +608,12 @@ static void apply_moves(const Plan *plan, State *st) {
       continue;
     StateRes r = *old;
     r.address = plat_xstrdup(it->address);
-    free(old->address);
-    old->address = plat_xstrdup("");     /* detach the moved fields before removing */
+    /* detach the moved fields, then remove the old entry by its (still intact) address */
     old->type = old->provider = old->id = NULL;
     old->inputs = old->outputs = NULL;
     old->deps = old->secret = NULL;
     old->ndeps = old->nsecret = 0;
-    state_remove(st, "");
+    state_remove(st, it->moved_from);
     state_put(st, &r);
   }
 }

@@ -353,7 +353,8 @@ bool engine_refresh(Engine *e, const PlanOptions *popt, bool dry, Drift **drift,
                     uint32_t *ndrift, char *err, size_t errlen) {
   *drift = NULL;
   *ndrift = 0;
-  /* Addresses first: the loop below edits the state. */
+  /* Addresses first, in order: the loop below edits the state. */
+  state_sort(&e->st);
   uint32_t n = e->st.nres;
   char **addrs = plat_xcalloc(n ? n : 1, sizeof *addrs);
   for (uint32_t i = 0; i < n; i++)

@@ -36,6 +36,7 @@ static void new_lineage(char out[40]) {
 void state_init(State *st, const char *stack) {
   memset(st, 0, sizeof *st);
   new_lineage(st->lineage);
+  st->sorted = true;
   st->stack = plat_xstrdup(stack);
   st->outputs = json_object();
 }
@@ -62,6 +63,7 @@ void state_free(State *st) {
   for (uint32_t i = 0; i < st->nres; i++)
     state_res_free(&st->res[i]);
   free(st->res);
+  free(st->idx);
   free(st->stack);
   json_decref(st->outputs);
   free_strs(st->secret_outputs, st->nsecret_outputs);
@@ -69,49 +71,121 @@ void state_free(State *st) {
 }
 
 /* ---- lookup and edits --------------------------------------------------------------- */
-static uint32_t lower_bound(const State *st, const char *address) {
-  uint32_t lo = 0, hi = st->nres;
-  while (lo < hi) {
-    uint32_t mid = lo + (hi - lo) / 2;
-    if (strcmp(st->res[mid].address, address) < 0)
-      lo = mid + 1;
-    else
-      hi = mid;
+/* An open-addressing index from address to position: a deploy puts 100,000 results into
+ * the state one by one, so finding and inserting must not cost O(n) each. */
+#define TOMB UINT32_MAX
+
+static uint32_t addr_hash(const char *s) {
+  uint32_t h = 2166136261u;
+  for (; *s; s++)
+    h = (h ^ (unsigned char)*s) * 16777619u;
+  return h;
+}
+
+/* The index slot holding [address], or the empty slot where it would go (*found false). */
+static uint32_t slot_of(const State *st, const char *address, bool *found) {
+  uint32_t mask = st->idxcap - 1, i = addr_hash(address) & mask, tomb = UINT32_MAX;
+  for (;; i = (i + 1) & mask) {
+    uint32_t v = st->idx[i];
+    if (v == 0) {
+      *found = false;
+      return tomb != UINT32_MAX ? tomb : i;
+    }
+    if (v == TOMB) {
+      if (tomb == UINT32_MAX)
+        tomb = i;
+    } else if (strcmp(st->res[v - 1].address, address) == 0) {
+      *found = true;
+      return i;
+    }
   }
-  return lo;
+}
+
+static void reindex(State *st) {
+  uint32_t cap = 16;
+  while (cap < st->nres * 2 + 16)
+    cap *= 2;
+  free(st->idx);
+  st->idx = plat_xcalloc(cap, sizeof *st->idx);
+  st->idxcap = cap;
+  for (uint32_t i = 0; i < st->nres; i++) {
+    bool found;
+    uint32_t k = slot_of(st, st->res[i].address, &found);
+    st->idx[k] = i + 1;
+  }
 }
 
 StateRes *state_find(State *st, const char *address) {
-  uint32_t i = lower_bound(st, address);
-  return i < st->nres && strcmp(st->res[i].address, address) == 0 ? &st->res[i] : NULL;
+  if (!st->nres)
+    return NULL;
+  if (!st->idx)
+    reindex(st);
+  bool found;
+  uint32_t k = slot_of(st, address, &found);
+  return found ? &st->res[st->idx[k] - 1] : NULL;
 }
 
 StateRes *state_put(State *st, const StateRes *r) {
-  uint32_t i = lower_bound(st, r->address);
-  if (i < st->nres && strcmp(st->res[i].address, r->address) == 0) {
-    state_res_free(&st->res[i]);
-    st->res[i] = *r;
-    return &st->res[i];
+  StateRes *old = state_find(st, r->address);
+  if (old) {
+    state_res_free(old);
+    *old = *r;
+    return old;
   }
   if (st->nres == st->capres) {
     st->capres = st->capres ? st->capres * 2 : 16;
     st->res = plat_xrealloc(st->res, (size_t)st->capres * sizeof *st->res);
   }
-  memmove(&st->res[i + 1], &st->res[i], (size_t)(st->nres - i) * sizeof *st->res);
-  st->res[i] = *r;
-  st->nres++;
-  return &st->res[i];
+  if (st->nres && strcmp(st->res[st->nres - 1].address, r->address) > 0)
+    st->sorted = false;
+  else if (!st->nres)
+    st->sorted = true;
+  st->res[st->nres++] = *r;
+  if (!st->idx || st->nres * 2 > st->idxcap) {
+    reindex(st);
+  } else {
+    bool found;
+    uint32_t k = slot_of(st, r->address, &found);
+    st->idx[k] = st->nres;
+  }
+  return &st->res[st->nres - 1];
 }
 
 bool state_remove(State *st, const char *address) {
-  StateRes *r = state_find(st, address);
-  if (!r)
+  if (!st->nres)
     return false;
-  uint32_t i = (uint32_t)(r - st->res);
-  state_res_free(r);
-  memmove(&st->res[i], &st->res[i + 1], (size_t)(st->nres - i - 1) * sizeof *st->res);
+  if (!st->idx)
+    reindex(st);
+  bool found;
+  uint32_t k = slot_of(st, address, &found);
+  if (!found)
+    return false;
+  uint32_t i = st->idx[k] - 1;
+  st->idx[k] = TOMB;
+  state_res_free(&st->res[i]);
+  uint32_t last = st->nres - 1;
+  if (i != last) {
+    /* The last one takes the hole: O(1), and the order is restored by state_sort. */
+    st->res[i] = st->res[last];
+    uint32_t k2 = slot_of(st, st->res[i].address, &found);
+    st->idx[k2] = i + 1;
+    st->sorted = false;
+  }
   st->nres--;
   return true;
+}
+
+static int res_cmp(const void *a, const void *b) {
+  return strcmp(((const StateRes *)a)->address, ((const StateRes *)b)->address);
+}
+
+void state_sort(State *st) {
+  if (st->sorted)
+    return;
+  if (st->nres > 1)
+    qsort(st->res, st->nres, sizeof *st->res, res_cmp);
+  st->sorted = true;
+  reindex(st);
 }
 
 static bool in_sorted(char *const *v, uint32_t n, const char *s) {
@@ -308,9 +382,10 @@ static bool load_res(Loader *l, State *st, json_t *o, size_t i, const CryptKey *
       r.inputs = r.outputs = NULL;
       ok = corrupt(l, "%s: inputs and outputs must be objects", where);
     } else {
-      /* Own copies: the loaded tree is freed after loading. */
-      r.inputs = json_deep_copy(r.inputs);
-      r.outputs = json_deep_copy(r.outputs);
+      /* References, not copies: the loaded tree's other parts are freed after loading,
+         and copying 100,000 resources' values would double the time of every run. */
+      r.inputs = json_incref(r.inputs);
+      r.outputs = json_incref(r.outputs);
     }
   }
   if (ok && state_find(st, r.address))
@@ -376,7 +451,7 @@ static bool load_tree(Loader *l, State *st, json_t *root, const char *stack,
   if (!get_strs(l, root, "secret_outputs", "state", &st->secret_outputs, &st->nsecret_outputs))
     return false;
   json_decref(st->outputs);
-  st->outputs = outs ? json_deep_copy(outs) : json_object();
+  st->outputs = outs ? json_incref(outs) : json_object();
   for (uint32_t i = 0; i < st->nsecret_outputs; i++) {
     const char *name = st->secret_outputs[i];
     json_t *v = json_object_get(st->outputs, name);
@@ -513,6 +588,7 @@ static bool fsync_dir_of(const char *path) {
 
 bool state_save(State *st, const char *path, const CryptKey *key, char *err, size_t errlen) {
   bool ok = true;
+  state_sort(st);
   json_t *res = json_array();
   for (uint32_t i = 0; i < st->nres; i++) {
     const StateRes *r = &st->res[i];

@@ -37,7 +37,9 @@ typedef struct State {
   char lineage[40];     /* a UUID made when the stack's first state is written */
   uint64_t serial;      /* +1 on every write */
   char *stack;
-  StateRes *res; uint32_t nres, capres;   /* sorted by address (state_sort) */
+  StateRes *res; uint32_t nres, capres;   /* in no particular order until state_sort */
+  uint32_t *idx; uint32_t idxcap;         /* address hash -> index + 1 (0 empty, TOMB gone) */
+  bool sorted;                            /* res is sorted by address */
   json_t *outputs;      /* the root outputs, object */
   char **secret_outputs; uint32_t nsecret_outputs;
 } State;
@@ -56,12 +58,16 @@ bool state_load(State *st, const char *path, const char *stack, const CryptKey *
  * sealed with [key] (which must be given if any resource has a secret property). */
 bool state_save(State *st, const char *path, const CryptKey *key, char *err, size_t errlen);
 
-/* The resource at [address], or NULL (binary search; the list must be sorted). */
+/* The resource at [address], or NULL (a hash lookup). */
 StateRes *state_find(State *st, const char *address);
-/* Add a resource (takes ownership of the strings and json it points to; keeps the order). */
+/* Add or replace a resource (takes ownership of the strings and json it points to).
+ * O(1): the order of st->res is not kept; state_sort restores it.  Pointers into st->res
+ * are valid until the next put or remove. */
 StateRes *state_put(State *st, const StateRes *r);
-/* Remove the resource at [address]; false if absent. */
+/* Remove the resource at [address]; false if absent.  O(1). */
 bool state_remove(State *st, const char *address);
+/* Sort st->res by address (state_save does it; so must anyone listing resources). */
+void state_sort(State *st);
 void state_res_free(StateRes *r);
 /* Is property [path] ("inputs.content") of [r] secret? */
 bool state_res_is_secret(const StateRes *r, const char *path);

@@ -274,12 +274,58 @@ static void test_state_edits(void **state) {
   add_res(&st, "c", "3", false);
   add_res(&st, "b", "4", false);          /* replaces */
   assert_int_equal(st.nres, 3);
+  state_sort(&st);
   assert_string_equal(st.res[0].address, "a");
   assert_string_equal(json_string_value(json_object_get(state_find(&st, "b")->inputs, "content")), "4");
   assert_true(state_remove(&st, "a"));
   assert_false(state_remove(&st, "a"));
   assert_null(state_find(&st, "a"));
+  state_sort(&st);
   assert_string_equal(st.res[0].address, "b");
+  assert_string_equal(st.res[1].address, "c");
+  state_free(&st);
+}
+
+/* Many puts and removes in random order, checked against what must be there: the index
+ * survives growth, tombstones and the moves of swap-removal. */
+static void test_state_index_stress(void **state) {
+  (void)state;
+  enum { N = 3000 };
+  static bool present[N];
+  memset(present, 0, sizeof present);
+  State st;
+  state_init(&st, "dev");
+  srand(42);
+  char addr[32];
+  for (int step = 0; step < 20000; step++) {
+    int k = rand() % N;
+    snprintf(addr, sizeof addr, "r[\"%d\"]", k);
+    if (rand() % 3) {
+      add_res(&st, addr, "x", false);
+      present[k] = true;
+    } else {
+      assert_int_equal(state_remove(&st, addr), present[k]);
+      present[k] = false;
+    }
+  }
+  uint32_t want = 0;
+  for (int k = 0; k < N; k++) {
+    snprintf(addr, sizeof addr, "r[\"%d\"]", k);
+    StateRes *r = state_find(&st, addr);
+    if (present[k]) {
+      want++;
+      assert_non_null(r);
+      assert_string_equal(r->address, addr);
+    } else {
+      assert_null(r);
+    }
+  }
+  assert_int_equal(st.nres, want);
+  state_sort(&st);
+  for (uint32_t i = 1; i < st.nres; i++)
+    assert_true(strcmp(st.res[i - 1].address, st.res[i].address) < 0);
+  snprintf(addr, sizeof addr, "r[\"%d\"]", 7);
+  assert_int_equal(state_find(&st, addr) != NULL, present[7]);
   state_free(&st);
 }
 
@@ -397,6 +443,7 @@ int main(void) {
     cmocka_unit_test_setup_teardown(test_state_corrupt_refused_untouched, setup, teardown),
     cmocka_unit_test_setup_teardown(test_state_wrong_key_refused, setup, teardown),
     cmocka_unit_test_setup_teardown(test_state_edits, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_state_index_stress, setup, teardown),
     cmocka_unit_test_setup_teardown(test_lock_held_refused, setup, teardown),
     cmocka_unit_test_setup_teardown(test_lock_stale_taken_over, setup, teardown),
     cmocka_unit_test_setup_teardown(test_lock_other_host_needs_unlock, setup, teardown),
