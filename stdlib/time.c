@@ -317,3 +317,9 @@ Val sl_timestamp(Rt *rt, const Val *args, uint32_t n) {
   t.zulu = true;
   return rfc3339_val(rt, "timestamp", &t);
 }
+
+/* Terraform's plantimestamp is the time the plan was made; in Plat every plan-known value
+ * is read when the plan is made, so it is the same clock as timestamp(). */
+Val sl_plantimestamp(Rt *rt, const Val *args, uint32_t n) {
+  return sl_timestamp(rt, args, n);
+}

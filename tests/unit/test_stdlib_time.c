@@ -109,6 +109,7 @@ static void test_timestamp(void **s) {
   OK0("\"1970-01-01T00:00:00Z\"", timestamp);
   setenv("SOURCE_DATE_EPOCH", "1700000000", 1);
   OK0("\"2023-11-14T22:13:20Z\"", timestamp);
+  OK0("\"2023-11-14T22:13:20Z\"", plantimestamp);
   setenv("SOURCE_DATE_EPOCH", "soon", 1);
   assert_string_equal(t_err(sl_timestamp, NULL, 0),
                       "timestamp: SOURCE_DATE_EPOCH is not a number of seconds since 1970");
