@@ -66,7 +66,8 @@ static char *convert(Rt *rt, const char *fn, const char *enc, const char *to, co
   iconv_t cd = iconv_open(to, from);
   if (cd == (iconv_t)-1)
     rt_error(rt, "%s: \"%s\" is not a supported IANA encoding name or alias", fn, enc);
-  size_t cap = n * 4 + 16, left = cap;
+  /* UTF-7 writes up to 5 bytes for one input byte ("~" is "+AH4-"): room for that */
+  size_t cap = n * 6 + 16, left = cap;
   char *out = rt_alloc(rt, cap + 1), *op = out;
   char *ip = (char *)s;
   size_t ileft = n;
@@ -225,6 +226,7 @@ Val sl_jsondecode(Rt *rt, const Val *args, uint32_t n) {
   json_decref(doc);
   if (rc != 0) sl_rethrow(rt);
   if (n < 2) return job.out;
+  if (args[1].tag != VT_STR) rt_error(rt, "jsondecode: the type descriptor is malformed (a corrupt module?)");
   return sl_conform(rt, "jsondecode", job.out, args[1].as.s->s, val_is_secret(args[0]));
 }
 
@@ -669,5 +671,6 @@ Val sl_yamldecode(Rt *rt, const Val *args, uint32_t n) {
   yaml_parser_delete(&p);
   if (rc != 0) sl_rethrow(rt);
   if (n < 2) return job.out;
+  if (args[1].tag != VT_STR) rt_error(rt, "yamldecode: the type descriptor is malformed (a corrupt module?)");
   return sl_conform(rt, "yamldecode", job.out, args[1].as.s->s, val_is_secret(args[0]));
 }

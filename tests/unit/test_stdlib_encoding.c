@@ -59,6 +59,7 @@ static void test_textencoding(void **s) {
   OK("\"AEgAaQ==\"", textencodebase64, S("Hi"), S("UTF-16BE"));
   OK("\"6Q==\"", textencodebase64, S("\xc3\xa9"), S("ISO-8859-1"));
   OK("\"gA==\"", textencodebase64, S("\xe2\x82\xac"), S("windows-1252"));
+  OK("\"K0FINC0=\"", textencodebase64, S("~"), S("UTF-7"));   /* one byte grows to five */
   OK("\"Hi\"", textdecodebase64, S("SABpAA=="), S("UTF-16LE"));
   OK("\"\xc3\xa9\"", textdecodebase64, S("6Q=="), S("ISO-8859-1"));
   OK("\"\"", textdecodebase64, S(""), S("UTF-16LE"));
@@ -178,6 +179,7 @@ static void test_conform(void **s) {
       S("[\"record\",[1,\"int\"]]"));
   ERR("jsondecode: the type descriptor is malformed (a corrupt module?)", jsondecode, S("[1]"),
       S("[\"list\"]"));
+  ERR("yamldecode: the type descriptor is malformed (a corrupt module?)", yamldecode, S("1"), I(3));
 }
 
 static void test_csvdecode(void **s) {
