@@ -388,12 +388,26 @@ const char *graph_write_error(void) {
 
 #define WBUF (1u << 16)
 
+/* Texts the JSON writer prints again and again, escaped and quoted once: each node's
+ * address (in its own entry, its children's "parent", every dependency list and unknown
+ * that names it), and the strings of the module (types, providers, module paths, file
+ * names of locations), looked up by pointer. */
+#define QCACHE 256
+typedef struct QStr {
+  const char *key;       /* the string as given (its pointer is the key) */
+  char *q;               /* "escaped", with its quotes */
+  size_t len;
+} QStr;
+
 typedef struct W {
   FILE *out;
   const Graph *g;
   char *buf;
   size_t len;
   bool failed;
+  char *qaddr;           /* every node's quoted address, back to back, or NULL */
+  size_t *qoff;          /* node i's is qaddr[qoff[i], qoff[i + 1]) */
+  QStr *qcache;          /* QCACHE slots, or NULL */
 } W;
 
 static void w_fail(W *w, const char *fmt, const char *arg) {
@@ -408,17 +422,27 @@ static void w_flush(W *w) {
   w->len = 0;
 }
 
-static void w_raw(W *w, const char *s, size_t n) {
+static void w_raw_slow(W *w, const char *s, size_t n) {
+  w_flush(w);
+  if (n > WBUF) {
+    if (!w->failed && fwrite(s, 1, n, w->out) != n) w_fail(w, "cannot write: %s", strerror(errno));
+    return;
+  }
+  memcpy(w->buf, s, n);
+  w->len = n;
+}
+
+static inline void w_raw(W *w, const char *s, size_t n) {
   if (n > WBUF - w->len) {
-    w_flush(w);
-    if (n > WBUF) {
-      if (!w->failed && fwrite(s, 1, n, w->out) != n) w_fail(w, "cannot write: %s", strerror(errno));
-      return;
-    }
+    w_raw_slow(w, s, n);
+    return;
   }
   memcpy(w->buf + w->len, s, n);
   w->len += n;
 }
+
+/* A string literal, its length known at compile time. */
+#define W_LIT(w, lit) w_raw((w), (lit), sizeof(lit) - 1)
 
 static inline void w_c(W *w, char c) {
   if (w->len == WBUF) w_flush(w);
@@ -462,15 +486,34 @@ static bool w_end(W *w) {
   w_flush(w);
   if (!w->failed && fflush(w->out) != 0) w_fail(w, "cannot write: %s", strerror(errno));
   free(w->buf);
+  if (w->qcache)
+    for (size_t i = 0; i < QCACHE; i++) free(w->qcache[i].q);
+  free(w->qcache);
+  free(w->qaddr);
+  free(w->qoff);
   return !w->failed;
 }
 
 /* ---- JSON --------------------------------------------------------------------------- */
 /* The bytes of a JSON string body, escaped as val_write_json escapes them (vm/value.c):
  * quote, backslash and control characters (and DEL); everything else as it is (UTF-8). */
+/* Does any of the 8 bytes of [x] need escaping (< 0x20, '"', '\\', 0x7f)?  Exact, by the
+ * "has a zero byte" and "has a byte less than n" word tricks. */
+static inline bool escape8(uint64_t x) {
+  const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+  uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\'), d = x ^ (ones * 0x7f);
+  uint64_t any = ((x - ones * 0x20) & ~x) | ((q - ones) & ~q) | ((b - ones) & ~b) | ((d - ones) & ~d);
+  return (any & high) != 0;
+}
+
 static void j_body(W *w, const char *s, size_t n) {
   size_t run = 0;
   for (size_t i = 0; i < n; i++) {
+    if (i + 8 <= n) {   /* eight plain bytes at a time */
+      uint64_t x;
+      memcpy(&x, s + i, 8);
+      if (!escape8(x)) { i += 7; continue; }
+    }
     unsigned char c = (unsigned char)s[i];
     if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7f) continue;
     w_raw(w, s + run, i - run);
@@ -499,8 +542,55 @@ static void j_str(W *w, const char *s, size_t n) {
   w_c(w, '"');
 }
 
+/* Pointer hash for the string cache. */
+static size_t qhash(const void *p) {
+  uint64_t x = (uint64_t)(uintptr_t)p;
+  x ^= x >> 33;
+  x *= 0xff51afd7ed558ccdULL;
+  x ^= x >> 33;
+  return (size_t)x;
+}
+
+/* Escape and quote [s] ([n] bytes) into a new malloc'd copy, through the output buffer's
+ * free end (nothing is written out); NULL when it would not fit there. */
+static char *j_quote_copy(W *w, const char *s, size_t n, size_t *len) {
+  if (n > (WBUF - 2) / 6) return NULL;
+  if (6 * n + 2 > WBUF - w->len) w_flush(w);
+  size_t at = w->len;
+  j_str(w, s, n);
+  *len = w->len - at;
+  char *q = plat_xmalloc(*len);
+  memcpy(q, w->buf + at, *len);
+  w->len = at;
+  return q;
+}
+
 static void j_cstr(W *w, const char *s) {
-  if (!s) w_raw(w, "null", 4);
+  if (!s) W_LIT(w, "null");
+  else j_str(w, s, strlen(s));
+}
+
+/* The cache entry of [s] (quoted and escaped), made on first use; NULL without a cache or
+ * for a string too long for one. */
+static const QStr *qcache_get(W *w, const char *s) {
+  if (!w->qcache) return NULL;
+  QStr *e = &w->qcache[qhash(s) & (QCACHE - 1)];
+  if (e->key != s) {
+    size_t len;
+    char *q = j_quote_copy(w, s, strlen(s), &len);
+    if (!q) return NULL;
+    free(e->q);
+    *e = (QStr){s, q, len};
+  }
+  return e;
+}
+
+/* A string of the module that many nodes print (a type, a provider, a module path):
+ * escaped once, then printed from the cache. */
+static void j_mstr(W *w, const char *s) {
+  if (!s) { W_LIT(w, "null"); return; }
+  const QStr *e = qcache_get(w, s);
+  if (e) w_raw(w, e->q, e->len);
   else j_str(w, s, strlen(s));
 }
 
@@ -518,10 +608,16 @@ static void j_float(W *w, double f) {
 
 static const char spaces[] = "                                                                ";
 
+static const char nl_spaces[] = "\n                                                                ";
+
 /* A newline and the indentation of [level] (two spaces each). */
 static void j_nl(W *w, int level) {
-  w_c(w, '\n');
   size_t n = (size_t)level * 2;
+  if (n < sizeof nl_spaces - 1) {
+    w_raw(w, nl_spaces, n + 1);
+    return;
+  }
+  w_c(w, '\n');
   while (n > sizeof spaces - 1) {
     w_raw(w, spaces, sizeof spaces - 1);
     n -= sizeof spaces - 1;
@@ -529,24 +625,75 @@ static void j_nl(W *w, int level) {
   w_raw(w, spaces, n);
 }
 
-/* `,` unless first, then a new line at [level] and `"key": `. */
-static void j_key(W *w, int level, bool first, const char *key) {
+/* `,` unless first, then a new line at [level] and `"key": ` ([key] is a literal). */
+static void j_keyn(W *w, int level, bool first, const char *key, size_t n) {
   if (!first) w_c(w, ',');
   j_nl(w, level);
   w_c(w, '"');
-  w_s(w, key);
+  w_raw(w, key, n);
   w_raw(w, "\": ", 3);
 }
+#define j_key(w, level, first, key) j_keyn((w), (level), (first), (key), sizeof(key) - 1)
 
 static const char *node_addr(const Graph *g, uint32_t i) {
   return i < g->nnodes && g->nodes[i].addr ? g->nodes[i].addr : "";
 }
 
+/* Quote every node's address once (j_addr prints them); without memory for that, j_addr
+ * escapes each time. */
+static void j_addrs_prepare(W *w) {
+  const Graph *g = w->g;
+  size_t total = 0;
+  for (uint32_t i = 0; i < g->nnodes; i++) {
+    size_t n = strlen(node_addr(g, i));
+    if (n > (WBUF - 2) / 6) return;   /* a huge address: no cache */
+    total += n + 2;
+  }
+  /* first the bytes as they are, then escaped where needed: usually a few quotes */
+  size_t cap = total + total / 4 + 64;
+  char *q = malloc(cap);
+  size_t *off = malloc(((size_t)g->nnodes + 1) * sizeof *off);
+  if (!q || !off) { free(q); free(off); return; }
+  size_t at = 0;
+  for (uint32_t i = 0; i < g->nnodes; i++) {
+    const char *a = node_addr(g, i);
+    size_t n = strlen(a), len;
+    if (6 * n + 2 > WBUF - w->len) w_flush(w);
+    size_t mark = w->len;
+    j_str(w, a, n);
+    len = w->len - mark;
+    if (len > cap - at) {
+      size_t nc = (cap + len) * 2;
+      char *nq = realloc(q, nc);
+      if (!nq) { free(q); free(off); w->len = mark; return; }
+      q = nq;
+      cap = nc;
+    }
+    memcpy(q + at, w->buf + mark, len);
+    w->len = mark;
+    off[i] = at;
+    at += len;
+  }
+  off[g->nnodes] = at;
+  w->qaddr = q;
+  w->qoff = off;
+}
+
+/* Node [i]'s address as a JSON string ("" for none). */
+static void j_addr(W *w, uint32_t i) {
+  if (w->qaddr && i < w->g->nnodes) w_raw(w, w->qaddr + w->qoff[i], w->qoff[i + 1] - w->qoff[i]);
+  else { const char *a = node_addr(w->g, i); j_str(w, a, strlen(a)); }
+}
+
 /* "address.attr", or "address" for the resource as a whole. */
 static void j_ref(W *w, const VRef *r) {
-  const char *a = node_addr(w->g, r->node);
-  w_c(w, '"');
-  j_body(w, a, strlen(a));
+  if (w->qaddr && r->node < w->g->nnodes) {   /* the quoted address without its last quote */
+    w_raw(w, w->qaddr + w->qoff[r->node], w->qoff[r->node + 1] - w->qoff[r->node] - 1);
+  } else {
+    const char *a = node_addr(w->g, r->node);
+    w_c(w, '"');
+    j_body(w, a, strlen(a));
+  }
   if (r->attr) {
     w_c(w, '.');
     j_body(w, r->attr->s, r->attr->len);
@@ -585,7 +732,7 @@ static void collect_refs(RefVec *rv, Val v, int depth) {
 /* A secret: {"$secret": true}, and what it waits for when it is (or holds) an unknown. */
 static void j_secret(W *w, Val v) {
   if (!val_has_unknown(v)) {
-    w_s(w, "{\"$secret\": true}");
+    W_LIT(w, "{\"$secret\": true}");
     return;
   }
   RefVec rv = {0};
@@ -594,7 +741,7 @@ static void j_secret(W *w, Val v) {
   uint32_t k = 0;
   for (uint32_t i = 0; i < rv.n; i++)
     if (!k || vref_cmp(&rv.r[k - 1], &rv.r[i]) != 0) rv.r[k++] = rv.r[i];
-  w_s(w, "{\"$secret\": true, \"$unknown\": ");
+  W_LIT(w, "{\"$secret\": true, \"$unknown\": ");
   j_refs(w, rv.r, k);
   w_c(w, '}');
   free(rv.r);
@@ -620,12 +767,12 @@ static void j_val(W *w, Val v, int level, int depth) {
   case VT_FLOAT: j_float(w, v.as.f); return;
   case VT_STR: j_str(w, v.as.s->s, v.as.s->len); return;
   case VT_RES:
-    w_s(w, "{\"$resource\": ");
-    j_cstr(w, node_addr(w->g, v.node));
+    W_LIT(w, "{\"$resource\": ");
+    j_addr(w, v.node);
     w_c(w, '}');
     return;
   case VT_UNKNOWN:
-    w_s(w, "{\"$unknown\": ");
+    W_LIT(w, "{\"$unknown\": ");
     j_refs(w, v.as.u->refs, v.as.u->n);
     w_c(w, '}');
     return;
@@ -671,8 +818,13 @@ static void j_location(W *w, Span s) {
     w_raw(w, "null", 4);
     return;
   }
-  w_c(w, '"');
-  j_body(w, file, strlen(file));
+  const QStr *e = qcache_get(w, file);
+  if (e) {
+    w_raw(w, e->q, e->len - 1);   /* without the closing quote */
+  } else {
+    w_c(w, '"');
+    j_body(w, file, strlen(file));
+  }
   w_c(w, ':');
   w_u64(w, line);
   w_c(w, ':');
@@ -687,7 +839,8 @@ static void j_strings(W *w, const char *const *names, const uint32_t *idx, uint3
   for (uint32_t i = 0; i < n; i++) {
     if (i) w_c(w, ',');
     j_nl(w, level + 1);
-    j_cstr(w, names ? names[i] : node_addr(w->g, idx[i]));
+    if (names) j_mstr(w, names[i]);
+    else j_addr(w, idx[i]);
   }
   j_nl(w, level);
   w_c(w, ']');
@@ -727,7 +880,7 @@ static void j_node(W *w, const GNode *n, int level) {
   j_nl(w, level);
   w_c(w, '{');
   j_key(w, in, true, "address");
-  j_cstr(w, n->addr ? n->addr : "");
+  j_addr(w, (uint32_t)(n - w->g->nodes));
   j_key(w, in, false, "depends_on");
   j_strings(w, NULL, n->deps, n->ndeps, in);
   j_key(w, in, false, "depends_on_explicit");
@@ -741,19 +894,20 @@ static void j_node(W *w, const GNode *n, int level) {
   j_key(w, in, false, "location");
   j_location(w, n->span);
   j_key(w, in, false, "module");
-  j_cstr(w, n->module);
+  j_mstr(w, n->module);
   if (n->kind == GN_INSTANCE) {
     j_key(w, in, false, "outputs");
     j_val(w, n->outputs, in, 0);
   }
   j_key(w, in, false, "parent");
-  j_cstr(w, n->parent == GN_NONE ? NULL : node_addr(w->g, n->parent));
+  if (n->parent == GN_NONE) W_LIT(w, "null");
+  else j_addr(w, n->parent);
   if (n->kind == GN_RESOURCE) {
     j_key(w, in, false, "provider");
-    j_cstr(w, n->provider);
+    j_mstr(w, n->provider);
   }
   j_key(w, in, false, "type");
-  j_cstr(w, n->type);
+  j_mstr(w, n->type);
   j_nl(w, level);
   w_c(w, '}');
 }
@@ -787,7 +941,8 @@ static void j_policies(W *w) {
     j_nl(w, 2);
     w_c(w, '{');
     j_key(w, 3, true, "address");
-    j_cstr(w, p->node == GN_NONE ? NULL : node_addr(g, p->node));
+    if (p->node == GN_NONE) W_LIT(w, "null");
+    else j_addr(w, p->node);
     j_key(w, 3, false, "location");
     j_location(w, p->span);
     j_key(w, 3, false, "message");
@@ -828,6 +983,8 @@ static void j_moved(W *w) {
 bool graph_write_json(const Graph *g, FILE *out) {
   W w;
   if (!w_begin(&w, g, out)) return w_end(&w);
+  w.qcache = calloc(QCACHE, sizeof *w.qcache);
+  j_addrs_prepare(&w);
   w_c(&w, '{');
   j_key(&w, 1, true, "components");
   j_nodes(&w, GN_INSTANCE);

@@ -681,6 +681,49 @@ static void test_sort_matches_strcmp(void **state) {
   free(a);
 }
 
+/* The JSON writer escapes 8 bytes at a time where it can: every byte that needs escaping
+ * ('"', '\\', control characters, DEL), at every position of a 20-byte string, in values,
+ * keys, addresses and types, is escaped exactly as val_write_json does. */
+static void test_escapes_every_position(void **state) {
+  (void)state;
+  static const unsigned char specials[] = {'"', '\\', 0x01, '\n', '\t', 0x1f, 0x7f, 0x20, 'x'};
+  for (size_t k = 0; k < sizeof specials; k++) {
+    for (size_t pos = 0; pos < 20; pos++) {
+      char raw[21];
+      memset(raw, 'a', 20);
+      raw[20] = 0;
+      raw[pos] = (char)specials[k];
+      /* the expected text, from val_write_json */
+      SBuf b;
+      sb_init(&b, &rt);
+      Val sv = {.tag = VT_STR};
+      sv.as.s = val_str(&rt, raw, 20).as.s;
+      val_write_json(&b, sv);
+      char want[200];
+      snprintf(want, sizeof want, "%.*s", (int)b.len, b.p);
+      Graph g;
+      graph_init(&g, &rt);
+      MapBuilder mb;
+      mb_init(&mb, &rt, 1);
+      mb_put(&mb, val_intern(&rt, raw, 20), sv);
+      GNode n = {.kind = GN_RESOURCE, .addr = raw, .type = raw, .provider = "t",
+                 .parent = GN_NONE, .inputs = val_map_done(&mb), .outputs = val_null()};
+      graph_add(&g, &n);
+      graph_finish(&g);
+      char *out = render(&g, graph_write_json);
+      char line[512];
+      snprintf(line, sizeof line, "\"address\": %s,", want);
+      assert_non_null(strstr(out, line));
+      snprintf(line, sizeof line, "%s: %s\n", want, want);   /* key: value */
+      assert_non_null(strstr(out, line));
+      snprintf(line, sizeof line, "\"type\": %s\n", want);
+      assert_non_null(strstr(out, line));
+      free(out);
+      graph_free(&g);
+    }
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown(test_finish_sorts_and_renumbers, setup, teardown),
@@ -697,6 +740,7 @@ int main(void) {
     cmocka_unit_test_setup_teardown(test_locate_sources, setup, teardown),
     cmocka_unit_test_setup_teardown(test_many_nodes, setup, teardown),
     cmocka_unit_test_setup_teardown(test_sort_matches_strcmp, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_escapes_every_position, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
