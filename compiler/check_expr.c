@@ -1327,7 +1327,7 @@ static void decode_type(Checker *c, Expr *e, const Builtin *b, const Type *expec
   }
   const char *why = NULL;
   if (expect && sl_type_desc(c->arena, expect, &why)) {
-    set(e, expect, ph, sec || ty_contains_secret(expect));
+    set(e, expect, ph, sec);   /* secret parts are secret by their type */
     return;
   }
   Diag *d;
