@@ -49,6 +49,8 @@ uint32_t graph_add(Graph *g, const GNode *n) {
   if (g->nnodes == g->capnodes) g->nodes = grow(g->nodes, &g->capnodes, sizeof *g->nodes);
   GNode *d = &g->nodes[g->nnodes];
   *d = *n;
+  size_t len = n->addr ? strlen(n->addr) : 0;
+  d->addrlen = len < UINT32_MAX ? (uint32_t)len : UINT32_MAX;   /* UINT32_MAX: measure again */
   /* copies, because graph_finish renumbers and sorts them in place */
   d->deps = copy_u32(g->rt, n->deps, n->ndeps);
   if (!d->deps) d->ndeps = 0;
@@ -78,14 +80,24 @@ void graph_add_moved(Graph *g, const GMoved *m) {
 typedef struct AddrKey {
   uint64_t chunk;        /* bytes [depth, depth + 8) big-endian, zeros past the end */
   const char *addr;
+  size_t len;
   uint32_t idx;
 } AddrKey;
 
-/* The chunk of [s] at [d]; [s] is at least [d] bytes long. */
-static uint64_t addr_chunk(const char *s, size_t d) {
+/* The chunk of [k]'s address at [d] (at most its length). */
+static uint64_t addr_chunk(const AddrKey *k, size_t d) {
+  const char *s = k->addr + d;
+  if (k->len - d >= 8) {
+    uint64_t c;
+    memcpy(&c, s, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    c = __builtin_bswap64(c);
+#endif
+    return c;
+  }
   uint64_t c = 0;
-  int i = 0;
-  for (s += d; i < 8 && s[i]; i++) c = c << 8 | (unsigned char)s[i];
+  size_t i = 0;
+  for (; i < k->len - d; i++) c = c << 8 | (unsigned char)s[i];
   return c << (8 * (8 - i));
 }
 
@@ -131,7 +143,7 @@ static void sort_addresses(AddrKey *keys, size_t count) {
   SortJob *stack = plat_xmalloc(cap * sizeof *stack);
   uint32_t budget = 2;
   for (size_t x = count; x > 1; x >>= 1) budget += 2;
-  for (size_t i = 0; i < count; i++) keys[i].chunk = addr_chunk(keys[i].addr, 0);
+  for (size_t i = 0; i < count; i++) keys[i].chunk = addr_chunk(&keys[i], 0);
   stack[sp++] = (SortJob){keys, count, 0, budget};
   while (sp) {
     SortJob j = stack[--sp];
@@ -170,7 +182,7 @@ static void sort_addresses(AddrKey *keys, size_t count) {
       if (CHUNK_ENDS(pv)) {   /* the same address: the VM's order */
         qsort(e, ne, sizeof *e, idx_qcmp);
       } else {
-        for (size_t k = 0; k < ne; k++) e[k].chunk = addr_chunk(e[k].addr, d + 8);
+        for (size_t k = 0; k < ne; k++) e[k].chunk = addr_chunk(&e[k], d + 8);
         stack[sp++] = (SortJob){e, ne, d + 8, budget};
       }
     }
@@ -313,7 +325,11 @@ void graph_finish(Graph *g) {
   if (g->finished) return;
   uint32_t n = g->nnodes;
   AddrKey *order = plat_xmalloc(((size_t)n + 1) * sizeof *order);
-  for (uint32_t i = 0; i < n; i++) order[i] = (AddrKey){0, g->nodes[i].addr ? g->nodes[i].addr : "", i};
+  for (uint32_t i = 0; i < n; i++) {
+    const GNode *d = &g->nodes[i];
+    const char *a = d->addr ? d->addr : "";
+    order[i] = (AddrKey){0, a, d->addr && d->addrlen != UINT32_MAX ? d->addrlen : strlen(a), i};
+  }
   sort_addresses(order, n);
   uint32_t *map = plat_xmalloc(((size_t)n + 1) * sizeof *map);   /* old -> new */
   uint32_t *from = plat_xmalloc(((size_t)n + 1) * sizeof *from); /* new -> old */
@@ -639,13 +655,20 @@ static const char *node_addr(const Graph *g, uint32_t i) {
   return i < g->nnodes && g->nodes[i].addr ? g->nodes[i].addr : "";
 }
 
+/* The length of node [i]'s address (graph_add measured it). */
+static size_t node_addr_len(const Graph *g, uint32_t i) {
+  const GNode *n = &g->nodes[i];
+  if (!n->addr) return 0;
+  return n->addrlen != UINT32_MAX ? n->addrlen : strlen(n->addr);
+}
+
 /* Quote every node's address once (j_addr prints them); without memory for that, j_addr
  * escapes each time. */
 static void j_addrs_prepare(W *w) {
   const Graph *g = w->g;
   size_t total = 0;
   for (uint32_t i = 0; i < g->nnodes; i++) {
-    size_t n = strlen(node_addr(g, i));
+    size_t n = node_addr_len(g, i);
     if (n > (WBUF - 2) / 6) return;   /* a huge address: no cache */
     total += n + 2;
   }
@@ -657,7 +680,7 @@ static void j_addrs_prepare(W *w) {
   size_t at = 0;
   for (uint32_t i = 0; i < g->nnodes; i++) {
     const char *a = node_addr(g, i);
-    size_t n = strlen(a), len;
+    size_t n = node_addr_len(g, i), len;
     if (6 * n + 2 > WBUF - w->len) w_flush(w);
     size_t mark = w->len;
     j_str(w, a, n);

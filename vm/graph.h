@@ -23,6 +23,7 @@ typedef enum GNodeKind {
 
 typedef struct GNode {
   GNodeKind kind;
+  uint32_t addrlen;      /* strlen(addr): set by graph_add (while the text is in cache) */
   const char *addr;      /* site, api.cfg, workers["billing"].cfg: unique in the graph */
   const char *type;      /* local.File, Service, net.Service: as users write it */
   const char *provider;  /* local, random; NULL for instances */
@@ -86,7 +87,7 @@ void graph_init(Graph *g, Rt *rt);
 void graph_free(Graph *g);     /* frees the arrays; the values belong to the Rt */
 /* Append a node (copied) and return its index.  The node and its two dependency arrays are
  * copied (the arrays into the Rt); strings and values are borrowed and must live in the Rt
- * (or longer). */
+ * (or longer).  It sets addrlen: a node's addr must not change afterwards. */
 uint32_t graph_add(Graph *g, const GNode *n);
 void graph_add_policy(Graph *g, const PolicyResult *r);
 void graph_add_moved(Graph *g, const GMoved *m);
