@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -195,7 +196,45 @@ typedef struct Progress {
   double t0;
   uint32_t total, finished, failed;
   bool status_shown;
+  /* On a terminal: what is in flight, shown in the status line (most recent first). */
+  char **flying; uint32_t nflying, capflying;
 } Progress;
+
+static void flying_add(Progress *p, const char *addr) {
+  if (p->nflying == p->capflying) {
+    p->capflying = p->capflying ? p->capflying * 2 : 16;
+    p->flying = realloc(p->flying, p->capflying * sizeof *p->flying);
+  }
+  p->flying[p->nflying++] = strdup(addr);
+}
+
+static void flying_remove(Progress *p, const char *addr) {
+  for (uint32_t i = 0; i < p->nflying; i++)
+    if (!strcmp(p->flying[i], addr)) {
+      free(p->flying[i]);
+      memmove(&p->flying[i], &p->flying[i + 1], (p->nflying - i - 1) * sizeof *p->flying);
+      p->nflying--;
+      return;
+    }
+}
+
+/* The live status line: counts, elapsed time, then the resources in flight, cut to the
+ * terminal's width so it never wraps (a wrapped line cannot be redrawn in place). */
+static void status_line(Progress *p, double t) {
+  struct winsize ws;
+  unsigned width = ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 20 ? ws.ws_col : 100;
+  char line[1024];
+  int n = snprintf(line, sizeof line, "%u/%u done, %u failed, %.1fs; in flight:", p->finished,
+                   p->total, p->failed, t);
+  for (uint32_t i = p->nflying; i-- > 0 && n > 0 && (size_t)n < sizeof line - 1;)
+    n += snprintf(line + n, sizeof line - (size_t)n, " %s", p->flying[i]);
+  if (n > 0 && (unsigned)n >= width) {
+    line[width - 4] = '\0';
+    strcat(line, "...");
+  }
+  fputs(line, stdout);
+  p->status_shown = true;
+}
 
 static double now_s(void) {
   struct timespec ts;
@@ -264,11 +303,12 @@ static void on_event(void *ud, const ApplyEvent *e) {
     printf("[%6.2fs] %s: %s\n", t, e->address, e->message ? e->message : "skipped");
     break;
   }
-  if (p->tty) {
-    printf("%u/%u done, %u in flight, %u failed, %.1fs", p->finished, p->total, e->running,
-           p->failed, t);
-    p->status_shown = true;
-  }
+  if (e->kind == AE_START)
+    flying_add(p, e->address);
+  else if (e->kind != AE_SKIP)
+    flying_remove(p, e->address);
+  if (p->tty)
+    status_line(p, t);
   fflush(stdout);
 }
 
@@ -510,6 +550,9 @@ static int run(Flags *f, bool destroy, bool apply) {
       bool done = engine_apply(&e, &plan, &ao, &res);
       if (pr.tty && pr.status_shown)
         fputs("\r\033[K", stdout);
+      for (uint32_t i = 0; i < pr.nflying; i++)
+        free(pr.flying[i]);
+      free(pr.flying);
       if (f->log == LOG_JSON) {
         json_t *o = json_pack("{s:s, s:b, s:i, s:i, s:i, s:i, s:i, s:i, s:f}", "event", "summary",
                               "converged", done, "created", (int)res.done[PA_CREATE], "updated",
