@@ -1345,6 +1345,19 @@ static void decode_type(Checker *c, Expr *e, const Builtin *b, const Type *expec
   set(e, TY_ERROR_T, ph, sec);
 }
 
+/* try and can evaluate their arguments protected (the VM catches their runtime errors), so
+ * an argument that always fails (E0309) is what they are for, not an error: drop those
+ * reported since [from]. */
+static void unfail_args(Checker *c, uint32_t from) {
+  DiagList *dl = c->diags;
+  uint32_t k = from;
+  for (uint32_t i = from; i < dl->n; i++) {
+    if (dl->items[i]->code == DIAG_E0309 && dl->items[i]->sev == SEV_ERROR) { dl->nerrors--; continue; }
+    dl->items[k++] = dl->items[i];
+  }
+  dl->n = k;
+}
+
 static const Value *call_builtin(Checker *c, Expr *e, const Builtin *b, const Type *expect) {
   uint32_t n = e->u.call.nargs;
   const Value *vsmall[SMALL];
@@ -1353,6 +1366,7 @@ static const Value *call_builtin(Checker *c, Expr *e, const Builtin *b, const Ty
   const Type **types = n <= SMALL ? tsmall : arena_calloc(c->arena, n, sizeof *types);
   uint8_t ph = PHASE_COMPILE;
   bool sec = false, known = true;
+  uint32_t ndiags = c->diags->n;
   for (uint32_t i = 0; i < n; i++) {
     Expr *a = e->u.call.args[i];
     /* a parameter of one fixed type is what the argument is expected to be, as for user
@@ -1364,6 +1378,7 @@ static const Value *call_builtin(Checker *c, Expr *e, const Builtin *b, const Ty
     sec = sec || a->secret;
     known = known && vals[i] && vals[i]->n <= FOLD_CALL_MAX;
   }
+  if (b->id == BI_try || b->id == BI_can) unfail_args(c, ndiags);
   if (n < b->min_args || (!b->variadic && n > b->nparams)) {
     arity_error(c, e, b->name, b->min_args, b->nparams, b->variadic, b->sig);
     set(e, TY_ERROR_T, ph, sec);

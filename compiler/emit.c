@@ -641,6 +641,36 @@ static void emit_member(Em *e, Expr *x) {
   op32(e, OP_GETF, s);
 }
 
+/* try(a, b, ...) and can(a): each argument a body function of no parameters whose locals
+ * begin as a copy of the caller's (the VM copies them: docs/vm.md "try and can"), called
+ * protected: `NULL; CALLB id 1; POP` arms, `CALL f 0` gives the value or the VM's failure
+ * mark; then `CALLB id n`, right after the last CALL, picks the result. */
+static void emit_protected_call(Em *e, Expr *x, BuiltinId id) {
+  uint32_t n = x->u.call.nargs;
+  for (uint32_t i = 0; i < n; i++) {
+    Expr *arg = x->u.call.args[i];
+    uint32_t idx = fn_reserve(e);
+    FnBuf *caller = e->f;
+    FnBuf fb;
+    FnBuf *saved = fn_begin(e, &fb, idx, 0);
+    fb.nslots = caller->nslots;       /* the caller's locals, then the argument's own */
+    fb.locals = caller->locals;       /* shared: bindings made inside stay inside */
+    fb.component = caller->component;
+    at(e, arg->span);
+    emit_as(e, arg, id == BI_try ? x->ty : NULL);
+    op0(e, OP_RET);
+    caller->locals = fb.locals;
+    fn_end(e, saved, id == BI_try ? "try" : "can", FK_BODY, 0, 0, arg->span);
+    at(e, x->span);
+    op0(e, OP_NULL);   /* so that the arming CALLB never follows a protected CALL */
+    op_start(e, OP_CALLB, 1); put_u16(e->f, (uint32_t)id); put_u16(e->f, 1);
+    op0(e, OP_POP);
+    op_start(e, OP_CALL, 0); put_u32(e->f, idx); put_u16(e->f, 0);
+  }
+  at(e, x->span);
+  op_start(e, OP_CALLB, n); put_u16(e->f, (uint32_t)id); put_u16(e->f, n);
+}
+
 static void emit_call(Em *e, Expr *x) {
   Expr *callee = x->u.call.callee;
   Sym *s = NULL;
@@ -649,6 +679,11 @@ static void emit_call(Em *e, Expr *x) {
            callee->u.member.obj->u.name.sym && callee->u.member.obj->u.name.sym->target)
     s = chk_lookup(callee->u.member.obj->u.name.sym->target, callee->u.member.name.str);
   uint32_t n = x->u.call.nargs;
+  if (s && s->kind == SYM_BUILTIN && s->builtin &&
+      (s->builtin->id == BI_try || s->builtin->id == BI_can)) {
+    emit_protected_call(e, x, s->builtin->id);
+    return;
+  }
   if (s && s->kind == SYM_BUILTIN && s->builtin) {
     for (uint32_t i = 0; i < n; i++) emit_expr(e, x->u.call.args[i]);
     at(e, x->span);

@@ -11,6 +11,7 @@
 
 #include "compiler/compiler.h"
 #include "compiler/emit.h"
+#include "stdlib/stdlib.h"
 #include "vm/vm.h"
 
 #define TEMPLATE_MAX_NESTING 8
@@ -144,16 +145,17 @@ static bool add_body(Buf *b, const char *t, size_t n, uint32_t *bad_line) {
 }
 
 Val vm_template(Rt *rt, const char *path, const char *text, size_t len, Val vars) {
+  const char *fname = strcmp(path, "<templatestring>") == 0 ? "templatestring" : "templatefile";
   if (nesting >= TEMPLATE_MAX_NESTING)
-    rt_error(rt, "templatefile: templates nested more than %d deep (does %s render itself?)",
+    rt_error(rt, "%s: templates nested more than %d deep (does %s render itself?)", fname,
              TEMPLATE_MAX_NESTING, path);
-  if (vars.tag != VT_MAP) rt_error(rt, "templatefile: the variables must be a map");
+  if (vars.tag != VT_MAP) rt_error(rt, "%s: the variables must be a map", fname);
   Buf b = {0};
   adds(&b, "let __template = \"\"\"\n");
   uint32_t bad = 0;
   if (!add_body(&b, text, len, &bad)) {
     free(b.p);
-    rt_error(rt, "templatefile: %s:%u: a ${ is never closed", path, bad);
+    rt_error(rt, "%s: %s:%u: a ${ is never closed", fname, path, bad);
   }
   adds(&b, "\"\"\"\n");
   for (uint32_t i = 0; i < vars.as.m->n; i++) {
@@ -161,7 +163,7 @@ Val vm_template(Rt *rt, const char *path, const char *text, size_t len, Val vars
     Val v = vars.as.m->e[i].val;
     if (!is_ident(k->s, k->len)) {
       free(b.p);
-      rt_error(rt, "templatefile: the variable name \"%s\" is not a Plat name", k->s);
+      rt_error(rt, "%s: the variable name \"%s\" is not a Plat name", fname, k->s);
     }
     adds(&b, "let ");
     add(&b, k->s, k->len);
@@ -171,7 +173,7 @@ Val vm_template(Rt *rt, const char *path, const char *text, size_t len, Val vars
     adds(&b, " = ");
     if (!add_literal(&b, v, 0)) {
       free(b.p);
-      rt_error(rt, "templatefile: the variable '%s' cannot be given to a template", k->s);
+      rt_error(rt, "%s: the variable '%s' cannot be given to a template", fname, k->s);
     }
     adds(&b, "\n");
   }
@@ -186,10 +188,10 @@ Val vm_template(Rt *rt, const char *path, const char *text, size_t len, Val vars
     LineCol lc = d->span.file != SPAN_NO_FILE ? source_linecol(&p->sources, d->span.file, d->span.start)
                                               : (LineCol){1, 1, 1};
     /* line 1 of the module is `let __template = """`: the template's lines follow */
-    snprintf(msg, sizeof msg, "templatefile: %s:%u:%u: %s", path, lc.line > 1 ? lc.line - 1 : 1, lc.col, d->msg);
+    snprintf(msg, sizeof msg, "%s: %s:%u:%u: %s", fname, path, lc.line > 1 ? lc.line - 1 : 1, lc.col, d->msg);
   }
   BcModule *m = msg[0] ? NULL : emit_program(p);
-  if (!m && !msg[0]) snprintf(msg, sizeof msg, "templatefile: %s cannot be compiled", path);
+  if (!m && !msg[0]) snprintf(msg, sizeof msg, "%s: %s cannot be compiled", fname, path);
   Val out = val_null();
   if (m) {
     VmOptions o = {0};
@@ -203,9 +205,9 @@ Val vm_template(Rt *rt, const char *path, const char *text, size_t len, Val vars
     bool ok = vm_run(vm, &g, &err);
     nesting--;
     Val v;
-    if (!ok) snprintf(msg, sizeof msg, "templatefile: %s: %s", err.loc[0] ? err.loc : path, err.msg);
+    if (!ok) snprintf(msg, sizeof msg, "%s: %s: %s", fname, err.loc[0] ? err.loc : path, err.msg);
     else if (vm_global(vm, "__template", &v) && v.tag == VT_STR) out = val_str(rt, v.as.s->s, v.as.s->len);
-    else snprintf(msg, sizeof msg, "templatefile: %s gave no text", path);
+    else snprintf(msg, sizeof msg, "%s: %s gave no text", fname, path);
     graph_free(&g);
     vm_free(vm);
     bc_free(m);
@@ -213,4 +215,10 @@ Val vm_template(Rt *rt, const char *path, const char *text, size_t len, Val vars
   plat_free(p);
   if (msg[0]) rt_error(rt, "%.1000s", msg);
   return out;
+}
+
+/* templatestring(template, vars): the same renderer, over a string instead of a file. */
+Val sl_templatestring(Rt *rt, const Val *args, uint32_t n) {
+  (void)n;
+  return vm_template(rt, "<templatestring>", args[0].as.s->s, args[0].as.s->len, args[1]);
 }

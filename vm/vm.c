@@ -63,6 +63,10 @@ struct Vm {
   uint32_t *pool; uint32_t npool, cappool;      /* recorded dependency slices */
   NodeInfo *info; uint32_t ninfo, capinfo;
   uint64_t steps;
+  bool protect_next;         /* the next CALL is a protected sub-evaluation (try, can) */
+  uint32_t prot_depth, prot_pc;   /* where the last protected CALL returned to */
+  VStr *failed;              /* what a failed sub-evaluation gives: a value only try and can see */
+  char try_err[RT_ERRMAX];   /* the last failed sub-evaluation's message */
   char *scratch; size_t nscratch, capscratch;   /* text being built (addresses, strings) */
 };
 
@@ -779,6 +783,80 @@ static bool shape_known(uint32_t id, const Val *args, uint32_t n) {
   return true;
 }
 
+/* ---- try and can: protected sub-evaluations ------------------------------------------------
+ * The compiler makes each argument of try/can a body function of no parameters whose locals
+ * start as a copy of its caller's (so it reads the same loop variables and fn parameters),
+ * and calls it as `NULL`, `CALLB try 1` (arm), `POP`, `CALL f 0`.  The armed CALL runs the body in
+ * a nested, protected run: a runtime error there unwinds to here, the VM's stacks are put
+ * back as they were, and the call gives vm->failed instead of a value; `CALLB try n` right
+ * after the last such CALL then picks the first argument that did not fail (`can`: whether its one argument did).  Limits
+ * and corrupt modules are not caught: they end the run as anywhere else. */
+typedef struct Protected { uint32_t fn; Val out; } Protected;
+
+static Val run(Vm *vm, uint32_t stop);
+
+static void do_protected(Rt *rt, void *ud) {
+  Vm *vm = rt->vm;
+  Protected *p = ud;
+  uint32_t depth = vm->nframes;
+  Frame *caller = &vm->frames[depth - 1];
+  Val *env = caller->env;
+  DepRef *envdeps = caller->envdeps;
+  uint32_t nenv = caller->nenv, inst = caller->inst, cbase = caller->base;
+  uint32_t cslots = vm->m->funcs[caller->fn].nslots;
+  push_frame(vm, p->fn, 0, env, envdeps, nenv, inst);
+  Frame *fr = &vm->frames[vm->nframes - 1];
+  fr->to_c = true;
+  uint32_t k = vm->m->funcs[p->fn].nslots < cslots ? vm->m->funcs[p->fn].nslots : cslots;
+  memcpy(vm->stack + fr->base, vm->stack + cbase, k * sizeof *vm->stack);
+  memcpy(vm->sdeps + fr->base, vm->sdeps + cbase, k * sizeof *vm->sdeps);
+  p->out = run(vm, depth + 1);
+}
+
+static Val protected_call(Vm *vm, uint32_t fn) {
+  Rt *rt = &vm->rt;
+  uint32_t nframes = vm->nframes, sp = vm->sp, naccs = vm->naccs, nacc = vm->nacc, nmarks = vm->nmarks;
+  Protected p = {fn, val_null()};
+  if (rt_protect(rt, do_protected, &p) == 0) return p.out;
+  if (strncmp(rt->errmsg, "corrupt module", 14) == 0 || vm->steps > vm->opt.max_steps ||
+      strncmp(rt->errmsg, "memory limit exceeded", 21) == 0 || strncmp(rt->errmsg, "calls nested too deeply", 23) == 0) {
+    char again[RT_ERRMAX];
+    snprintf(again, sizeof again, "%s", rt->errmsg);
+    rt_error(rt, "%s", again);
+  }
+  snprintf(vm->try_err, sizeof vm->try_err, "%s", rt->errmsg);
+  vm->nframes = nframes;
+  vm->sp = sp;
+  vm->naccs = naccs;
+  vm->nacc = nacc;
+  if (vm->nmarks > nmarks) vm->nmarks = nmarks;   /* what it gathered stays gathered */
+  if (!vm->failed) vm->failed = val_str(rt, "<failed>", 8).as.s;   /* not interned: no user string is it */
+  Val f = {.tag = VT_STR};
+  f.as.s = vm->failed;
+  return f;
+}
+
+static bool failed(const Vm *vm, Val v) { return v.tag == VT_STR && vm->failed && v.as.s == vm->failed; }
+
+static Val try_result(Vm *vm, uint32_t id, const Val *args, uint32_t n) {
+  if (id == BI_can) {
+    if (n != 1) rt_error(&vm->rt, "corrupt module: can with %u arguments", n);
+    if (failed(vm, args[0])) return val_bool(false);
+    if (args[0].tag == VT_UNKNOWN) return args[0];   /* it may still fail when known */
+    return val_bool(true);
+  }
+  for (uint32_t i = 0; i < n; i++)
+    if (!failed(vm, args[i])) return args[i];
+  rt_error(&vm->rt, "try: no argument could be evaluated; the last failed with: %s", vm->try_err);
+}
+
+/* The table's entries for the VM's own built-ins (stdlib/table.c needs one per built-in).
+ * The VM never calls them; the checker's constant folding does, with arguments that were
+ * all evaluated without error. */
+Val sl_can(Rt *rt, const Val *args, uint32_t n) { (void)rt; (void)args; (void)n; return val_bool(true); }
+Val sl_try(Rt *rt, const Val *args, uint32_t n) { (void)rt; (void)n; return args[0]; }
+Val sl_issensitive(Rt *rt, const Val *args, uint32_t n) { (void)rt; (void)n; return val_bool(val_is_secret(args[0])); }
+
 /* ---- the loop ----------------------------------------------------------------------------- */
 
 static inline uint16_t rd16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
@@ -1106,6 +1184,15 @@ static Val run(Vm *vm, uint32_t stop) {
       if (fi >= m->nfuncs) rt_error(rt, "corrupt module: function %u", fi);
       const BcFunc *cf = &m->funcs[fi];
       bool body = cf->kind == FK_BODY;
+      if (vm->protect_next) {
+        vm->protect_next = false;
+        if (!body || n) rt_error(rt, "corrupt module: a protected call of '%s'", m->strs[cf->name].s);
+        uint32_t after = f->pc, depth = vm->nframes;   /* f may move: frames can grow */
+        PUSH(protected_call(vm, fi));
+        vm->prot_depth = depth;
+        vm->prot_pc = after;
+        break;
+      }
       Val key = val_null();
       if (body && vm->sp >= f->sp0 + n + 1) key = vm->stack[vm->sp - n - 1];
       push_frame(vm, fi, n, body ? f->env : NULL, body ? f->envdeps : NULL, body ? f->nenv : 0,
@@ -1119,7 +1206,14 @@ static Val run(Vm *vm, uint32_t stop) {
       vm->sp -= n;
       Val *args = vm->stack + vm->sp;
       Val r;
-      if (id == BI_sensitive && n == 1) r = val_mark_secret(args[0]);
+      if (id == BI_try || id == BI_can) {
+        /* right after a protected CALL: pick the result; anywhere else: arm the next CALL */
+        if (vm->prot_depth == vm->nframes && vm->prot_pc == f->ipc) r = try_result(vm, id, args, n);
+        else { vm->protect_next = true; r = val_null(); }
+        vm->prot_depth = 0;
+      }
+      else if (id == BI_issensitive && n == 1) r = val_bool(val_is_secret(args[0]));
+      else if (id == BI_sensitive && n == 1) r = val_mark_secret(args[0]);
       else if (id == BI_nonsensitive && n == 1) r = val_strip_secret(rt, args[0]);
       else {
         bool unk = false, sec = false;
