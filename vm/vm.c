@@ -63,6 +63,8 @@ struct Vm {
   uint32_t *pool; uint32_t npool, cappool;      /* recorded dependency slices */
   NodeInfo *info; uint32_t ninfo, capinfo;
   uint64_t steps;
+  const char *root_dir;      /* the root module's folder (rt.base_dir's default) */
+  const char **dirs;         /* per file string: its folder, made when a call needs it */
   bool protect_next;         /* the next CALL is a protected sub-evaluation (try, can) */
   uint32_t prot_depth, prot_pc;   /* where the last protected CALL returned to */
   VStr *failed;              /* what a failed sub-evaluation gives: a value only try and can see */
@@ -238,6 +240,21 @@ static void pc_loc_text(const Vm *vm, uint32_t fn, uint32_t pc, char *out, size_
   const BcLoc *l = bc_loc_at(vm->m, fn, pc);
   if (!l || l->file >= vm->m->nstrs || !l->line) return;
   snprintf(out, cap, "%s:%u:%u", vm->m->strs[l->file].s, l->line, l->col);
+}
+
+/* The folder of the source file the current instruction of [f] comes from: the base of
+ * relative paths for file(), templatefile() and the like; the root module's when the
+ * module has no location for it (cached per file string). */
+static const char *call_dir(Vm *vm, const Frame *f) {
+  const BcLoc *l = bc_loc_at(vm->m, f->fn, f->ipc);
+  if (!l || l->file >= vm->m->nstrs) return vm->root_dir;
+  if (!vm->dirs) vm->dirs = rt_alloc(&vm->rt, (size_t)vm->m->nstrs * sizeof *vm->dirs);
+  if (!vm->dirs[l->file]) {
+    const char *path = vm->m->strs[l->file].s;
+    const char *slash = strrchr(path, '/');
+    vm->dirs[l->file] = slash ? arena_strndup(&vm->rt.arena, path, (size_t)(slash - path) + (slash == path)) : ".";
+  }
+  return vm->dirs[l->file];
 }
 
 static const char *node_addr(const Vm *vm, uint32_t node) {
@@ -1229,6 +1246,9 @@ static Val run(Vm *vm, uint32_t stop) {
           Val copy[16];
           Val *plain = n <= 16 ? copy : rt_alloc(rt, n * sizeof *plain);
           for (uint32_t i = 0; i < n; i++) plain[i] = sec ? val_strip_secret(rt, args[i]) : args[i];
+          /* file(), templatefile(), ...: relative to the folder of the module the call is
+             written in (Terraform's path.module), not the root module's */
+          if (bi_get((BuiltinId)id)->flags & BF_PLAN) rt->base_dir = call_dir(vm, f);
           /* a .platb is verified but not typed: never hand a built-in what it cannot take */
           char why[320];
           if (!pb_args_fit((int)id, plain, n, why, sizeof why)) rt_error(rt, "%s", why);
@@ -1405,6 +1425,7 @@ static void do_run(Rt *rt, void *ud) {
   (void)ud;
   const BcModule *m = vm->m;
   set_base_dir(vm);
+  vm->root_dir = rt->base_dir;
   rt->template_hook = vm_template;
   load(rt, vm);
   if (m->main >= m->nfuncs) rt_error(rt, "corrupt module: no main function");
