@@ -501,8 +501,9 @@ static Val param_value(Vm *vm, uint32_t p) {
     if (bp->deflt == BC_NONE) {
       char where[300];
       loc_text(vm, bp->loc, where, sizeof where);
-      rt_error(rt, "the required param '%s' has no value: give it with -c %s=VALUE or --config FILE.json (declared at %s)",
-               name, name, where);
+      /* every command takes -c; `platc config set` keeps it in the stack (plan, deploy) */
+      rt_error(rt, "the required param '%s' has no value: give it with -c %s=VALUE, or keep it in "
+               "the stack with `platc config set %s VALUE` (declared at %s)", name, name, name, where);
     }
     v = vm->consts[bp->deflt];
   } else {
