@@ -5,8 +5,8 @@
 # tests/fuzz/regressions/ as they are.  Prints the number of seeds.  Run from the repo root.
 #
 # tests/fuzz/seed.sh DIR platb PLATC fills DIR for fuzz_platb instead: every example and
-# every tests/platb/*.plat compiled by PLATC (`platc build`), and tests/fuzz/platb/'s
-# seeds and regressions as they are.
+# every tests/platb/*.plat compiled by PLATC (`platc build`), bytecode seeds for its code
+# mode (tests/fuzz/platb/codeseeds.py), and tests/fuzz/platb/'s regressions as they are.
 set -eu
 dir=$1
 mkdir -p "$dir"
@@ -18,6 +18,10 @@ if [ "${2:-}" = platb ]; then
     out="$dir/$(printf '%s' "$src" | tr '/' '_').platb"
     if "$platc" build "$src" -o "$out" >/dev/null 2>&1; then n=$((n + 1)); fi
   done
+  # bytecode seeds for the template module (fuzz_platb's code mode)
+  if command -v python3 >/dev/null 2>&1; then
+    n=$((n + $(python3 tests/fuzz/platb/codeseeds.py "$dir")))
+  fi
   for f in tests/fuzz/platb/*/*; do
     [ -f "$f" ] || continue
     cp "$f" "$dir/$(printf '%s' "$f" | tr '/' '_')"
