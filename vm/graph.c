@@ -569,15 +569,22 @@ static size_t qhash(const void *p) {
 
 /* Escape and quote [s] ([n] bytes) into a new malloc'd copy, through the output buffer's
  * free end (nothing is written out); NULL when it would not fit there. */
-static char *j_quote_copy(W *w, const char *s, size_t n, size_t *len) {
-  if (n > (WBUF - 2) / 6) return NULL;
+/* [s] ([n] bytes, at most (WBUF - 2) / 6) escaped and quoted in the output buffer's free
+ * end, not written out: valid until the next write. */
+static const char *j_quote_scratch(W *w, const char *s, size_t n, size_t *len) {
   if (6 * n + 2 > WBUF - w->len) w_flush(w);
   size_t at = w->len;
   j_str(w, s, n);
   *len = w->len - at;
-  char *q = plat_xmalloc(*len);
-  memcpy(q, w->buf + at, *len);
   w->len = at;
+  return w->buf + at;
+}
+
+static char *j_quote_copy(W *w, const char *s, size_t n, size_t *len) {
+  if (n > (WBUF - 2) / 6) return NULL;
+  const char *t = j_quote_scratch(w, s, n, len);
+  char *q = plat_xmalloc(*len);
+  memcpy(q, t, *len);
   return q;
 }
 
@@ -680,20 +687,16 @@ static void j_addrs_prepare(W *w) {
   size_t at = 0;
   for (uint32_t i = 0; i < g->nnodes; i++) {
     const char *a = node_addr(g, i);
-    size_t n = node_addr_len(g, i), len;
-    if (6 * n + 2 > WBUF - w->len) w_flush(w);
-    size_t mark = w->len;
-    j_str(w, a, n);
-    len = w->len - mark;
+    size_t len;
+    const char *t = j_quote_scratch(w, a, node_addr_len(g, i), &len);
     if (len > cap - at) {
       size_t nc = (cap + len) * 2;
       char *nq = realloc(q, nc);
-      if (!nq) { free(q); free(off); w->len = mark; return; }
+      if (!nq) { free(q); free(off); return; }
       q = nq;
       cap = nc;
     }
-    memcpy(q + at, w->buf + mark, len);
-    w->len = mark;
+    memcpy(q + at, t, len);
     off[i] = at;
     at += len;
   }
