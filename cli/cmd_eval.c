@@ -1,8 +1,10 @@
 /* platc eval -e EXPR [PATH]: the value of an expression as canonical JSON, in the context
  * of the module at PATH (its lets, params, functions) or of an empty module.  The
- * expression becomes `let _eval = EXPR` in a virtual file `<eval>` of that module, checked
- * by the real checker (so type errors read like `platc check`), compiled and run on the
- * VM; unknowns print as "(known after deploy)" and secrets as "[secret]". */
+ * expression becomes `let _eval =` and, on the next line, EXPR (so error columns are the
+ * expression's own) in a virtual file `<eval>` of that module, checked by the real checker
+ * (so type errors read like `platc check`), compiled and run on the VM; unknowns print as
+ * "(known after deploy)" and secrets as "[secret]".  `-e output.NAME`, and with a .platb
+ * `-e NAME`, print a root declaration of the module as it is, with no expression. */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -16,13 +18,20 @@
 #include "vm/program.h"
 #include "vm/vm.h"
 
+/* The expression starts a line of its own, so the columns of its errors are columns of the
+ * expression as the user typed it (line 2 of `<eval>`, or the line after the file's). */
+#define EVAL_PREFIX "let _eval =\n"
+
 static const char *usage =
-    "platc eval -e EXPR [PATH] [-c NAME=VALUE]... [--config FILE.json] [--show-secrets]";
+    "platc eval -e EXPR [PATH|FILE.platb] [-c NAME=VALUE]... [--config FILE.json] [--show-secrets]";
 
 static int help(void) {
   printf("usage: %s\n\n"
          "Print the value of EXPR as JSON, evaluated in the module at PATH (a folder or a\n"
-         ".plat file: its lets, params and functions are in scope) or in an empty module.\n\n"
+         ".plat file: its lets, params and functions are in scope) or in an empty module.\n"
+         "`-e output.NAME` prints the module's root output NAME.  With a .platb (no sources\n"
+         "to check an expression against), EXPR is NAME or output.NAME: a root let, param,\n"
+         "resource or output.\n\n"
          "Options:\n"
          "  -e, --expr EXPR        the expression to evaluate (required)\n"
          "  -c, --config-value NAME=VALUE\n"
@@ -119,6 +128,13 @@ static void print_val(Printer *pr, SBuf *b, Val v, int depth) {
 
 static int add_config_file(const char *path, VmConfig **cfg, uint32_t *n);
 
+static bool is_name(const char *s) {
+  if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || *s == '_')) return false;
+  for (s++; *s; s++)
+    if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') || *s == '_')) return false;
+  return true;
+}
+
 /* No PATH: the virtual file is a module of its own. */
 static int load_alone(EvalCtx *c, CliProgram *out) {
   memset(out, 0, sizeof *out);
@@ -186,9 +202,20 @@ int cmd_eval(int argc, char **argv) {
     }
   }
   if (!expr) { vm_config_free(given, ngiven); return cli_usage_error("eval", usage, "missing -e EXPR"); }
-  if (path && cli_is_platb(path)) {
-    free(given);
-    return cli_usage_error("eval", usage, "eval needs the sources of a module, not a .platb");
+  /* `-e output.NAME` (a root output, which no expression inside the module can read), and
+     with a .platb, which has no sources to type an expression against, `-e NAME` (a root
+     let, param, resource or output) too */
+  const char *name = NULL;
+  if (strncmp(expr, "output.", 7) == 0 && is_name(expr + 7)) name = expr + 7;
+  bool platb = path && cli_is_platb(path);
+  if (platb && !name) {
+    if (!is_name(expr)) {
+      vm_config_free(given, ngiven);
+      return cli_usage_error("eval", usage, "a .platb has no sources to check an expression against: "
+                             "give -e NAME or -e output.NAME (a root let, param, resource or output), "
+                             "or the module's sources");
+    }
+    name = expr;
   }
   if (config_file && add_config_file(config_file, &cfg, &ncfg) != 0) {
     vm_config_free(given, ngiven);
@@ -215,7 +242,7 @@ int cmd_eval(int argc, char **argv) {
     vpath = malloc(pl + 16);
     snprintf(vpath, pl + 16, "%.*s/<eval>.plat", (int)pl, path);
     c.text = malloc(elen + 32);
-    c.len = (size_t)snprintf(c.text, elen + 32, "let _eval = %s\n", expr);
+    c.len = (size_t)snprintf(c.text, elen + 32, EVAL_PREFIX "%s\n", expr);
     paths[0] = path;
   } else if (path) {
     FILE *f = fopen(path, "rb");
@@ -231,7 +258,7 @@ int cmd_eval(int argc, char **argv) {
     size_t got;
     while ((got = fread(chunk, 1, sizeof chunk, f)) > 0) fwrite(chunk, 1, got, mf);
     fclose(f);
-    fprintf(mf, "\nlet _eval = %s\n", expr);
+    fprintf(mf, "\n" EVAL_PREFIX "%s\n", expr);
     fclose(mf);
     c.text = buf;
     c.len = len;
@@ -240,12 +267,13 @@ int cmd_eval(int argc, char **argv) {
   } else {
     vpath = strdup("<eval>");
     c.text = malloc(elen + 32);
-    c.len = (size_t)snprintf(c.text, elen + 32, "let _eval = %s\n", expr);
+    c.len = (size_t)snprintf(c.text, elen + 32, EVAL_PREFIX "%s\n", expr);
     paths[0] = vpath;
   }
   c.vpath = vpath;
   CliProgram prog;
-  int rc = path ? cli_load_program("eval", paths, npaths, &prog, prepare, &c)
+  int rc = name && path ? cli_load_program("eval", paths, npaths, &prog, NULL, NULL)
+         : path ? cli_load_program("eval", paths, npaths, &prog, prepare, &c)
                 : load_alone(&c, &prog);
   if (rc != 0) { free(c.text); free(vpath); vm_config_free(cfg, ncfg); return rc; }
 
@@ -263,7 +291,10 @@ int cmd_eval(int argc, char **argv) {
     status = 1;
   } else {
     Val v;
-    if (!vm_global(vm, "_eval", &v)) {
+    if (name && !vm_global(vm, name, &v)) {
+      fprintf(stderr, "platc eval: the module has no root let, param, resource or output '%s'\n", name);
+      status = 1;
+    } else if (!name && !vm_global(vm, "_eval", &v)) {
       fprintf(stderr, "platc eval: the expression has no value\n");
       status = 1;
     } else {

@@ -47,5 +47,28 @@ for args in "$DIR"/*.args; do
     fail=$((fail + 1))
   fi
 done
+# eval of a .platb: a root name or output.NAME (no sources to type an expression against)
+check_platb() {   # WANT-RC WANT-TEXT ARGS...: the output (stdout then stderr) must hold WANT-TEXT
+  want_rc=$1 want=$2
+  shift 2
+  rc=0
+  NO_COLOR=1 "$PLATC" eval "$@" >"$tmp/pb.out" 2>&1 || rc=$?
+  if [ "$rc" = "$want_rc" ] && grep -qF -- "$want" "$tmp/pb.out"; then pass=$((pass + 1)); else
+    echo "FAIL eval .platb: 'platc eval $*' gave exit $rc (want $want_rc, with '$want'):"
+    head -5 "$tmp/pb.out"
+    fail=$((fail + 1))
+  fi
+}
+if "$PLATC" build tests/graph/trycan.plat -o "$tmp/trycan.platb" >/dev/null 2>&1; then
+  check_platb 0 '[8080,80,443]' -e output.parsed "$tmp/trycan.platb"
+  check_platb 0 '"[secret]"' -e token "$tmp/trycan.platb"
+  check_platb 2 'give -e NAME or -e output.NAME' -e 'token + 1' "$tmp/trycan.platb"
+  check_platb 1 "no root let, param, resource or output 'nope'" -e output.nope "$tmp/trycan.platb"
+  check_platb 0 '[8080,80,443]' -e output.parsed tests/graph/trycan.plat
+else
+  echo "FAIL eval .platb: platc build tests/graph/trycan.plat failed"
+  fail=$((fail + 1))
+fi
+
 echo "eval: $pass passed, $fail failed"
 [ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]
