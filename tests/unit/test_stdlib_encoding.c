@@ -230,6 +230,8 @@ static void test_yamldecode(void **s) {
   OK("{\"a\":1,\"b\":[true,null,\"x\",2.5,\"07\",-3,255,8]}", yamldecode,
      S("a: 1\nb: [true, ~, x, 2.5, \"07\", -3, 0xff, 0o10]\n"));
   OK("null", yamldecode, S(""));
+  /* YAML 1.2: yes/no/on/off are strings, keys are the text written (Terraform differs) */
+  OK("{\"n\":\"no\",\"on\":\"off\",\"y\":\"yes\"}", yamldecode, S("on: off\ny: yes\nn: no\n"));
   OK("\"hello\"", yamldecode, S("hello"));
   OK("{\"f\":3.0,\"i\":2,\"n\":null,\"s\":\"1\",\"t\":true}", yamldecode,
      S("s: !!str 1\ni: !!int \"2\"\nf: !!float 3\nn: !!null null\nt: !!bool true\n"));
