@@ -360,6 +360,7 @@ static void at(Em *e, Span sp) { e->f->loc = loc_of(e, sp); }
 
 static void emit_expr(Em *e, Expr *x);
 static void emit_as(Em *e, Expr *x, const Type *to);
+static const Value *conv_const(Em *e, const Value *v, const Type *t, int depth);
 static uint32_t fn_of(Em *e, Sym *s);
 static uint32_t rtype_of(Em *e, ResType *rt);
 static uint32_t check_fn(Em *e, const Type *ref, uint32_t *check);
@@ -383,7 +384,7 @@ static const Value *fold(Em *e, Expr *x, int depth) {
     Sym *s = x->u.name.sym;
     if (s && s->cval && s->phase == PHASE_COMPILE && !s->secret &&
         (s->kind == SYM_LET || s->kind == SYM_OUTPUT))
-      return s->cval;
+      return conv_const(e, s->cval, s->type, depth);
     return NULL;
   }
   case EX_UNARY:
@@ -821,10 +822,118 @@ static void emit_expr(Em *e, Expr *x) {
 /* [x] where a value of type [to] is required: an int where a float is wanted becomes a
  * float (the one implicit conversion, docs/language.md §3), folded when constant, else
  * through tonumber.  Only the value itself converts; ints inside a list<float> stay ints. */
+/* Constant [v] as type [t] requires: ints where a float is wanted become floats, inside
+ * lists, maps and records too, and a record gets its type's constant defaults for the
+ * fields it does not have (so the value is what a reader of any field sees). */
+static const Value *conv_const(Em *e, const Value *v, const Type *t, int depth) {
+  const Type *b = t ? ty_base(t) : NULL;
+  if (b && b->kind == TY_OPTIONAL) b = ty_base(b->u.elem);
+  if (!b || !v || depth > 64) return v;
+  if (b->kind == TY_FLOAT && v->kind == V_INT) return cv_float(e->a, (double)v->u.i);
+  if (b->kind == TY_LIST && v->kind == V_LIST) {
+    const Value **items = arena_calloc(e->a, v->n ? v->n : 1, sizeof *items);
+    for (uint32_t i = 0; i < v->n; i++) items[i] = conv_const(e, v->u.items[i], b->u.elem, depth + 1);
+    return cv_list(e->a, items, v->n);
+  }
+  if ((b->kind == TY_MAP || b->kind == TY_RECORD) && v->kind == V_RECORD) {
+    uint32_t extra = b->kind == TY_RECORD ? b->u.rec.nfields : 0;
+    ValField *fs = arena_calloc(e->a, v->n + extra ? v->n + extra : 1, sizeof *fs);
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < v->n; i++) {
+      const Type *ft = b->kind == TY_MAP ? b->u.elem : NULL;
+      for (uint32_t j = 0; j < extra && !ft; j++)
+        if (b->u.rec.fields[j].name->len == v->u.fields[i].klen &&
+            memcmp(b->u.rec.fields[j].name->s, v->u.fields[i].key, v->u.fields[i].klen) == 0)
+          ft = b->u.rec.fields[j].type;
+      fs[n] = v->u.fields[i];
+      fs[n++].val = conv_const(e, v->u.fields[i].val, ft, depth + 1);
+    }
+    for (uint32_t j = 0; j < extra; j++) {
+      const RecField *rf = &b->u.rec.fields[j];
+      if (cv_member(v, rf->name->s, rf->name->len) || !rf->deflt) continue;
+      const Value *dv = fold(e, rf->deflt, 0);
+      if (!dv) continue;
+      fs[n++] = (ValField){rf->name->s, rf->name->len, conv_const(e, dv, rf->type, depth + 1)};
+    }
+    return cv_record(e->a, fs, n);
+  }
+  return v;
+}
+
+/* A record literal [x] as record or map type [tb]: each field as its type says, then the
+ * record type's constant defaults for the fields not written. */
+static void emit_record_as(Em *e, Expr *x, const Type *tb) {
+  uint32_t n = x->u.record.nfields, extra = tb->kind == TY_RECORD ? tb->u.rec.nfields : 0;
+  Field *fs = arena_calloc(e->a, n + extra ? n + extra : 1, sizeof *fs);
+  uint32_t m = 0;
+  for (uint32_t i = 0; i < n; i++) fs[m++] = x->u.record.fields[i];
+  for (uint32_t j = 0; j < extra; j++) {
+    const RecField *rf = &tb->u.rec.fields[j];
+    bool given = false;
+    for (uint32_t i = 0; i < n && !given; i++) given = x->u.record.fields[i].name.str == rf->name;
+    if (given || !rf->deflt || !fold(e, rf->deflt, 0)) continue;
+    fs[m].name.str = rf->name;
+    fs[m].name.span = x->span;
+    fs[m].value = rf->deflt;
+    fs[m++].span = x->span;
+  }
+  if (m > 256) { emit_record(e, fs, m, x->span); return; }
+  /* as emit_record, each value converted to its field's type */
+  uint32_t *ord = plat_xcalloc(m ? m : 1, sizeof *ord);
+  for (uint32_t i = 0; i < m; i++) ord[i] = i;
+  for (uint32_t i = 1; i < m; i++) {
+    uint32_t y = ord[i], j = i;
+    while (j > 0 && cmp_key(fs[ord[j - 1]].name.str->s, fs[ord[j - 1]].name.str->len,
+                            fs[y].name.str->s, fs[y].name.str->len) > 0) {
+      ord[j] = ord[j - 1];
+      j--;
+    }
+    ord[j] = y;
+  }
+  bool dup = false;
+  for (uint32_t i = 1; i < m; i++) dup |= fs[ord[i - 1]].name.str == fs[ord[i]].name.str;
+  if (dup) { free(ord); emit_record(e, fs, m, x->span); return; }
+  uint32_t *keys = plat_xcalloc(m ? m : 1, sizeof *keys);
+  for (uint32_t i = 0; i < m; i++) {
+    Field *fd = &fs[ord[i]];
+    const RecField *rf = tb->kind == TY_RECORD ? ty_field(tb, fd->name.str) : NULL;
+    keys[i] = str_idx(e, fd->name.str->s, fd->name.str->len);
+    emit_as(e, fd->value, tb->kind == TY_MAP ? tb->u.elem : rf ? rf->type : NULL);
+  }
+  uint32_t k = const_strlist(e, keys, m);
+  at(e, x->span);
+  op_start(e, OP_RECORD, m);
+  put_u32(e->f, k);
+  put_u16(e->f, m);
+  free(keys);
+  free(ord);
+}
+
 static void emit_as(Em *e, Expr *x, const Type *to) {
   const Type *tb = to ? ty_base(to) : NULL, *xb = x && x->ty ? ty_base(x->ty) : NULL;
   if (tb && tb->kind == TY_OPTIONAL) tb = ty_base(tb->u.elem);
-  if (!tb || !xb || tb->kind != TY_FLOAT || xb->kind != TY_INT) { emit_expr(e, x); return; }
+  if (!tb || !xb) { emit_expr(e, x); return; }
+  if (tb->kind == TY_LIST || tb->kind == TY_MAP || tb->kind == TY_RECORD) {
+    /* a constant converted as a whole; a literal item by item (field by field, with the
+       record type's defaults for fields not written) */
+    const Value *cv = fold(e, x, 0);
+    if (cv) { at(e, x->span); emit_const(e, const_value(e, conv_const(e, cv, to, 0))); return; }
+    if (x->kind == EX_LIST && tb->kind == TY_LIST && x->u.list.nitems <= 64) {
+      for (uint32_t i = 0; i < x->u.list.nitems; i++) emit_as(e, x->u.list.items[i], tb->u.elem);
+      at(e, x->span);
+      op_n(e, OP_LIST, x->u.list.nitems);
+      if (x->secret) op0(e, OP_SECRET);   /* as emit_expr marks what the checker found secret */
+      return;
+    }
+    if (x->kind == EX_RECORD && (tb->kind == TY_RECORD || tb->kind == TY_MAP)) {
+      emit_record_as(e, x, tb);
+      if (x->secret) op0(e, OP_SECRET);
+      return;
+    }
+    emit_expr(e, x);
+    return;
+  }
+  if (tb->kind != TY_FLOAT || xb->kind != TY_INT) { emit_expr(e, x); return; }
   const Value *cv = fold(e, x, 0);
   if (cv && cv->kind == V_INT) {
     at(e, x->span);
