@@ -29,10 +29,8 @@ Val sl_base64decode(Rt *rt, const Val *args, uint32_t n) {
   size_t len;
   char *p = sl_b64_decode(rt, args[0].as.s->s, args[0].as.s->len, &len);
   if (!p) rt_error(rt, "base64decode: failed to decode base64 data %s", sl_show_arg(rt, args[0], 40));
-  if (val_is_secret(args[0]))
-    return val_str_checked(rt, p, len, "base64decode: the decoded (sensitive) data");
-  return val_str_checked(rt, p, len, "base64decode: the decoded data (use filebase64-style "
-                         "functions for binary data)");
+  /* Terraform's words; the bytes themselves are never shown */
+  return val_str_checked(rt, p, len, "base64decode: the result of decoding the provided string");
 }
 
 Val sl_base64gzip(Rt *rt, const Val *args, uint32_t n) {

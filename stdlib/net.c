@@ -185,7 +185,7 @@ Val sl_cidrnetmask(Rt *rt, const Val *args, uint32_t n) {
   (void)n;
   Net net = parse_prefix(rt, "cidrnetmask", args[0]);
   if (net.bits != 32)
-    rt_error(rt, "cidrnetmask: only IPv4 address prefixes have a netmask, not %s",
+    rt_error(rt, "cidrnetmask: IPv6 addresses cannot have a netmask: %s",
              sl_show_arg(rt, args[0], 60));
   return addr_val(rt, mask_of(32, net.len), 32, -1);
 }

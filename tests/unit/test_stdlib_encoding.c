@@ -28,10 +28,10 @@ static void test_base64(void **s) {
   ERR("base64decode: failed to decode base64 data \"a*==\"", base64decode, S("a*=="));
   ERR("base64decode: failed to decode base64 data (sensitive value)", base64decode, SEC("!!"));
   /* bytes that are not UTF-8, or a NUL: not a Plat string */
-  ERR("base64decode: the decoded data (use filebase64-style functions for binary data) is not "
-      "valid UTF-8 (byte 0)", base64decode, S("/w=="));
-  ERR("base64decode: the decoded data (use filebase64-style functions for binary data) contains "
-      "a NUL character", base64decode, S("AA=="));
+  ERR("base64decode: the result of decoding the provided string is not valid UTF-8 (byte 0)",
+      base64decode, S("/w=="));
+  ERR("base64decode: the result of decoding the provided string contains a NUL character",
+      base64decode, S("AA=="));
 }
 
 static void test_base64gzip(void **s) {

@@ -56,7 +56,7 @@ static void test_cidrnetmask(void **s) {
   OK("\"255.240.0.0\"", cidrnetmask, S("172.16.0.0/12"));
   OK("\"0.0.0.0\"", cidrnetmask, S("0.0.0.0/0"));
   OK("\"255.255.255.255\"", cidrnetmask, S("10.0.0.1/32"));
-  ERR("cidrnetmask: only IPv4 address prefixes have a netmask, not \"fd00::/8\"", cidrnetmask,
+  ERR("cidrnetmask: IPv6 addresses cannot have a netmask: \"fd00::/8\"", cidrnetmask,
       S("fd00::/8"));
 }
 
