@@ -417,7 +417,7 @@ Val sl_yamlencode(Rt *rt, const Val *args, uint32_t n) {
   yaml_emitter_delete(&y.em);
   if (rc != 0) sl_rethrow(rt);
   /* libyaml ends a document whose root is a plain scalar with "...": Terraform does not */
-  if (b.len >= 4 && memcmp(b.p + b.len - 4, "...\n", 4) == 0) b.len -= 4;
+  if (b.len >= 5 && memcmp(b.p + b.len - 5, "\n...\n", 5) == 0) b.len -= 4;
   return sb_val(&b, false);
 }
 

@@ -221,6 +221,10 @@ static void test_yamlencode(void **s) {
   assert_string_equal(t_val(sl_yamlencode, f, 1).as.s->s, "\"e\": []\n\"m\": {}\n");
   Val g[] = {MAP(1, "t", S("line1\nline2\n"))};
   assert_string_equal(t_val(sl_yamlencode, g, 1).as.s->s, "\"t\": |\n  line1\n  line2\n");
+  Val i[] = {LST(2, S("x\n..."), S("..."))};   /* a document end marker, not content */
+  assert_string_equal(t_val(sl_yamlencode, i, 1).as.s->s, "- |-\n  x\n  ...\n- \"...\"\n");
+  Val j[] = {S("x\n...")};
+  assert_string_equal(t_val(sl_yamlencode, j, 1).as.s->s, "|-\n  x\n  ...\n");
   Val h[] = {S("\xc3\xa9\t")};
   assert_string_equal(t_val(sl_yamlencode, h, 1).as.s->s, "\"\xc3\xa9\\t\"\n");
 }
