@@ -98,7 +98,7 @@ static uint64_t addr_chunk(const AddrKey *k, size_t d) {
   uint64_t c = 0;
   size_t i = 0;
   for (; i < k->len - d; i++) c = c << 8 | (unsigned char)s[i];
-  return c << (8 * (8 - i));
+  return i ? c << (8 * (8 - i)) : 0;   /* (a shift by 64 is undefined) */
 }
 
 /* A chunk whose last byte is zero: the address ends inside it. */
