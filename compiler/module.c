@@ -737,6 +737,19 @@ static void push_frame(Program *prog, Module *m) {
   m->nimports = 0;
 }
 
+/* An imported module's components are written with the import's alias (`net.Site`):
+ * their types take the alias of the first import that loads the module, so graphs,
+ * plans and hovers name them as the importing code does. */
+static void qualify_components(Program *prog, Module *m, const Decl *imp) {
+  if (!imp || imp->kind != D_IMPORT || !imp->u.import.alias.str) return;
+  for (uint32_t f = 0; f < m->nfiles; f++)
+    for (uint32_t i = 0; m->files[f] && i < m->files[f]->ndecls; i++) {
+      Decl *d = m->files[f]->decls[i];
+      if (!d || d->kind != D_COMPONENT || !d->sym || !d->sym->res || strchr(d->sym->res->qual, '.')) continue;
+      d->sym->res->qual = arena_printf(arena_of(prog), "%s.%s", imp->u.import.alias.str->s, d->sym->name->s);
+    }
+}
+
 /* Load everything [m] imports and uses, depth first, and check each module once all it
  * depends on is checked: the program's module list comes out dependencies first. */
 static void load_tree(Program *prog, Module *m) {
@@ -755,6 +768,7 @@ static void load_tree(Program *prog, Module *m) {
       if (L->nstack > base) {
         Frame *parent = &L->stack[L->nstack - 1];
         parent->mod->imports[parent->mod->nimports - 1].mod = cur;
+        qualify_components(prog, cur, parent->mod->imports[parent->mod->nimports - 1].decl);
         parent->via = NULL;
       }
       continue;
