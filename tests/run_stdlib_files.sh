@@ -3,7 +3,8 @@
 # (tests/stdlib-files/mod): files read relative to the module's folder, templatefile
 # through the VM's hook, jsondecode/yamldecode/csvdecode converted to the types the module
 # writes (defaults, optional fields, unions), and runtime errors that name the path of the
-# first mismatch with the call's location.  Usage: sh tests/run_stdlib_files.sh PLATC
+# first mismatch with the call's location; and every plat block of docs/stdlib.md checks.
+# Usage: sh tests/run_stdlib_files.sh PLATC
 PLATC=${1:-build/platc}
 M=tests/stdlib-files/mod
 pass=0
@@ -56,7 +57,24 @@ expect_err json-missing from_json "$M/main.plat:8:31: error: jsondecode: at [1]:
   -c 'servers_json=[{"name":"a"},{}]'
 expect_err json-syntax from_json "$M/main.plat:8:31: error: jsondecode: invalid JSON at line 1, column 6: '}' expected near end of file" \
   -c 'servers_json={"a":1'
-expect_err file-missing 'file("hello.txt")' "$M/<eval>.plat:1:13: error: file: no file exists at \"hello.txt\"; this function works only with files that are part of the configuration, not with files a resource creates"
+# (where eval puts the expression is its own business: only the message is compared)
+got=$(NO_COLOR=1 "$PLATC" eval -e 'file("hello.txt")' "$M" 2>&1 | head -1 | sed 's/^.*: error: /error: /')
+want='error: file: no file exists at "hello.txt"; this function works only with files that are part of the configuration, not with files a resource creates'
+if [ "$got" = "$want" ]; then pass=$((pass + 1)); else
+  fail=$((fail + 1)); printf 'FAIL file-missing\n  want: %s\n  got: %s\n' "$want" "$got"; fi
+
+# every ```plat block of docs/stdlib.md checks with no diagnostic at all
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/plat-stdlib-files.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT INT TERM
+awk -v dir="$tmp" '/^```plat$/ { n++; f = dir "/block" n ".plat"; inb = 1; next }
+                   /^```$/ { inb = 0; next }
+                   inb { print > f }' docs/stdlib.md
+for f in "$tmp"/block*.plat; do
+  [ -f "$f" ] || { fail=$((fail + 1)); echo "FAIL docs/stdlib.md: no plat block found"; break; }
+  out=$(NO_COLOR=1 "$PLATC" check "$f" 2>&1)
+  if [ $? -eq 0 ] && [ -z "$out" ]; then pass=$((pass + 1)); else
+    fail=$((fail + 1)); printf 'FAIL docs/stdlib.md %s:\n%s\n' "${f##*/}" "$out"; fi
+done
 
 echo "stdlib files: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
