@@ -487,6 +487,13 @@ static void str_part(Vm *vm, Val v) {
 
 /* ---- params ----------------------------------------------------------------------------------- */
 
+typedef struct JsonConv { const char *what; json_t *j; Val out; } JsonConv;
+
+static void json_conv(Rt *rt, void *ud) {
+  JsonConv *c = ud;
+  c->out = sl_json_value(rt, c->what, c->j, 0);
+}
+
 static Val param_value(Vm *vm, uint32_t p) {
   const BcModule *m = vm->m;
   Rt *rt = &vm->rt;
@@ -516,8 +523,17 @@ static Val param_value(Vm *vm, uint32_t p) {
       if (!j) rt_error(rt, "param '%s': the value is not valid JSON (%s)", name, je.text);
       char what[300];
       snprintf(what, sizeof what, "param '%s'", name);
-      v = sl_json_value(rt, what, j, 0);
+      /* converted under protection: an error in the value (a NUL, nesting too deep) must
+         not leak jansson's tree, which is malloc'd, not the run's */
+      JsonConv jc = {what, j, val_null()};
+      int failed_conv = rt_protect(rt, json_conv, &jc);
       json_decref(j);
+      if (failed_conv) {
+        char again[RT_ERRMAX];
+        snprintf(again, sizeof again, "%s", rt->errmsg);
+        rt_error(rt, "%s", again);
+      }
+      v = jc.out;
       if (bp->desc != BC_NONE && bp->desc < m->nstrs) {
         v = sl_conform(rt, what, v, m->strs[bp->desc].s, bp->secret);
       }
