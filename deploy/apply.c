@@ -95,7 +95,11 @@ static bool json_has_str(const json_t *arr, const char *s) {
 static json_t *seal_members(const Exec *x, const char *address, const json_t *obj,
                             const char *prefix, const json_t *names, char *const *paths,
                             uint32_t npaths) {
-  json_t *out = obj ? json_deep_copy(obj) : json_object();
+  if (!obj)
+    return json_object();
+  if (!json_array_size(names) && !npaths)
+    return json_incref((json_t *)obj);   /* nothing to seal: the entry only reads it */
+  json_t *out = json_deep_copy(obj);
   const char *k;
   json_t *v;
   void *tmp;
@@ -414,6 +418,10 @@ static void keep_ignored(Step *s, const GNode *n) {
 /* Re-diff an update once its inputs are known: it may now change nothing, or need a
  * replacement.  False (with *msg) on failure. */
 static bool rediff(Step *s, const GNode *n, char **msg) {
+  if (json_equal(s->old_inputs, s->inputs)) {
+    s->action = PA_NOOP;   /* as in plan.c: equal inputs differ in nothing */
+    return true;
+  }
   ProvReq q = { 0 };
   q.type = s->ptype;
   q.address = s->item->address;
@@ -497,8 +505,10 @@ static void record(State *st, const Step *s) {
   r.type = plat_xstrdup(s->item->type);
   r.provider = plat_xstrdup(s->item->provider);
   r.id = plat_xstrdup(s->id ? s->id : "");
-  r.inputs = json_deep_copy(s->inputs);
-  r.outputs = s->outputs ? json_deep_copy(s->outputs) : json_object();
+  /* Shared, not copied: nothing changes a step's inputs or outputs once it is done, and
+     the state only replaces its entries whole. */
+  r.inputs = json_incref(s->inputs);
+  r.outputs = s->outputs ? json_incref(s->outputs) : json_object();
   r.deps = copy_strs(s->deps, s->ndeps);
   r.ndeps = s->ndeps;
   uint32_t ns = (uint32_t)(json_array_size(s->secret_inputs) + json_array_size(s->out_secrets));
@@ -649,8 +659,9 @@ bool apply_plan(const Plan *plan, const Graph *g, State *st, ProvRegistry *reg,
     const StateRes *prior = state_find(st, it->address);
     if (prior) {
       s->old_id = plat_xstrdup(prior->id ? prior->id : "");
-      s->old_inputs = json_deep_copy(prior->inputs);
-      s->old_outputs = json_deep_copy(prior->outputs);
+      /* References: state entries are replaced whole, never edited in place. */
+      s->old_inputs = json_incref(prior->inputs);
+      s->old_outputs = json_incref(prior->outputs);
       s->old_secret = copy_strs(prior->secret, prior->nsecret);
       s->nold_secret = prior->nsecret;
     }
@@ -658,7 +669,9 @@ bool apply_plan(const Plan *plan, const Graph *g, State *st, ProvRegistry *reg,
     s->pv = prov_open(reg, it->provider, NULL, &perr);
     s->ptype = dp_short_type(it->type, it->provider);
     if (s->node) {
-      s->inputs = json_deep_copy(it->inputs);
+      /* keep_ignored edits an update's inputs; the plan's own stay as they were. */
+      bool edits = (s->action == PA_UPDATE || s->action == PA_REPLACE) && s->node->nignore;
+      s->inputs = edits ? json_deep_copy(it->inputs) : json_incref(it->inputs);
       s->secret_inputs = json_incref(it->secret_inputs);
       s->unknown = it->unknown_inputs;
       s->deps = node_deps(g, s->node, &s->ndeps);
@@ -876,6 +889,7 @@ bool apply_plan(const Plan *plan, const Graph *g, State *st, ProvRegistry *reg,
     pthread_join(th[i], NULL);
   free(th);
 
+  out->journal_failed = x.jfail;
   if (x.jfail && !out->error)
     out->error = plat_xstrdup(x.jerr);
   if (opt->journal) {
@@ -883,7 +897,8 @@ bool apply_plan(const Plan *plan, const Graph *g, State *st, ProvRegistry *reg,
     if (!journal_sync(opt->journal, jerr, sizeof jerr) && !out->error)
       out->error = plat_xstrdup(jerr);
   }
-  out->state_saved = save_state(&x, st, out);
+  if (!opt->caller_saves)
+    out->state_saved = save_state(&x, st, out);
   if (out->state_saved && opt->journal && !x.jfail) {
     char jerr[512];
     journal_clear(opt->journal, jerr, sizeof jerr);
@@ -915,7 +930,8 @@ bool apply_plan(const Plan *plan, const Graph *g, State *st, ProvRegistry *reg,
   pthread_mutex_destroy(&x.ext_mu);
   pthread_cond_destroy(&x.work_cv);
   pthread_cond_destroy(&x.done_cv);
-  return out->failed == 0 && out->skipped == 0 && out->state_saved && !out->error;
+  return out->failed == 0 && out->skipped == 0 && (out->state_saved || opt->caller_saves) &&
+         !out->error;
 }
 
 void apply_result_free(ApplyResult *r) {

@@ -42,6 +42,10 @@ typedef struct ApplyOptions {
   const CryptKey *key;     /* seals secrets in the journal and the state */
   const char *state_path;  /* saved there periodically and at the end */
   Journal *journal;        /* open; cleared when the final state is saved */
+  /* The caller saves the final state itself (then clears the journal, unless
+   * ApplyResult.journal_failed): apply_plan leaves both out, and state_saved false.
+   * The engine stores the outputs in that one save instead of writing the state twice. */
+  bool caller_saves;
   /* Re-run the program with the state as it is now, for values known only after deploy:
    * a finished graph (owned by the callee, valid until the next call), or NULL with a
    * message.  NULL callback: such inputs cannot be resolved (an error per resource). */
@@ -56,6 +60,7 @@ typedef struct ApplyResult {
   uint32_t done[PA__COUNT];  /* operations that succeeded, by action */
   uint32_t failed, skipped;
   bool state_saved;          /* the final state was written */
+  bool journal_failed;       /* an entry could not be written: keep the journal */
   char *error;               /* a failure of the run itself (journal, state), or NULL */
 } ApplyResult;
 

@@ -1,6 +1,7 @@
 /* The deploy engine (see engine.h): one locked run on one stack. */
 #include "deploy/engine.h"
 
+#include <malloc.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,6 +70,11 @@ static void build_vmcfg(Engine *e) {
 
 bool engine_open(Engine *e, const BcModule *mod, const EngineOptions *opt, char *err,
                  size_t errlen) {
+  /* glibc raises its mmap threshold each time a large block is freed (a state of 100,000
+     resources frees many: the parser's arrays, the index as it grows), after which every
+     large block lives in the heap and freeing millions of small values keeps merging
+     free chunks: a fifth of a no-change plan.  Fixed at glibc's default it stays put. */
+  mallopt(M_MMAP_THRESHOLD, 128 * 1024);
   memset(e, 0, sizeof *e);
   e->opt = *opt;
   e->mod = mod;
@@ -329,17 +335,23 @@ bool engine_apply(Engine *e, const Plan *plan, const ApplyOptions *aopt, ApplyRe
   o.journal = &j;
   o.reeval = reeval;
   o.reeval_ud = &re;
+  o.caller_saves = true;
   bool ok = apply_plan(plan, &e->g, &e->st, e->reg, &o, out);
-  journal_close(&j);
   drop_eval(&re.vm, &re.g, &re.have);
-  /* The outputs, now that everything the program reads exists. */
+  /* The outputs, now that everything the program reads exists, saved with the results
+     in one write of the state (even when the outputs cannot be evaluated: the results
+     must be kept); the journal is cleared only once that save is on disk. */
   bool changed;
-  if (eval_outputs(e, &changed, err, sizeof err) &&
-      !state_save(&e->st, e->stack.state_path, &e->key, err, sizeof err)) {
+  (void)eval_outputs(e, &changed, err, sizeof err);
+  out->state_saved = state_save(&e->st, e->stack.state_path, &e->key, err, sizeof err);
+  if (!out->state_saved) {
     if (!out->error)
       out->error = plat_xstrdup(err);
     ok = false;
+  } else if (!out->journal_failed) {
+    (void)journal_clear(&j, err, sizeof err);   /* a journal left is only folded in again */
   }
+  journal_close(&j);
   return ok;
 }
 

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "compiler/arena.h"
+#include "deploy/jsonw.h"
 
 bool journal_open(Journal *j, const char *path, uint64_t next_seq, char *err, size_t errlen) {
   j->fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
@@ -34,31 +35,30 @@ void journal_close(Journal *j) {
 
 static bool append(Journal *j, json_t *entry, bool sync, char *err, size_t errlen) {
   json_object_set_new(entry, "seq", json_integer((json_int_t)j->seq));
-  char *text = json_dumps(entry, JSON_SORT_KEYS | JSON_COMPACT);
-  if (!text) {
+  /* json_dumps(entry, JSON_SORT_KEYS | JSON_COMPACT)'s bytes, written directly. */
+  JsonW w;
+  jw_init(&w, true);
+  jw_value(&w, entry, 0);
+  if (w.failed) {
+    jw_free(&w);
     snprintf(err, errlen, "%s: cannot encode a journal entry", j->path);
     return false;
   }
-  size_t len = strlen(text);
-  text[len] = '\0';
   /* One write of the whole line, newline included: a kill leaves a prefix of it at most. */
-  char *line = plat_xmalloc(len + 2);
-  memcpy(line, text, len);
-  line[len] = '\n';
-  free(text);
-  size_t off = 0;
+  jw_raw(&w, "\n", 1);
+  size_t off = 0, len = w.n;
   bool ok = true;
-  while (off < len + 1) {
-    ssize_t w = write(j->fd, line + off, len + 1 - off);
-    if (w < 0 && errno == EINTR)
+  while (off < len) {
+    ssize_t n = write(j->fd, w.p + off, len - off);
+    if (n < 0 && errno == EINTR)
       continue;
-    if (w <= 0) {
+    if (n <= 0) {
       ok = false;
       break;
     }
-    off += (size_t)w;
+    off += (size_t)n;
   }
-  free(line);
+  jw_free(&w);
   if (!ok || (sync && fdatasync(j->fd) != 0)) {
     snprintf(err, errlen, "%s: cannot write the journal: %s", j->path, strerror(errno));
     return false;

@@ -16,6 +16,8 @@
 #include <openssl/rand.h>
 
 #include "compiler/arena.h"
+#include "deploy/jsonr.h"
+#include "deploy/jsonw.h"
 #include "deploy/util.h"
 
 static void new_lineage(char out[40]) {
@@ -516,8 +518,12 @@ bool state_load(State *st, const char *path, const char *stack, const CryptKey *
   }
   if (exists)
     *exists = true;
+  /* The fast reader first (a state of 100,000 resources took jansson most of a second);
+     what it does not take, jansson reads or explains. */
   json_error_t je;
-  json_t *root = json_loadb(buf, size, JSON_REJECT_DUPLICATES, &je);
+  json_t *root = jr_parse(buf, size);
+  if (!root)
+    root = json_loadb(buf, size, JSON_REJECT_DUPLICATES, &je);
   free(buf);
   if (!root) {
     char msg[300];
@@ -530,13 +536,6 @@ bool state_load(State *st, const char *path, const char *stack, const CryptKey *
 }
 
 /* ---- saving ------------------------------------------------------------------------- */
-static json_t *strs_json(char *const *v, uint32_t n) {
-  json_t *a = json_array();
-  for (uint32_t i = 0; i < n; i++)
-    json_array_append_new(a, json_string(v[i]));
-  return a;
-}
-
 /* [obj] with the properties named in [secret] under [prefix] sealed. */
 static json_t *sealed_copy(const State *st, const StateRes *r, json_t *obj, const char *prefix,
                            const CryptKey *key, bool *ok) {
@@ -586,24 +585,57 @@ static bool fsync_dir_of(const char *path) {
   return ok;
 }
 
+/* A list of strings as a JSON array at [depth]. */
+static void jw_strs(JsonW *w, char *const *v, uint32_t n, int depth) {
+  jw_open(w, '[');
+  for (uint32_t i = 0; i < n; i++) {
+    jw_item(w, depth + 1, i == 0);
+    jw_cstr(w, v[i]);
+  }
+  jw_close(w, ']', depth, n == 0);
+}
+
+/* One resource, an element of "resources" (depth 2), keys in sorted order. */
+static void write_res(JsonW *w, const State *st, const StateRes *r, const CryptKey *key,
+                      bool *ok) {
+  jw_open(w, '{');
+  jw_key(w, 3, true, "address");
+  jw_cstr(w, r->address);
+  jw_key(w, 3, false, "dependencies");
+  jw_strs(w, r->deps, r->ndeps, 3);
+  jw_key(w, 3, false, "id");
+  jw_cstr(w, r->id ? r->id : "");
+  /* Only a resource with secrets needs a copy with them sealed. */
+  jw_key(w, 3, false, "inputs");
+  if (r->nsecret) {
+    json_t *c = sealed_copy(st, r, r->inputs, "inputs.", key, ok);
+    jw_value(w, c, 3);
+    json_decref(c);
+  } else {
+    jw_value(w, r->inputs, 3);
+  }
+  jw_key(w, 3, false, "outputs");
+  if (r->nsecret) {
+    json_t *c = sealed_copy(st, r, r->outputs, "outputs.", key, ok);
+    jw_value(w, c, 3);
+    json_decref(c);
+  } else {
+    jw_value(w, r->outputs, 3);
+  }
+  jw_key(w, 3, false, "provider");
+  jw_cstr(w, r->provider);
+  if (r->nsecret) {
+    jw_key(w, 3, false, "secret");
+    jw_strs(w, r->secret, r->nsecret, 3);
+  }
+  jw_key(w, 3, false, "type");
+  jw_cstr(w, r->type);
+  jw_close(w, '}', 2, false);
+}
+
 bool state_save(State *st, const char *path, const CryptKey *key, char *err, size_t errlen) {
   bool ok = true;
   state_sort(st);
-  json_t *res = json_array();
-  for (uint32_t i = 0; i < st->nres; i++) {
-    const StateRes *r = &st->res[i];
-    json_t *o = json_object();
-    json_object_set_new(o, "address", json_string(r->address));
-    json_object_set_new(o, "type", json_string(r->type));
-    json_object_set_new(o, "provider", json_string(r->provider));
-    json_object_set_new(o, "id", json_string(r->id ? r->id : ""));
-    json_object_set_new(o, "inputs", sealed_copy(st, r, r->inputs, "inputs.", key, &ok));
-    json_object_set_new(o, "outputs", sealed_copy(st, r, r->outputs, "outputs.", key, &ok));
-    json_object_set_new(o, "dependencies", strs_json(r->deps, r->ndeps));
-    if (r->nsecret)
-      json_object_set_new(o, "secret", strs_json(r->secret, r->nsecret));
-    json_array_append_new(res, o);
-  }
   json_t *outs = json_deep_copy(st->outputs);
   for (uint32_t i = 0; i < st->nsecret_outputs; i++) {
     json_t *v = json_object_get(outs, st->secret_outputs[i]);
@@ -617,24 +649,42 @@ bool state_save(State *st, const char *path, const CryptKey *key, char *err, siz
     else
       json_object_set_new(outs, st->secret_outputs[i], s);
   }
+  /* Written as json_dumps(root, JSON_SORT_KEYS | JSON_INDENT(2)) would write the tree of
+     the whole state, without building that tree (deploy/jsonw.h). */
+  JsonW w;
+  jw_init(&w, false);
+  jw_open(&w, '{');
+  jw_key(&w, 1, true, "format_version");
+  jw_int(&w, STATE_FORMAT_VERSION);
+  jw_key(&w, 1, false, "lineage");
+  jw_cstr(&w, st->lineage);
+  jw_key(&w, 1, false, "outputs");
+  jw_value(&w, outs, 1);
+  json_decref(outs);
+  jw_key(&w, 1, false, "resources");
+  jw_open(&w, '[');
+  for (uint32_t i = 0; i < st->nres && ok; i++) {
+    jw_item(&w, 2, i == 0);
+    write_res(&w, st, &st->res[i], key, &ok);
+  }
+  jw_close(&w, ']', 1, st->nres == 0);
+  if (st->nsecret_outputs) {
+    jw_key(&w, 1, false, "secret_outputs");
+    jw_strs(&w, st->secret_outputs, st->nsecret_outputs, 1);
+  }
+  jw_key(&w, 1, false, "serial");
+  jw_int(&w, (int64_t)(st->serial + 1));
+  jw_key(&w, 1, false, "stack");
+  jw_cstr(&w, st->stack);
+  jw_close(&w, '}', 0, false);
+  jw_raw(&w, "\n", 1);
   if (!ok) {
-    json_decref(res);
-    json_decref(outs);
+    jw_free(&w);
     dp_seterr(err, errlen, "%s: cannot seal the secret values (no key): nothing was written", path);
     return false;
   }
-  json_t *root = json_object();
-  json_object_set_new(root, "format_version", json_integer(STATE_FORMAT_VERSION));
-  json_object_set_new(root, "lineage", json_string(st->lineage));
-  json_object_set_new(root, "serial", json_integer((json_int_t)(st->serial + 1)));
-  json_object_set_new(root, "stack", json_string(st->stack));
-  json_object_set_new(root, "resources", res);
-  json_object_set_new(root, "outputs", outs);
-  if (st->nsecret_outputs)
-    json_object_set_new(root, "secret_outputs", strs_json(st->secret_outputs, st->nsecret_outputs));
-  char *text = json_dumps(root, JSON_SORT_KEYS | JSON_INDENT(2));
-  json_decref(root);
-  if (!text) {
+  if (w.failed) {
+    jw_free(&w);
     dp_seterr(err, errlen, "%s: cannot encode the state", path);
     return false;
   }
@@ -644,12 +694,11 @@ bool state_save(State *st, const char *path, const CryptKey *key, char *err, siz
   char *tmp = plat_xmalloc(tlen);
   snprintf(tmp, tlen, "%s.tmp", path);
   int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  bool wrote = fd >= 0 && write_all(fd, text, strlen(text)) && write_all(fd, "\n", 1) &&
-               fsync(fd) == 0;
+  bool wrote = fd >= 0 && write_all(fd, w.p, w.n) && fsync(fd) == 0;
   int saved = errno;
   if (fd >= 0 && close(fd) != 0)
     wrote = false;
-  free(text);
+  jw_free(&w);
   if (!wrote || rename(tmp, path) != 0) {
     if (wrote)
       saved = errno;

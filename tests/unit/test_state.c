@@ -15,6 +15,8 @@
 
 #include "deploy/crypt.h"
 #include "deploy/journal.h"
+#include "deploy/jsonr.h"
+#include "deploy/jsonw.h"
 #include "deploy/lock.h"
 #include "deploy/state.h"
 
@@ -434,6 +436,170 @@ static void test_journal_append_read_torn(void **state) {
   json_decref(es);
 }
 
+/* ---- the writer: jansson's bytes ---------------------------------------------------- */
+/* A value with everything the writer treats apart: every control character, quotes and
+ * backslashes, DEL, multi-byte UTF-8 (2, 3, 4 bytes), an embedded NUL, keys that sort by
+ * length and by byte, empty and nested containers, integers at the limits, reals. */
+static json_t *tricky_value(void) {
+  char ctl[40];
+  for (int i = 0; i < 32; i++)
+    ctl[i] = (char)(i + 1 == 32 ? 0x7f : i + 1);   /* 0x01..0x1f and DEL */
+  json_t *o = json_object();
+  json_object_set_new(o, "ctl", json_stringn(ctl, 32));
+  json_object_set_new(o, "nul", json_stringn("a\0b", 3));
+  json_object_set_new(o, "quote", json_string("say \"hi\" \\ / done"));
+  json_object_set_new(o, "utf8", json_string("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 \xe2\x80\xa8"));
+  json_object_set_new(o, "a", json_integer(INT64_MIN + 1));
+  json_object_set_new(o, "ab", json_integer(INT64_MAX));
+  json_object_set_new(o, "B", json_integer(-7));
+  json_object_set_new(o, "reals", json_pack("[f,f,f,f]", 0.1, 1e300, -2.0, 1.5e-7));
+  json_object_set_new(o, "empty", json_pack("{s:{},s:[],s:[[],{}]}", "o", "a", "both"));
+  json_object_set_new(o, "nest", json_pack("{s:[i,{s:[b,n,s]}],s:o}", "x", 1, "y", 0,
+                                           "\xc3\xa9", "t", json_true()));
+  json_object_set_new(o, "\xc3\xa9key", json_string("k"));
+  json_object_set_new(o, "key\nline", json_null());
+  return o;
+}
+
+static void test_writer_matches_jansson(void **state) {
+  (void)state;
+  CryptKey k;
+  key_from_file(&k);
+  State st;
+  state_init(&st, "dev");
+  add_res(&st, "zeta", "plain text", false);
+  add_res(&st, "alpha", "s3cr3t-value", true);
+  add_res(&st, "m[\"k\\\"ey\"]", "x", false);
+  StateRes *m = state_find(&st, "m[\"k\\\"ey\"]");
+  json_object_set_new(m->inputs, "tricky", tricky_value());
+  json_object_set_new(m->outputs, "list", json_pack("[s,i]", "o", 2));
+  m->deps = calloc(2, sizeof *m->deps);
+  m->deps[0] = strdup("alpha");
+  m->deps[1] = strdup("zeta");
+  m->ndeps = 2;
+  json_object_set_new(st.outputs, "t", tricky_value());
+  json_object_set_new(st.outputs, "token", json_string("tok"));
+  st.secret_outputs = calloc(1, sizeof(char *));
+  st.secret_outputs[0] = strdup("token");
+  st.nsecret_outputs = 1;
+  assert_true(state_save(&st, path("state.json"), &k, err, sizeof err));
+  size_t len;
+  char *text = slurp(path("state.json"), &len);
+  json_error_t je;
+  json_t *root = json_loadb(text, len, JSON_ALLOW_NUL, &je);
+  assert_non_null(root);
+  char *want = json_dumps(root, JSON_SORT_KEYS | JSON_INDENT(2));
+  assert_int_equal(strlen(want) + 1, len);
+  assert_memory_equal(want, text, len - 1);
+  assert_int_equal(text[len - 1], '\n');
+  free(want);
+  free(text);
+  json_decref(root);
+
+  /* Journal lines: JSON_COMPACT | JSON_SORT_KEYS. */
+  Journal j;
+  assert_true(journal_open(&j, path("journal"), 0, err, sizeof err));
+  json_t *e = json_pack("{s:o,s:s}", "v", tricky_value(), "op", "create");
+  assert_true(journal_append(&j, e, err, sizeof err));
+  char *line = json_dumps(e, JSON_SORT_KEYS | JSON_COMPACT);   /* seq added by append */
+  journal_close(&j);
+  text = slurp(path("journal"), &len);
+  assert_int_equal(strlen(line) + 1, len);
+  assert_memory_equal(line, text, len - 1);
+  free(line);
+  free(text);
+  json_decref(e);
+
+  /* What jansson cannot encode is refused, and nothing is written. */
+  json_object_setn_new_nocheck(m->inputs, "bad\xff", 4, json_true());
+  assert_false(state_save(&st, path("state4.json"), &k, err, sizeof err));
+  assert_non_null(strstr(err, "cannot encode"));
+  assert_int_equal(access(path("state4.json"), F_OK), -1);
+  state_free(&st);
+}
+
+/* ---- the reader: never accepts what jansson refuses, never reads it differently ------- */
+static void same_as_jansson(const char *text, size_t len) {
+  json_error_t je;
+  json_t *want = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+  json_t *got = jr_parse(text, len);
+  if (!got)
+    return;   /* jansson judges it: always allowed */
+  assert_non_null(want);
+  char *a = json_dumps(want, JSON_COMPACT), *b = json_dumps(got, JSON_COMPACT);
+  assert_string_equal(a, b);   /* same values, same key order */
+  free(a);
+  free(b);
+  json_decref(want);
+  json_decref(got);
+}
+
+static void test_reader_matches_jansson(void **state) {
+  (void)state;
+  /* Well-formed: the reader must take these, and read them as jansson does. */
+  const char *good[] = {
+    "{}", "[]", " [1, -0, 0.5, -1.25e+3, 1E2, 9223372036854775807, -9223372036854775808] ",
+    "{\"a\": {\"b\": [true, false, null, \"x\"]}, \"\": \"\"}",
+    "{\"s\": \"q\\\" b\\\\ s\\/ \\b\\f\\n\\r\\t \\u00e9 \\u20AC \\ud83d\\ude00 \\u001f\"}",
+    "{\"utf8\": \"caf\xc3\xa9 \xf0\x9f\x98\x80\", \"z\": 1, \"a\": 2}",
+  };
+  for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
+    json_t *v = jr_parse(good[i], strlen(good[i]));
+    assert_non_null(v);
+    json_decref(v);
+    same_as_jansson(good[i], strlen(good[i]));
+  }
+  /* Refused by jansson: the reader must give them up. */
+  const char *bad[] = {
+    "", "1", "\"s\"", "{", "[1,]", "{\"a\":1,}", "{\"a\" 1}", "{\"a\":1}x", "[01]", "[1.]",
+    "[.5]", "[1e]", "[+1]", "[-]", "[9223372036854775808]", "[1e999]", "[tru]", "[nul]",
+    "{\"a\":1,\"a\":2}", "[\"\\u0000\"]", "{\"a\\u0000\":1}", "[\"\\ud800\"]",
+    "[\"\\udc00\"]", "[\"\\ud800\\u0041\"]", "[\"\\x\"]", "[\"\\u12G4\"]", "[\"a\nb\"]",
+    "[\"\xc3\"]", "[\"\xc0\xaf\"]", "[\"\xed\xa0\x80\"]", "[\"\xf5\x80\x80\x80\"]",
+    "[\"unterminated]", "[\"\\", "\xef\xbb\xbf{}", "{\"a\":[1,2}", "[1 2]",
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    json_t *v = jr_parse(bad[i], strlen(bad[i]));
+    if (v)
+      fail_msg("the reader accepted bad input #%zu: %s", i, bad[i]);
+  }
+  /* Nesting: jansson stops at 2,048 levels. */
+  char deep[4200];
+  for (int d = 2040; d <= 2052; d += 4) {
+    memset(deep, '[', (size_t)d);
+    memset(deep + d, ']', (size_t)d);
+    same_as_jansson(deep, 2 * (size_t)d);
+  }
+  /* Damage a state file byte by byte: whatever the reader takes, jansson reads alike. */
+  char *text = NULL;
+  {
+    JsonW w;
+    jw_init(&w, false);
+    json_t *o = tricky_value();
+    json_object_set_new(o, "esc", json_string("\\u00e9 \"q\" \t"));
+    jw_value(&w, o, 0);
+    json_decref(o);
+    text = w.p;
+  }
+  size_t n = strlen(text);
+  same_as_jansson(text, n);
+  unsigned seed = 12345;
+  const char repl[] = "{}[],:\"\\0123456789eE+-.tfnu \n\x80\xc3\xff";
+  for (int round = 0; round < 20000; round++) {
+    char *m = malloc(n + 1);
+    memcpy(m, text, n + 1);
+    for (int k = 0; k < 1 + round % 3; k++) {
+      seed = seed * 1103515245u + 12345u;
+      size_t at = (seed >> 8) % n;
+      seed = seed * 1103515245u + 12345u;
+      m[at] = repl[(seed >> 8) % (sizeof repl - 1)];
+    }
+    same_as_jansson(m, n);
+    free(m);
+  }
+  free(text);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown(test_seal_roundtrip_and_binding, setup, teardown),
@@ -448,6 +614,8 @@ int main(void) {
     cmocka_unit_test_setup_teardown(test_lock_stale_taken_over, setup, teardown),
     cmocka_unit_test_setup_teardown(test_lock_other_host_needs_unlock, setup, teardown),
     cmocka_unit_test_setup_teardown(test_journal_append_read_torn, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_writer_matches_jansson, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_reader_matches_jansson, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
