@@ -252,6 +252,78 @@ static void test_policies(void **state) {
   plan_free(&p);
 }
 
+/* A provider that counts its diffs and always reports its `v` changed. */
+static int ndiffs;
+
+static ProvStatus count_call(void *self, ProvOp op, const ProvReq *req, ProvRes *res,
+                             int64_t deadline_ms) {
+  (void)self, (void)req, (void)deadline_ms;
+  if (op == PROV_DIFF) {
+    ndiffs++;
+    res->changed = json_pack("[s]", "v");
+    res->replaces = json_array();
+    res->diff = PROV_DIFF_UPDATE;
+  }
+  res->status = PROV_OK;
+  return PROV_OK;
+}
+
+static const char *count_schema(void *self, size_t *len, char **err) {
+  (void)self, (void)err;
+  static const char text[] = "resource Thing {\n  v: string\n}\n";
+  *len = sizeof text - 1;
+  return text;
+}
+
+static const ProvVtable count_vt = { count_call, count_schema, NULL };
+
+static void thing(const char *addr, const char *v, bool in_state, const char *stored) {
+  MapBuilder b;
+  mb_init(&b, &rt, 1);
+  mb_put_cstr(&b, "v", S(v));
+  GNode n = { 0 };
+  n.kind = GN_RESOURCE;
+  n.addr = addr;
+  n.type = "count.Thing";
+  n.provider = "count";
+  n.module = "main.plat";
+  n.parent = GN_NONE;
+  n.inputs = val_map_done(&b);
+  n.outputs = val_null();
+  graph_add(&g, &n);
+  if (!in_state)
+    return;
+  StateRes r = { 0 };
+  r.address = strdup(addr);
+  r.type = strdup("count.Thing");
+  r.provider = strdup("count");
+  r.id = strdup(addr);
+  r.inputs = json_pack("{s:s}", "v", stored);
+  r.outputs = json_object();
+  state_put(&st, &r);
+}
+
+/* Inputs equal to the stored ones are no change without asking the provider (a diff lists
+ * the inputs that differ): a no-change plan of 100,000 resources made 100,000 calls.
+ * Inputs that differ are still the provider's to judge. */
+static void test_equal_inputs_skip_diff(void **state) {
+  (void)state;
+  assert_true(prov_registry_add(reg, "count", &count_vt, NULL));
+  thing("same", "x", true, "x");
+  thing("other", "y", true, "old");
+  graph_finish(&g);
+  ndiffs = 0;
+  Plan p;
+  assert_true(plan_make(&g, &st, reg, NULL, &p));
+  assert_int_equal(ndiffs, 1);
+  assert_int_equal(p.count[PA_NOOP], 1);
+  assert_int_equal(p.count[PA_UPDATE], 1);
+  for (uint32_t i = 0; i < p.nitems; i++)
+    assert_int_equal(p.items[i].action,
+                     strcmp(p.items[i].address, "same") == 0 ? PA_NOOP : PA_UPDATE);
+  plan_free(&p);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown(test_create_then_no_changes, setup, teardown),
@@ -260,6 +332,7 @@ int main(void) {
     cmocka_unit_test_setup_teardown(test_unknown_and_secret, setup, teardown),
     cmocka_unit_test_setup_teardown(test_moved_and_targets, setup, teardown),
     cmocka_unit_test_setup_teardown(test_policies, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_equal_inputs_skip_diff, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
