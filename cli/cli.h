@@ -36,6 +36,11 @@ int cli_usage_error(const char *cmd, const char *usage, const char *fmt, ...)
 int cli_unknown_option(const char *cmd, const char *usage, const char *opt,
                        const char *const *known, uint32_t n);
 
+/* Does [path] exist as something other than a regular file (/dev/null, /dev/stdout, a
+ * FIFO)?  Output is then written to it directly: renaming a temporary file over it, as
+ * atomic writes do, would replace the device with a file. */
+bool cli_write_in_place(const char *path);
+
 /* ---- programs: from .plat sources or a .platb (cli/load.c) ---------------------------- */
 struct Plat;
 struct BcModule;

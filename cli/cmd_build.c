@@ -63,7 +63,8 @@ static char *default_output(const char *path) {
 static bool write_atomic(const char *path, const uint8_t *b, size_t n) {
   size_t pl = strlen(path);
   char *tmp = plat_xmalloc(pl + 16);
-  snprintf(tmp, pl + 16, "%s.tmp%ld", path, (long)getpid());
+  bool direct = cli_write_in_place(path);
+  snprintf(tmp, pl + 16, direct ? "%s" : "%s.tmp%ld", path, (long)getpid());
   FILE *f = fopen(tmp, "wb");
   if (!f) {
     fprintf(stderr, "platc build: cannot write %s: %s\n", path, strerror(errno));
@@ -72,13 +73,14 @@ static bool write_atomic(const char *path, const uint8_t *b, size_t n) {
   }
   bool ok = fwrite(b, 1, n, f) == n;
   ok = (fflush(f) == 0) && ok;
-  ok = (fsync(fileno(f)) == 0) && ok;
+  ok = (direct || fsync(fileno(f)) == 0) && ok;
   int err = errno;
   ok = (fclose(f) == 0) && ok;
-  if (ok && rename(tmp, path) != 0) { err = errno; ok = false; }
+  if (ok && !direct && rename(tmp, path) != 0) { err = errno; ok = false; }
   if (!ok) {
     fprintf(stderr, "platc build: cannot write %s: %s\n", path, strerror(err ? err : EIO));
-    unlink(tmp);
+    if (!direct)
+      unlink(tmp);
   }
   free(tmp);
   return ok;

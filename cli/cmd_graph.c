@@ -166,7 +166,8 @@ static int parse_args(int argc, char **argv, GraphArgs *a) {
 static int write_file(const Graph *g, GraphWriter wr, const char *path) {
   size_t n = strlen(path) + 32;
   char *tmp = plat_xmalloc(n);
-  snprintf(tmp, n, "%s.tmp%ld", path, (long)getpid());
+  bool direct = cli_write_in_place(path);
+  snprintf(tmp, n, direct ? "%s" : "%s.tmp%ld", path, (long)getpid());
   FILE *f = fopen(tmp, "w");
   if (!f) {
     fprintf(stderr, "platc graph: cannot write '%s': %s\n", path, strerror(errno));
@@ -179,13 +180,14 @@ static int write_file(const Graph *g, GraphWriter wr, const char *path) {
     ok = false;
     why = strerror(errno);
   }
-  if (ok && rename(tmp, path) != 0) {
+  if (ok && !direct && rename(tmp, path) != 0) {
     ok = false;
     why = strerror(errno);
   }
   if (!ok) {
     fprintf(stderr, "platc graph: cannot write '%s': %s\n", path, why);
-    unlink(tmp);
+    if (!direct)
+      unlink(tmp);
   }
   free(tmp);
   return ok ? 0 : 2;

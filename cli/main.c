@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli/cli.h"
 #include "compiler/compiler.h"
@@ -86,6 +87,11 @@ int cli_unknown_option(const char *cmd, const char *usage, const char *opt,
   const char *s = diag_suggest(name, known, n);
   if (s) return cli_usage_error(cmd, usage, "unknown option '%s'; did you mean '%s'?", name, s);
   return cli_usage_error(cmd, usage, "unknown option '%s'", name);
+}
+
+bool cli_write_in_place(const char *path) {
+  struct stat sb;
+  return stat(path, &sb) == 0 && !S_ISREG(sb.st_mode);
 }
 
 static const char *main_usage = "platc <command> [options] [arguments]";

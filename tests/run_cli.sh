@@ -403,5 +403,21 @@ while read -r code last; do
   fi
 done <"$tmp/doc-cases"
 
+# -o to something that is not a regular file (a FIFO here; /dev/null for users) is written
+# to, never replaced by a renamed temporary file.
+for cmd in build graph; do
+  fifo="$tmp/out-$cmd.fifo"
+  mkfifo "$fifo"
+  timeout 20 cat "$fifo" >"$tmp/fifo-read" &
+  reader=$!
+  "$PLATC" $cmd examples/quickstart -o "$fifo" >"$tmp/out" 2>"$tmp/err"
+  rc=$?
+  wait $reader
+  if [ "$rc" -eq 0 ] && [ -p "$fifo" ] && [ -s "$tmp/fifo-read" ]; then ok; else
+    failed "platc $cmd -o FIFO: expected exit 0, the FIFO kept and the output read through it (exit $rc)"
+    cat "$tmp/err"
+  fi
+done
+
 echo "cli: $pass passed, $fail failed ($(wc -l <"$tmp/doc-cases" | tr -d ' ') documented examples)"
 [ "$fail" -eq 0 ]
