@@ -2,60 +2,25 @@
  * the module folder (rt->base_dir), "~" expansion, UTF-8 refused as Terraform refuses it,
  * fileset's globs (*, **, ?, [..], {a,b}) without following linked folders, templatefile
  * through the VM's hook, and Go's path rules for basename/dirname/abspath. */
-#include <stdio.h>
-#include <stdlib.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include "stdlib/bytes.h"
 #include "tests/unit/stdlib_harness.h"
-
-static char dir[64];
-
-static void put(const char *rel, const char *text, size_t n) {
-  char p[256];
-  snprintf(p, sizeof p, "%s/%s", dir, rel);
-  FILE *f = fopen(p, "wb");
-  assert_non_null(f);
-  fwrite(text, 1, n, f);
-  fclose(f);
-}
+#include "tests/unit/stdlib_tmpdir.h"
 
 static int files_setup(void **state) {
-  t_setup(state);
-  snprintf(dir, sizeof dir, "/tmp/plat-files-XXXXXX");
-  if (!mkdtemp(dir)) return -1;
-  char p[256];
-  snprintf(p, sizeof p, "%s/sub", dir);
-  mkdir(p, 0755);
-  snprintf(p, sizeof p, "%s/sub/deep", dir);
-  mkdir(p, 0755);
-  put("a.txt", "hello\n", 6);
-  put("bin.dat", "\xff", 1);
-  put("nul.txt", "a\0b", 3);
-  put(".hidden", "", 0);
-  put("sub/b.txt", "b", 1);
-  put("sub/c.json", "{}", 2);
-  put("sub/deep/d.txt", "d", 1);
-  put("tpl.tmpl", "Hello ${name}", 13);
-  snprintf(p, sizeof p, "%s/link", dir);
-  if (symlink("sub", p) != 0) return -1;        /* a linked folder: not walked */
-  T_rt.base_dir = dir;
-  setenv("HOME", dir, 1);
+  if (t_dir_setup(state) != 0) return -1;
+  t_mkdir("sub");
+  t_mkdir("sub/deep");
+  t_put("a.txt", "hello\n", 6);
+  t_put("bin.dat", "\xff", 1);
+  t_put("nul.txt", "a\0b", 3);
+  t_put(".hidden", "", 0);
+  t_put("sub/b.txt", "b", 1);
+  t_put("sub/c.json", "{}", 2);
+  t_put("sub/deep/d.txt", "d", 1);
+  t_put("tpl.tmpl", "Hello ${name}", 13);
+  if (symlink("sub", t_in_dir("%s/link")) != 0) return -1;   /* a linked folder: not walked */
+  setenv("HOME", T_dir, 1);
   return 0;
-}
-
-static int files_teardown(void **state) {
-  char cmd[128];
-  snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-  if (system(cmd) != 0) return -1;
-  return t_teardown(state);
-}
-
-static const char *in_dir(const char *fmt) {
-  static char buf[512];
-  snprintf(buf, sizeof buf, fmt, dir);
-  return buf;
 }
 
 static void test_file(void **s) {
@@ -63,7 +28,7 @@ static void test_file(void **s) {
   OK("\"hello\\n\"", file, S("a.txt"));
   OK("\"hello\\n\"", file, S("./sub/../a.txt"));
   OK("\"hello\\n\"", file, S("~/a.txt"));
-  OK("\"hello\\n\"", file, S(in_dir("%s/a.txt")));
+  OK("\"hello\\n\"", file, S(t_in_dir("%s/a.txt")));
   OK("\"\"", file, S(".hidden"));
   ERR("file: contents of \"bin.dat\" are not valid UTF-8; use the filebase64 function to obtain the "
       "Base64 encoded contents or the other file functions (e.g. filemd5, filesha256) to obtain file "
@@ -83,9 +48,7 @@ static void test_file(void **s) {
 
 static void test_file_too_large(void **s) {
   (void)s;
-  char p[256];
-  snprintf(p, sizeof p, "%s/big", dir);
-  FILE *f = fopen(p, "wb");
+  FILE *f = fopen(t_in_dir("%s/big"), "wb");
   assert_non_null(f);
   assert_int_equal(fseek(f, SL_FILE_MAX, SEEK_SET), 0);     /* sparse: one byte past the cap */
   fputc('x', f);
@@ -119,11 +82,11 @@ static void test_fileset(void **s) {
   OK("[\"b.txt\",\"deep/d.txt\"]", fileset, S("~/sub"), S("**/*.txt"));
   OK("[]", fileset, S("."), S("*.nothing"));
   OK("[]", fileset, S("no-such-dir"), S("*"));
-  OK("[\"a.txt\"]", fileset, S(in_dir("%s")), S("{a,zz}.txt"));
+  OK("[\"a.txt\"]", fileset, S(t_in_dir("%s")), S("{a,zz}.txt"));
   ERR("fileset: the pattern \"[a.txt\" has an unclosed '['", fileset, S("."), S("[a.txt"));
   ERR("fileset: the pattern \"{a.txt\" has an unclosed '{'", fileset, S("."), S("{a.txt"));
   /* a pattern that backtracks exponentially stops at the step limit */
-  put("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "", 0);
+  t_put("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "", 0);
   ERR("fileset: the pattern \"*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*b\" takes too long to match",
       fileset, S("."), S("*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*b"));
 }
@@ -171,13 +134,13 @@ static void test_paths(void **s) {
   OK("\"../..\"", dirname, S("../../x"));
   OK("\"/\"", dirname, S("/../x"));
   /* abspath: relative to the module folder, cleaned */
-  assert_string_equal(t_ok(sl_abspath, (Val[]){S("x/../y")}, 1), in_dir("\"%s/y\""));
-  assert_string_equal(t_ok(sl_abspath, (Val[]){S("")}, 1), in_dir("\"%s\""));
+  assert_string_equal(t_ok(sl_abspath, (Val[]){S("x/../y")}, 1), t_in_dir("\"%s/y\""));
+  assert_string_equal(t_ok(sl_abspath, (Val[]){S("")}, 1), t_in_dir("\"%s\""));
   OK("\"/a/b\"", abspath, S("/a/./b/"));
   OK("\"/\"", abspath, S("/.."));
   /* pathexpand */
-  assert_string_equal(t_ok(sl_pathexpand, (Val[]){S("~/x")}, 1), in_dir("\"%s/x\""));
-  assert_string_equal(t_ok(sl_pathexpand, (Val[]){S("~")}, 1), in_dir("\"%s\""));
+  assert_string_equal(t_ok(sl_pathexpand, (Val[]){S("~/x")}, 1), t_in_dir("\"%s/x\""));
+  assert_string_equal(t_ok(sl_pathexpand, (Val[]){S("~")}, 1), t_in_dir("\"%s\""));
   OK("\"x/~\"", pathexpand, S("x/~"));
   OK("\"/etc\"", pathexpand, S("/etc"));
   ERR("pathexpand: cannot expand a user-specific home directory (~user) in \"~root/x\"", pathexpand,
@@ -186,12 +149,12 @@ static void test_paths(void **s) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test_setup_teardown(test_file, files_setup, files_teardown),
-    cmocka_unit_test_setup_teardown(test_file_too_large, files_setup, files_teardown),
-    cmocka_unit_test_setup_teardown(test_fileexists, files_setup, files_teardown),
-    cmocka_unit_test_setup_teardown(test_fileset, files_setup, files_teardown),
-    cmocka_unit_test_setup_teardown(test_templatefile, files_setup, files_teardown),
-    cmocka_unit_test_setup_teardown(test_paths, files_setup, files_teardown),
+    cmocka_unit_test_setup_teardown(test_file, files_setup, t_dir_teardown),
+    cmocka_unit_test_setup_teardown(test_file_too_large, files_setup, t_dir_teardown),
+    cmocka_unit_test_setup_teardown(test_fileexists, files_setup, t_dir_teardown),
+    cmocka_unit_test_setup_teardown(test_fileset, files_setup, t_dir_teardown),
+    cmocka_unit_test_setup_teardown(test_templatefile, files_setup, t_dir_teardown),
+    cmocka_unit_test_setup_teardown(test_paths, files_setup, t_dir_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2,11 +2,8 @@
  * (computed independently), the file* forms on real files relative to the module folder,
  * uuidv5 against RFC 4122 / Terraform's documented examples, uuid's shape, rsadecrypt
  * with PKCS #1 and PKCS #8 keys and each refusal. */
-#include <stdio.h>
-#include <stdlib.h>
-#include <unistd.h>
-
 #include "tests/unit/stdlib_harness.h"
+#include "tests/unit/stdlib_tmpdir.h"
 
 static void test_string_hashes(void **s) {
   (void)s;
@@ -133,30 +130,11 @@ static void test_rsadecrypt(void **s) {
       rsadecrypt, S("SGVsbG8="), S(key_pkcs1));
 }
 
-static char dir[64];
-
 static int files_setup(void **state) {
-  t_setup(state);
-  snprintf(dir, sizeof dir, "/tmp/plat-hash-XXXXXX");
-  if (!mkdtemp(dir)) return -1;
-  char p[128];
-  snprintf(p, sizeof p, "%s/hello.txt", dir);
-  FILE *f = fopen(p, "wb");
-  fputs("hello world", f);
-  fclose(f);
-  snprintf(p, sizeof p, "%s/bin.dat", dir);
-  f = fopen(p, "wb");
-  fwrite("\xff\x00\xfe", 1, 3, f);                            /* not UTF-8: hashes still work */
-  fclose(f);
-  T_rt.base_dir = dir;
+  if (t_dir_setup(state) != 0) return -1;
+  t_put("hello.txt", "hello world", 11);
+  t_put("bin.dat", "\xff\x00\xfe", 3);                  /* not UTF-8: hashes still work */
   return 0;
-}
-
-static int files_teardown(void **state) {
-  char cmd[128];
-  snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-  if (system(cmd) != 0) return -1;
-  return t_teardown(state);
 }
 
 static void test_file_hashes(void **s) {
@@ -169,10 +147,8 @@ static void test_file_hashes(void **s) {
   OK("\"uU0nuZNNPgilLlLX2n2r+sSE7+N6U4DukIj3rOLvzek=\"", filebase64sha256, S("./hello.txt"));
   OK("\"MJ7MSJwS1utMxA9QyQLytNDtd+5RGnx6m808qG1M2G+YndNbxf9JlnDaNCVbRbDP2DDoH2Bdz33FVC6TrpzXbw==\"",
      filebase64sha512, S("hello.txt"));
-  char abs[128];
-  snprintf(abs, sizeof abs, "%s/bin.dat", dir);
   OK("\"13a18f27d9e54107c1d22c7d67f55018\"", filemd5, S("bin.dat"));
-  OK("\"13a18f27d9e54107c1d22c7d67f55018\"", filemd5, S(abs));   /* absolute: base_dir unused */
+  OK("\"13a18f27d9e54107c1d22c7d67f55018\"", filemd5, S(t_in_dir("%s/bin.dat")));   /* absolute: base_dir unused */
   ERR("filemd5: no file exists at \"missing.txt\"; this function works only with files that are part "
       "of the configuration, not with files a resource creates", filemd5, S("missing.txt"));
   ERR("filesha256: \".\" is not a regular file", filesha256, S("."));
@@ -184,7 +160,7 @@ int main(void) {
     cmocka_unit_test_setup_teardown(test_uuidv5, t_setup, t_teardown),
     cmocka_unit_test_setup_teardown(test_uuid, t_setup, t_teardown),
     cmocka_unit_test_setup_teardown(test_rsadecrypt, t_setup, t_teardown),
-    cmocka_unit_test_setup_teardown(test_file_hashes, files_setup, files_teardown),
+    cmocka_unit_test_setup_teardown(test_file_hashes, files_setup, t_dir_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
