@@ -1259,10 +1259,9 @@ static Val run(Vm *vm, uint32_t stop) {
         else {
           SlFn sf = sl_fn((BuiltinId)id);
           if (!sf) rt_error(rt, "built-in '%s' is not implemented", bi_get((BuiltinId)id)->name);
-          /* built-ins see plain values: marks are the VM's business */
-          Val copy[16];
-          Val *plain = n <= 16 ? copy : rt_alloc(rt, n * sizeof *plain);
-          for (uint32_t i = 0; i < n; i++) plain[i] = sec ? val_strip_secret(rt, args[i]) : args[i];
+          /* Built-ins see the values with their marks: the result's mark is the VM's
+             business (below), but an error message must know not to quote a secret. */
+          Val *plain = args;
           /* file(), templatefile(), ...: relative to the folder of the module the call is
              written in (Terraform's path.module), not the root module's */
           if (bi_get((BuiltinId)id)->flags & BF_PLAN) rt->base_dir = call_dir(vm, f);
