@@ -544,7 +544,17 @@ static void emit_comp(Em *e, Expr *x, bool map) {
   if (e->f->depth > e->f->maxdepth) e->f->maxdepth = e->f->depth;
 }
 
-static void emit_record(Em *e, Field *fields, uint32_t n, Span sp) {
+/* The type a field [name] of a record or map type [tb] requires, or NULL. */
+static const Type *field_type(const Type *tb, const Str *name) {
+  if (!tb) return NULL;
+  if (tb->kind == TY_MAP) return tb->u.elem;
+  const RecField *rf = tb->kind == TY_RECORD ? ty_field(tb, name) : NULL;
+  return rf ? rf->type : NULL;
+}
+
+/* A record or map literal's fields; [as] (a record or map type, or NULL) is what the value
+ * must be, so each field is emitted as its type requires (emit_as). */
+static void emit_record(Em *e, Field *fields, uint32_t n, Span sp, const Type *as) {
   /* sort field indices by key bytes; duplicate keys (a map literal) fall back to MAP */
   uint32_t *ord = plat_xcalloc(n ? n : 1, sizeof *ord);
   for (uint32_t i = 0; i < n; i++) ord[i] = i;
@@ -566,7 +576,7 @@ static void emit_record(Em *e, Field *fields, uint32_t n, Span sp) {
     for (uint32_t i = 0; i < n; i++) {
       at(e, fields[i].span);
       emit_const(e, const_str(e, fields[i].name.str->s, fields[i].name.str->len));
-      emit_expr(e, fields[i].value);
+      emit_as(e, fields[i].value, field_type(as, fields[i].name.str));
       op0(e, OP_ACCPUT);
     }
     at(e, sp);
@@ -578,7 +588,7 @@ static void emit_record(Em *e, Field *fields, uint32_t n, Span sp) {
     for (uint32_t i = 0; i < n; i++) {
       at(e, fields[i].span);
       emit_const(e, const_str(e, fields[i].name.str->s, fields[i].name.str->len));
-      emit_expr(e, fields[i].value);
+      emit_as(e, fields[i].value, field_type(as, fields[i].name.str));
     }
     at(e, sp);
     op_n(e, OP_MAP, n);
@@ -589,7 +599,7 @@ static void emit_record(Em *e, Field *fields, uint32_t n, Span sp) {
   for (uint32_t i = 0; i < n; i++) {
     Field *fd = &fields[ord[i]];
     keys[i] = str_idx(e, fd->name.str->s, fd->name.str->len);
-    emit_expr(e, fd->value);
+    emit_as(e, fd->value, field_type(as, fd->name.str));
   }
   uint32_t k = const_strlist(e, keys, n);
   at(e, sp);
@@ -762,7 +772,7 @@ static void emit_expr(Em *e, Expr *x) {
     at(e, x->span);
     op_n(e, OP_LIST, x->u.list.nitems);
     break;
-  case EX_RECORD: emit_record(e, x->u.record.fields, x->u.record.nfields, x->span); break;
+  case EX_RECORD: emit_record(e, x->u.record.fields, x->u.record.nfields, x->span, NULL); break;
   case EX_MEMBER: emit_member(e, x); break;
   case EX_INDEX:
     emit_expr(e, x->u.index.obj);
@@ -877,36 +887,7 @@ static void emit_record_as(Em *e, Expr *x, const Type *tb) {
     fs[m].value = rf->deflt;
     fs[m++].span = x->span;
   }
-  if (m > 256) { emit_record(e, fs, m, x->span); return; }
-  /* as emit_record, each value converted to its field's type */
-  uint32_t *ord = plat_xcalloc(m ? m : 1, sizeof *ord);
-  for (uint32_t i = 0; i < m; i++) ord[i] = i;
-  for (uint32_t i = 1; i < m; i++) {
-    uint32_t y = ord[i], j = i;
-    while (j > 0 && cmp_key(fs[ord[j - 1]].name.str->s, fs[ord[j - 1]].name.str->len,
-                            fs[y].name.str->s, fs[y].name.str->len) > 0) {
-      ord[j] = ord[j - 1];
-      j--;
-    }
-    ord[j] = y;
-  }
-  bool dup = false;
-  for (uint32_t i = 1; i < m; i++) dup |= fs[ord[i - 1]].name.str == fs[ord[i]].name.str;
-  if (dup) { free(ord); emit_record(e, fs, m, x->span); return; }
-  uint32_t *keys = plat_xcalloc(m ? m : 1, sizeof *keys);
-  for (uint32_t i = 0; i < m; i++) {
-    Field *fd = &fs[ord[i]];
-    const RecField *rf = tb->kind == TY_RECORD ? ty_field(tb, fd->name.str) : NULL;
-    keys[i] = str_idx(e, fd->name.str->s, fd->name.str->len);
-    emit_as(e, fd->value, tb->kind == TY_MAP ? tb->u.elem : rf ? rf->type : NULL);
-  }
-  uint32_t k = const_strlist(e, keys, m);
-  at(e, x->span);
-  op_start(e, OP_RECORD, m);
-  put_u32(e->f, k);
-  put_u16(e->f, m);
-  free(keys);
-  free(ord);
+  emit_record(e, fs, m, x->span, tb);
 }
 
 static void emit_as(Em *e, Expr *x, const Type *to) {
