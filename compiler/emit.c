@@ -1150,10 +1150,18 @@ static void emit_fields(Em *e, Field *fields, uint32_t n, ResType *rt, Span sp) 
   }
   uint32_t *keys = plat_xcalloc(m ? m : 1, sizeof *keys);
   bool big = m > 256;   /* through an accumulator, as in emit_record */
+  /* A component instance's body keeps each param's value in a local of its own, right
+   * after its loop variables and in key order, stored with what it read (SETLD): the VM
+   * gives each param of the instance the dependencies of its own value (vm.c,
+   * param_deps), not those of every param. */
+  bool per_param = rt && rt->is_component && !big && e->f->nslots + m <= BC_MAX_SLOTS;
+  uint32_t first = e->f->nslots;
+  if (per_param) for (uint32_t i = 0; i < m; i++) local_new(e);
   if (big) op0(e, OP_ACCNEW);
   for (uint32_t i = 0; i < m; i++) {
     FieldEnt *fe = &ents[i];
     keys[i] = str_idx(e, fe->key->s, fe->key->len);
+    if (per_param) op0(e, OP_DEPS);
     if (big) emit_const(e, const_str(e, fe->key->s, fe->key->len));
     if (!fe->f) {
       at(e, sp);
@@ -1168,8 +1176,10 @@ static void emit_fields(Em *e, Field *fields, uint32_t n, ResType *rt, Span sp) 
         emit_refine(e, rf->type);
       }
     }
+    if (per_param) op16(e, OP_SETLD, first + i);
     if (big) op0(e, OP_ACCPUT);
   }
+  if (per_param) for (uint32_t i = 0; i < m; i++) op16(e, OP_GETL, first + i);
   at(e, sp);
   if (big) op0(e, OP_ACCMAP);
   else {

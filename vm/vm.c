@@ -65,6 +65,10 @@ struct Vm {
   uint64_t steps;
   const char *root_dir;      /* the root module's folder (rt.base_dir's default) */
   const char **dirs;         /* per file string: its folder, made when a call needs it */
+  uint64_t pushes;           /* frames pushed so far: a body's locals are intact while equal */
+  struct {                   /* the locals of the body that just returned an instance's params */
+    const VMap *map; uint32_t base; uint64_t pushes;
+  } given;
   bool protect_next;         /* the next CALL is a protected sub-evaluation (try, can) */
   uint32_t prot_depth, prot_pc;   /* where the last protected CALL returned to */
   VStr *failed;              /* what a failed sub-evaluation gives: a value only try and can see */
@@ -324,6 +328,7 @@ static void push_frame(Vm *vm, uint32_t fn, uint32_t nargs, Val *env, DepRef *en
     rt_error(&vm->rt, "calls nested too deeply (the limit is %u; raise it with --max-depth)",
              vm->opt.max_depth);
   GROW(vm->frames, vm->nframes, vm->capframes, vm->nframes + 1);
+  vm->pushes++;
   Frame *fr = &vm->frames[vm->nframes++];
   memset(fr, 0, sizeof *fr);
   fr->fn = fn;
@@ -675,6 +680,32 @@ static const char **names_of(Vm *vm, uint32_t k, uint32_t *n) {
   return out;
 }
 
+/* Per-param dependencies.  A component instance's body keeps each param's value in a local
+ * of its own, right after its loop variables and in key order, stored with what it read
+ * (compiler/emit.c, emit_fields).  When a body returns a map whose values are exactly those
+ * locals, note where they are; MKRES, which follows before any other call, gives each param
+ * the dependencies of its own local instead of those of every param.  A module compiled
+ * otherwise fails the check and keeps the shared dependencies. */
+static void note_given(Vm *vm, const BcFunc *fn, uint32_t base, const VMap *mp) {
+  vm->given.map = NULL;
+  if (!mp->n || fn->nslots < (uint32_t)fn->nparams + mp->n) return;
+  uint32_t first = base + fn->nparams;
+  for (uint32_t k = 0; k < mp->n; k++)
+    if (memcmp(&vm->stack[first + k], &mp->e[k].val, sizeof(Val)) != 0) return;
+  vm->given.map = mp;
+  vm->given.base = first;
+  vm->given.pushes = vm->pushes;
+}
+
+static DepRef param_deps(Vm *vm, Val inputs, const VStr *name, DepRef all) {
+  if (inputs.tag != VT_MAP || vm->given.map != inputs.as.m || vm->given.pushes != vm->pushes) return all;
+  const VMap *mp = inputs.as.m;
+  for (uint32_t k = 0; k < mp->n; k++)
+    if (mp->e[k].key->len == name->len && memcmp(mp->e[k].key->s, name->s, name->len) == 0)
+      return vm->sdeps[vm->given.base + k];
+  return (DepRef){0, 0};   /* not given: its default, a constant */
+}
+
 /* MKRES: make the node; for a component, push its instance frame (returns true). */
 static bool mkres(Vm *vm, uint32_t r, Val key, Val inputs, Val depends, Frame *caller) {
   const BcModule *m = vm->m;
@@ -726,7 +757,7 @@ static bool mkres(Vm *vm, uint32_t r, Val key, Val inputs, Val depends, Frame *c
     VStr *pn = pnames.as.l->items[i].as.s;
     const Val *pv = val_map_get(in.as.m, pn->s, pn->len);
     env[i] = pv ? *pv : val_null();
-    envdeps[i] = deps;
+    envdeps[i] = param_deps(vm, inputs, pn, deps);
   }
   push_frame(vm, ty->fn, 0, env, envdeps, cf->nenv, node);
   vm->frames[vm->nframes - 1].node = node;
@@ -747,6 +778,24 @@ static DepRef comp_output_deps(Vm *vm, const NodeInfo *ni, Val outputs, const VS
   return ni->envdeps[sl.as.i];
 }
 
+/* Reading param [name] of instance [node]: what that param was computed from (its
+ * environment slot's dependencies); false when they are not known (then every param's). */
+static bool instance_param_deps(Vm *vm, uint32_t node, const VStr *name) {
+  if (node >= vm->ninfo || !vm->info[node].envdeps || vm->info[node].rtype >= vm->m->nrtypes) return false;
+  const NodeInfo *ni = &vm->info[node];
+  uint32_t pk = vm->m->rtypes[ni->rtype].params;
+  Val pn = pk < vm->m->nconsts ? vm->consts[pk] : val_null();
+  if (pn.tag != VT_LIST) return false;
+  for (uint32_t i = 0; i < pn.as.l->n && i < ni->nenv; i++) {
+    const VStr *p = pn.as.l->items[i].tag == VT_STR ? pn.as.l->items[i].as.s : NULL;
+    if (p && p->len == name->len && memcmp(p->s, name->s, name->len) == 0) {
+      dep_use(vm, ni->envdeps[i]);
+      return true;
+    }
+  }
+  return false;
+}
+
 static Val resget(Vm *vm, Val o, uint32_t s, uint8_t mode) {
   Rt *rt = &vm->rt;
   if (o.tag == VT_NULL) return val_null();
@@ -759,7 +808,8 @@ static Val resget(Vm *vm, Val o, uint32_t s, uint8_t mode) {
   case RG_INPUT:
     /* a param of an instance: the instance itself, and what its params read */
     dep_add(vm, o.node);
-    if (n->kind != GN_RESOURCE) for (uint32_t i = 0; i < n->ndeps; i++) dep_add(vm, n->deps[i]);
+    if (n->kind != GN_RESOURCE && !instance_param_deps(vm, o.node, name))
+      for (uint32_t i = 0; i < n->ndeps; i++) dep_add(vm, n->deps[i]);
     p = n->inputs.tag == VT_MAP ? val_map_get(n->inputs.as.m, name->s, name->len) : NULL;
     return p ? *p : val_null();
   case RG_OUTPUT: {
@@ -1282,6 +1332,7 @@ static Val run(Vm *vm, uint32_t stop) {
       if (vm->naccs > done.nacc) { vm->nacc = vm->accstart[done.nacc]; vm->naccs = done.nacc; }
       if (vm->nmarks > done.nmarks) { vm->ndeps = vm->marks[done.nmarks]; vm->nmarks = done.nmarks; }
       vm->nframes--;
+      if (fn->kind == FK_BODY && r.tag == VT_MAP) note_given(vm, fn, done.base, r.as.m);
       if (fn->kind == FK_COMPONENT && done.node != GN_NONE) {
         /* [outputs, members] of the instance */
         if (r.tag != VT_LIST || r.as.l->n < 2 || r.as.l->n > 3) rt_error(rt, "corrupt module: a component returns %s", tname(r));
