@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "compiler/arena.h"
+#include "deploy/util.h"
 
 #define JR_MAX_DEPTH 2048   /* jansson's JSON_PARSER_MAX_DEPTH */
 
@@ -24,36 +25,6 @@ typedef struct Reader {
 static void skip_ws(Reader *r) {
   while (r->p < r->end && (*r->p == ' ' || *r->p == '\n' || *r->p == '\r' || *r->p == '\t'))
     r->p++;
-}
-
-/* Length of a valid UTF-8 sequence at [s] (jansson's checks), 0 if invalid. */
-static size_t utf8_len(const unsigned char *s, size_t n) {
-  unsigned c = s[0];
-  size_t len;
-  uint32_t v;
-  if (c < 0x80)
-    return 1;
-  if (c < 0xC2)
-    return 0;
-  if (c < 0xE0)
-    len = 2, v = c & 0x1F;
-  else if (c < 0xF0)
-    len = 3, v = c & 0x0F;
-  else if (c < 0xF5)
-    len = 4, v = c & 0x07;
-  else
-    return 0;
-  if (len > n)
-    return 0;
-  for (size_t i = 1; i < len; i++) {
-    if ((s[i] & 0xC0) != 0x80)
-      return 0;
-    v = (v << 6) | (s[i] & 0x3F);
-  }
-  if (v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF) || (len == 3 && v < 0x800) ||
-      (len == 4 && v < 0x10000))
-    return 0;
-  return len;
 }
 
 static int hex4(const unsigned char *s) {
@@ -97,7 +68,7 @@ static bool read_string(Reader *r, const char **s, size_t *len) {
     } else if (*q < 0x80) {
       q++;
     } else {
-      size_t k = utf8_len(q, (size_t)(r->end - q));
+      size_t k = dp_utf8_len(q, (size_t)(r->end - q));
       if (!k)
         return false;
       q += k;

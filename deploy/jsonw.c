@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "compiler/arena.h"
+#include "deploy/util.h"
 
 void jw_init(JsonW *w, bool compact) {
   memset(w, 0, sizeof *w);
@@ -40,37 +41,6 @@ void jw_raw(JsonW *w, const char *s, size_t len) {
   w->p[w->n] = '\0';
 }
 
-/* Length of the valid UTF-8 sequence at [s] (at most [n] bytes), 0 if invalid: the
- * checks of jansson's utf8_check_first/utf8_check_full. */
-static size_t utf8_len(const unsigned char *s, size_t n) {
-  unsigned c = s[0];
-  size_t len;
-  uint32_t v;
-  if (c < 0x80)
-    return 1;
-  if (c < 0xC2)
-    return 0;
-  if (c < 0xE0)
-    len = 2, v = c & 0x1F;
-  else if (c < 0xF0)
-    len = 3, v = c & 0x0F;
-  else if (c < 0xF5)
-    len = 4, v = c & 0x07;
-  else
-    return 0;
-  if (len > n)
-    return 0;
-  for (size_t i = 1; i < len; i++) {
-    if ((s[i] & 0xC0) != 0x80)
-      return 0;
-    v = (v << 6) | (s[i] & 0x3F);
-  }
-  if (v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF) || (len == 3 && v < 0x800) ||
-      (len == 4 && v < 0x10000))
-    return 0;
-  return len;
-}
-
 void jw_str(JsonW *w, const char *s, size_t len) {
   /* At most 6 bytes per input byte, plus the quotes. */
   char *o = room(w, len * 6 + 2), *start = o;
@@ -84,7 +54,7 @@ void jw_str(JsonW *w, const char *s, size_t len) {
       continue;
     }
     if (c >= 0x80) {
-      size_t k = utf8_len(p, (size_t)(end - p));
+      size_t k = dp_utf8_len(p, (size_t)(end - p));
       if (!k) {
         w->failed = true;
         k = 1;

@@ -68,6 +68,16 @@ static void add_change(PlanItem *it, const char *prop, json_t *before, json_t *a
   c->forces_replace = forces;
 }
 
+/* The names of [n]'s secret inputs. */
+static json_t *secret_names(const GNode *n) {
+  json_t *a = json_array();
+  const VMap *m = n->inputs.as.m;
+  for (uint32_t i = 0; i < m->n; i++)
+    if (val_has_secret(m->e[i].val))
+      json_array_append_new(a, json_string(m->e[i].key->s));
+  return a;
+}
+
 /* The desired inputs of [n] as JSON, which of them are secret, and whether any waits for
  * deploy. */
 static json_t *desired_inputs(const GNode *n, json_t **secret, bool *unknown) {
@@ -215,6 +225,15 @@ bool plan_make(const Graph *g, const State *st, ProvRegistry *reg, const PlanOpt
     it->node = i;
     it->moved_from = moved_from ? plat_xstrdup(moved_from) : NULL;
     it->create_before_destroy = n->create_before_destroy;
+    if (prior && n->inputs.tag == VT_MAP && strcmp(prior->type, n->type) == 0 &&
+        dv_equal_json(n->inputs, prior->inputs)) {
+      /* Nothing changed (see diff_item): the stored inputs are the desired ones, so they
+         are shared rather than converted from the program's values again. */
+      it->inputs = json_incref(prior->inputs);
+      it->secret_inputs = secret_names(n);
+      it->action = PA_NOOP;
+      continue;
+    }
     it->inputs = desired_inputs(n, &it->secret_inputs, &it->unknown_inputs);
     if (!prior) {
       it->action = PA_CREATE;

@@ -3,6 +3,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -60,4 +61,33 @@ const char *dp_short_type(const char *type, const char *provider) {
     return type + n + 1;
   const char *dot = strrchr(type, '.');
   return dot ? dot + 1 : type;
+}
+
+size_t dp_utf8_len(const unsigned char *s, size_t n) {
+  unsigned c = s[0];
+  size_t len;
+  uint32_t v;
+  if (c < 0x80)
+    return 1;
+  if (c < 0xC2)
+    return 0;
+  if (c < 0xE0)
+    len = 2, v = c & 0x1F;
+  else if (c < 0xF0)
+    len = 3, v = c & 0x0F;
+  else if (c < 0xF5)
+    len = 4, v = c & 0x07;
+  else
+    return 0;
+  if (len > n)
+    return 0;
+  for (size_t i = 1; i < len; i++) {
+    if ((s[i] & 0xC0) != 0x80)
+      return 0;
+    v = (v << 6) | (s[i] & 0x3F);
+  }
+  if (v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF) || (len == 3 && v < 0x800) ||
+      (len == 4 && v < 0x10000))
+    return 0;
+  return len;
 }

@@ -17,6 +17,10 @@ void dp_sort_strs(char **v, size_t n);
 void dp_sort_cstrs(const char **v, size_t n);
 /* The keys of object [o], sorted (malloc'd array, borrowed strings); *n gets the count. */
 const char **dp_sorted_keys(const json_t *o, size_t *n);
+/* The length of the valid UTF-8 sequence at [s] (at most [n] >= 1 bytes), 0 if it is
+ * not one: the checks of jansson's utf8_check_first/utf8_check_full (no overlong forms,
+ * no surrogates, nothing past U+10FFFF), so the JSON reader and writer agree with it. */
+size_t dp_utf8_len(const unsigned char *s, size_t n);
 /* "File" for type "local.File" of provider "local". */
 const char *dp_short_type(const char *type, const char *provider);
 

@@ -15,6 +15,9 @@
  * (left unchanged otherwise); resources become their node number's marker
  * {"$resource": n} (inputs never hold them: the checker refuses it). */
 json_t *dv_to_json(Val v, bool *unknown);
+/* json_equal(dv_to_json(v), j), without building the JSON; false whenever unsure (a
+ * deploy-time value, a resource, a float that is not finite). */
+bool dv_equal_json(Val v, const json_t *j);
 /* Is [j] the unknown marker? */
 bool dv_is_unknown_marker(const json_t *j);
 json_t *dv_unknown_marker(void);

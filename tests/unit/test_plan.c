@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "deploy/plan.h"
+#include "deploy/values.h"
 
 static Rt rt;
 static Graph g;
@@ -44,6 +45,21 @@ static int teardown(void **state) {
 
 static Val S(const char *s) { return val_cstr(&rt, s); }
 
+/* A resource node of [type] from [provider] with [inputs]. */
+static GNode *add_node(const char *addr, const char *type, const char *provider, Val inputs) {
+  GNode n = { 0 };
+  n.kind = GN_RESOURCE;
+  n.addr = addr;
+  n.type = type;
+  n.provider = provider;
+  n.module = "main.plat";
+  n.parent = GN_NONE;
+  n.inputs = inputs;
+  n.outputs = val_null();
+  uint32_t i = graph_add(&g, &n);
+  return &g.nodes[i];
+}
+
 /* A local.File node; [content] may be an unknown or a secret. */
 static GNode *file_node(const char *addr, const char *path, Val content) {
   MapBuilder b;
@@ -51,17 +67,7 @@ static GNode *file_node(const char *addr, const char *path, Val content) {
   mb_put_cstr(&b, "path", S(path));
   mb_put_cstr(&b, "content", content);
   mb_put_cstr(&b, "mode", S("0644"));
-  GNode n = { 0 };
-  n.kind = GN_RESOURCE;
-  n.addr = addr;
-  n.type = "local.File";
-  n.provider = "local";
-  n.module = "main.plat";
-  n.parent = GN_NONE;
-  n.inputs = val_map_done(&b);
-  n.outputs = val_null();
-  uint32_t i = graph_add(&g, &n);
-  return &g.nodes[i];
+  return add_node(addr, "local.File", "local", val_map_done(&b));
 }
 
 static void state_file(const char *addr, const char *path, const char *content) {
@@ -281,16 +287,7 @@ static void thing(const char *addr, const char *v, bool in_state, const char *st
   MapBuilder b;
   mb_init(&b, &rt, 1);
   mb_put_cstr(&b, "v", S(v));
-  GNode n = { 0 };
-  n.kind = GN_RESOURCE;
-  n.addr = addr;
-  n.type = "count.Thing";
-  n.provider = "count";
-  n.module = "main.plat";
-  n.parent = GN_NONE;
-  n.inputs = val_map_done(&b);
-  n.outputs = val_null();
-  graph_add(&g, &n);
+  add_node(addr, "count.Thing", "count", val_map_done(&b));
   if (!in_state)
     return;
   StateRes r = { 0 };
@@ -324,6 +321,50 @@ static void test_equal_inputs_skip_diff(void **state) {
   plan_free(&p);
 }
 
+/* dv_equal_json(v, j) is json_equal(dv_to_json(v), j), or false when unsure. */
+static void test_equal_json_like_conversion(void **state) {
+  (void)state;
+  VList *l = val_list_new(&rt, 3);
+  l->items[0] = val_int(1);
+  l->items[1] = val_float(&rt, 2.5);
+  l->items[2] = val_null();
+  Val list = val_list_done(l);
+  MapBuilder b;
+  mb_init(&b, &rt, 4);
+  mb_put_cstr(&b, "b", val_bool(true));
+  mb_put_cstr(&b, "a", list);
+  mb_put_cstr(&b, "s", S("caf\xc3\xa9"));
+  Val map = val_map_done(&b);
+  Val vals[] = { val_null(), val_bool(false), val_int(-3), val_float(&rt, 0.5), S(""), S("x"),
+                 list, map };
+  const char *jsons[] = { "null", "false", "true", "-3", "-3.0", "0.5", "\"\"", "\"x\"",
+                          "\"x \"", "[1, 2.5, null]", "[1, 2.5]", "[1, 2, null]",
+                          "{\"a\": [1, 2.5, null], \"b\": true, \"s\": \"caf\xc3\xa9\"}",
+                          "{\"a\": [1, 2.5, null], \"b\": true}",
+                          "{\"a\": [1, 2.5, null], \"b\": true, \"t\": \"caf\xc3\xa9\"}",
+                          "{\"a\": [1, 2.5, null], \"b\": 1, \"s\": \"caf\xc3\xa9\"}" };
+  int equal = 0;
+  for (size_t i = 0; i < sizeof vals / sizeof *vals; i++)
+    for (size_t k = 0; k < sizeof jsons / sizeof *jsons; k++) {
+      json_error_t je;
+      json_t *j = json_loads(jsons[k], JSON_DECODE_ANY, &je);
+      assert_non_null(j);
+      json_t *conv = dv_to_json(vals[i], NULL);
+      bool want = json_equal(conv, j);
+      assert_int_equal(dv_equal_json(vals[i], j), want);
+      equal += want;
+      json_decref(conv);
+      json_decref(j);
+    }
+  assert_int_equal(equal, 8);   /* each value equals exactly its own JSON */
+  /* A deploy-time value is never equal. */
+  VRef ref = { 0, val_intern(&rt, "id", 2) };
+  Val u = val_unknown(&rt, &ref, 1);
+  json_t *marker = dv_to_json(u, NULL);
+  assert_false(dv_equal_json(u, marker));
+  json_decref(marker);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown(test_create_then_no_changes, setup, teardown),
@@ -333,6 +374,7 @@ int main(void) {
     cmocka_unit_test_setup_teardown(test_moved_and_targets, setup, teardown),
     cmocka_unit_test_setup_teardown(test_policies, setup, teardown),
     cmocka_unit_test_setup_teardown(test_equal_inputs_skip_diff, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_equal_json_like_conversion, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -143,18 +143,28 @@ static void add_res(State *st, const char *addr, const char *content, bool secre
   state_put(st, &r);
 }
 
+/* [st]'s only secret root output: [name] = [value]. */
+static void secret_output(State *st, const char *name, const char *value) {
+  json_object_set_new(st->outputs, name, json_string(value));
+  st->secret_outputs = calloc(1, sizeof(char *));
+  st->secret_outputs[0] = strdup(name);
+  st->nsecret_outputs = 1;
+}
+
+/* Stack dev with a plain "zeta" and an "alpha" whose content is secret. */
+static void sample_state(State *st) {
+  state_init(st, "dev");
+  add_res(st, "zeta", "plain text", false);
+  add_res(st, "alpha", "s3cr3t-value", true);
+}
+
 static void test_state_roundtrip_secret_sealed(void **state) {
   (void)state;
   CryptKey k;
   key_from_file(&k);
   State st;
-  state_init(&st, "dev");
-  add_res(&st, "zeta", "plain text", false);
-  add_res(&st, "alpha", "s3cr3t-value", true);
-  json_object_set_new(st.outputs, "token", json_string("tok-s3cr3t"));
-  st.secret_outputs = calloc(1, sizeof(char *));
-  st.secret_outputs[0] = strdup("token");
-  st.nsecret_outputs = 1;
+  sample_state(&st);
+  secret_output(&st, "token", "tok-s3cr3t");
   assert_true(state_save(&st, path("state.json"), &k, err, sizeof err));
   assert_int_equal(st.serial, 1);
   char *text = slurp(path("state.json"), NULL);
@@ -466,9 +476,7 @@ static void test_writer_matches_jansson(void **state) {
   CryptKey k;
   key_from_file(&k);
   State st;
-  state_init(&st, "dev");
-  add_res(&st, "zeta", "plain text", false);
-  add_res(&st, "alpha", "s3cr3t-value", true);
+  sample_state(&st);
   add_res(&st, "m[\"k\\\"ey\"]", "x", false);
   StateRes *m = state_find(&st, "m[\"k\\\"ey\"]");
   json_object_set_new(m->inputs, "tricky", tricky_value());
@@ -478,10 +486,7 @@ static void test_writer_matches_jansson(void **state) {
   m->deps[1] = strdup("zeta");
   m->ndeps = 2;
   json_object_set_new(st.outputs, "t", tricky_value());
-  json_object_set_new(st.outputs, "token", json_string("tok"));
-  st.secret_outputs = calloc(1, sizeof(char *));
-  st.secret_outputs[0] = strdup("token");
-  st.nsecret_outputs = 1;
+  secret_output(&st, "token", "tok");
   assert_true(state_save(&st, path("state.json"), &k, err, sizeof err));
   size_t len;
   char *text = slurp(path("state.json"), &len);
