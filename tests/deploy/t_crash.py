@@ -132,7 +132,7 @@ def test_kill_50_times_then_converge(ctx):
     gen = 1
     try:
         # runs until 50 were really killed (a run may end before its moment comes)
-        while killed < KILLS and k < 3 * KILLS:
+        while killed < KILLS and k < 8 * KILLS:
             # a new program on most runs (updates, replacements, deletes, creates); every
             # fifth run deploys the same again (a kill while converging what the last left)
             if k % 5 != 4:
@@ -146,8 +146,11 @@ def test_kill_50_times_then_converge(ctx):
             if rc == -signal.SIGKILL:
                 killed += 1
             else:
-                # a run that was not killed must have succeeded (a recovery included)
+                # a run that was not killed must have succeeded (a recovery included); runs
+                # that change little are shorter than a full deploy: aim earlier from now on,
+                # so a loaded machine still gets its 50 kills
                 finished += 1
+                window *= 0.85
                 expect(rc == 0, "run %d (generation %d) ended with exit %d: see %s" % (
                     k, gen, rc, proc.log), open(proc.log).read()[-3000:])
             k += 1
