@@ -183,7 +183,12 @@ static uint32_t const_strlist(Em *e, const uint32_t *sidx, uint32_t n) {
 }
 
 static uint64_t loc_hash(uint32_t file, uint32_t line, uint32_t col) {
-  return ((((uint64_t)file << 40) ^ ((uint64_t)line << 16) ^ col) + 1) * 0x9E3779B97F4A7C15ull;
+  /* splitmix64's finalizer: consecutive lines and columns spread over the whole table
+     (a bare multiply left the low bits of near keys close, and probes long) */
+  uint64_t z = (((uint64_t)file << 40) ^ ((uint64_t)line << 16) ^ col) + 0x9E3779B97F4A7C15ull;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
 }
 
 static uint32_t loc_of(Em *e, Span sp) {
@@ -1692,6 +1697,34 @@ static void add_other(Em *e, Module *mod, Decl *d) {
     free(e.vec.v); \
   } while (0)
 
+/* The root outputs in name order (the table's contract), in O(n log n): a program may have
+ * 100,000 of them. */
+typedef struct OutKey {
+  const char *s;
+  uint32_t len;
+  BcOutput o;
+} OutKey;
+
+static int outkey_cmp(const void *a, const void *b) {
+  const OutKey *x = a, *y = b;
+  return cmp_key(x->s, x->len, y->s, y->len);
+}
+
+static void sort_outputs(Em *e) {
+  uint32_t n = e->outputs.n;
+  if (n < 2)
+    return;
+  OutKey *k = plat_xmalloc((size_t)n * sizeof *k);
+  for (uint32_t i = 0; i < n; i++) {
+    BcOutput o = e->outputs.v[i];
+    k[i] = (OutKey){ e->strs.v[o.name].s, e->strs.v[o.name].len, o };
+  }
+  qsort(k, n, sizeof *k, outkey_cmp);
+  for (uint32_t i = 0; i < n; i++)
+    e->outputs.v[i] = k[i].o;
+  free(k);
+}
+
 BcModule *emit_program(Plat *p) {
   Program *prog = p->prog;
   if (!prog) return NULL;
@@ -1722,16 +1755,7 @@ BcModule *emit_program(Plat *p) {
       BcOutput o = {e.globals.v[i].name, i};
       VPUSH(e.outputs, o);
     }
-  for (uint32_t i = 1; i < e.outputs.n; i++) {
-    BcOutput x = e.outputs.v[i];
-    uint32_t j = i;
-    while (j > 0 && cmp_key(e.strs.v[e.outputs.v[j - 1].name].s, e.strs.v[e.outputs.v[j - 1].name].len,
-                            e.strs.v[x.name].s, e.strs.v[x.name].len) > 0) {
-      e.outputs.v[j] = e.outputs.v[j - 1];
-      j--;
-    }
-    e.outputs.v[j] = x;
-  }
+  sort_outputs(&e);
 
   each_decl(&e, add_other);
 
