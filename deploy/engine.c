@@ -16,10 +16,20 @@
  * grows, so it ends anyway; this bounds the work on a long chain). */
 #define PLAN_MAX_ROUNDS 16
 
+/* Is [s] among the [n] sorted strings [v]?  A binary search: the oracle asks for every
+ * output the program reads, and a plan updating 100,000 resources has as many here. */
 static bool in_strs(char *const *v, uint32_t n, const char *s) {
-  for (uint32_t i = 0; i < n; i++)
-    if (strcmp(v[i], s) == 0)
+  uint32_t lo = 0, hi = n;
+  while (lo < hi) {
+    uint32_t mid = lo + (hi - lo) / 2;
+    int c = strcmp(v[mid], s);
+    if (!c)
       return true;
+    if (c < 0)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
   return false;
 }
 
@@ -220,17 +230,20 @@ bool engine_plan(Engine *e, const PlanOptions *popt, bool destroy, Plan *out) {
       return ok;
     }
     bool ok = plan_make(&e->g, &e->st, e->reg, popt, out);
-    /* Resources about to be updated or replaced: what reads their outputs waits for them. */
-    bool grew = false;
+    /* Resources about to be updated or replaced: what reads their outputs waits for them.
+       The plan's addresses are distinct, so only the ones known before need a search;
+       the list is kept sorted for in_strs. */
+    uint32_t before = e->nchanging;
+    e->changing = plat_xrealloc(e->changing,
+                                ((size_t)before + out->nitems + 1) * sizeof *e->changing);
     for (uint32_t i = 0; i < out->nitems; i++) {
       const PlanItem *it = &out->items[i];
       if ((it->action == PA_UPDATE || it->action == PA_REPLACE) &&
-          !in_strs(e->changing, e->nchanging, it->address)) {
-        e->changing = plat_xrealloc(e->changing, (e->nchanging + 1) * sizeof *e->changing);
+          !in_strs(e->changing, before, it->address))
         e->changing[e->nchanging++] = plat_xstrdup(it->address);
-        grew = true;
-      }
     }
+    bool grew = e->nchanging > before;
+    dp_sort_strs(e->changing, e->nchanging);
     if (!grew || round >= PLAN_MAX_ROUNDS)
       return ok;
     plan_free(out);
