@@ -51,6 +51,7 @@ typedef struct Exec {
   pthread_mutex_t mu;
   pthread_cond_t work_cv, done_cv;
   uint32_t *workq; uint32_t wq_n, wq_cap;      /* a stack is fine: order is the DAG's */
+  uint32_t *seen;            /* building edges: see edge_into */
   uint32_t *doneq; uint32_t dq_n, dq_cap;
   bool stop;
   pthread_mutex_t jmu;       /* the journal */
@@ -294,19 +295,33 @@ static void *worker(void *arg) {
 }
 
 /* ---- the calling thread ------------------------------------------------------------- */
-static void edge(Exec *x, uint32_t from, uint32_t to) {
-  if (from == to)
-    return;
+/* Step [to] waits for step [from].  Each edge is added once without searching the
+ * successors (one step read by 100,000 others made that quadratic): the edges into a
+ * step are all added together, so x->seen[from] remembers the last step [from] was
+ * linked into; edge_out_of is the same for the delete loop, which adds all the edges out
+ * of one step together (x->seen[to]: the last step linked into [to]). */
+static void add_edge(Exec *x, uint32_t from, uint32_t to) {
   Step *f = &x->steps[from];
-  for (uint32_t i = 0; i < f->nsucc; i++)
-    if (f->succ[i] == to)
-      return;
   if (f->nsucc == f->capsucc) {
     f->capsucc = f->capsucc ? f->capsucc * 2 : 4;
     f->succ = plat_xrealloc(f->succ, (size_t)f->capsucc * sizeof *f->succ);
   }
   f->succ[f->nsucc++] = to;
   x->steps[to].waiting++;
+}
+
+static void edge_into(Exec *x, uint32_t from, uint32_t to) {
+  if (from == to || x->seen[from] == to)
+    return;
+  x->seen[from] = to;
+  add_edge(x, from, to);
+}
+
+static void edge_out_of(Exec *x, uint32_t from, uint32_t to) {
+  if (from == to || x->seen[to] == from)
+    return;
+  x->seen[to] = from;
+  add_edge(x, from, to);
 }
 
 /* A delete step found by the address it deletes. */
@@ -368,7 +383,7 @@ typedef struct RefEdge {
 static void ref_edge(void *ud, uint32_t node) {
   RefEdge *re = ud;
   if (node < re->g->nnodes && re->node_step[node] != UINT32_MAX)
-    edge(re->x, re->node_step[node], re->to);
+    edge_into(re->x, re->node_step[node], re->to);
 }
 
 /* The addresses a resource made from node [n] of [g] depends on, sorted. */
@@ -689,6 +704,8 @@ bool apply_plan(const Plan *plan, const Graph *g, State *st, ProvRegistry *reg,
   }
   /* Edges.  Creates and updates wait for what they read; deletes wait for the resources
      that depended on the deleted one (deleted first, or updated away from it). */
+  x.seen = plat_xmalloc((size_t)(x.nsteps ? x.nsteps : 1) * sizeof *x.seen);
+  memset(x.seen, 0xff, (size_t)(x.nsteps ? x.nsteps : 1) * sizeof *x.seen);
   for (uint32_t i = 0; i < x.nsteps; i++) {
     Step *s = &x.steps[i];
     if (!s->node)
@@ -696,7 +713,7 @@ bool apply_plan(const Plan *plan, const Graph *g, State *st, ProvRegistry *reg,
     for (uint32_t k = 0; k < s->node->ndeps + s->node->nexplicit; k++) {
       uint32_t d = k < s->node->ndeps ? s->node->deps[k] : s->node->explicit_deps[k - s->node->ndeps];
       if (d < g->nnodes && node_step[d] != UINT32_MAX)
-        edge(&x, node_step[d], i);
+        edge_into(&x, node_step[d], i);
     }
     RefEdge re = { &x, g, node_step, i };
     each_ref(s->node->inputs, 0, ref_edge, &re);
@@ -710,16 +727,18 @@ bool apply_plan(const Plan *plan, const Graph *g, State *st, ProvRegistry *reg,
       dels[ndel++] = (DelIdx){ x.steps[i].item->address, i };
   if (ndel > 1)
     qsort(dels, ndel, sizeof *dels, delidx_cmp);
+  memset(x.seen, 0xff, (size_t)(x.nsteps ? x.nsteps : 1) * sizeof *x.seen);
   for (uint32_t j = 0; j < x.nsteps && ndel; j++) {
     const StateRes *r = state_find(st, x.steps[j].item->address);
     for (uint32_t k = 0; r && k < r->ndeps; k++) {
       DelIdx key = { r->deps[k], 0 };
       const DelIdx *d = bsearch(&key, dels, ndel, sizeof *dels, delidx_cmp);
       if (d && d->step != j)
-        edge(&x, j, d->step);
+        edge_out_of(&x, j, d->step);
     }
   }
   free(dels);
+  free(x.seen);
   free(node_step);
 
   uint32_t parallel = opt->parallel ? opt->parallel : APPLY_DEFAULT_PARALLEL;
