@@ -69,6 +69,8 @@ void cli_program_free(CliProgram *prog);
  * Returns 1 when a deny rule fired or the run failed, else 0. */
 struct VmConfig;
 int cli_check_policies(struct Plat *p, const struct VmConfig *cfg, uint32_t ncfg, bool color);
+/* The same on a module (from a .platb); takes ownership of [m]. */
+int cli_run_policies(struct BcModule *m, const struct VmConfig *cfg, uint32_t ncfg, bool color);
 /* Does [path] name a .platb (by its extension)? */
 bool cli_is_platb(const char *path);
 

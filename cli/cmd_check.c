@@ -208,6 +208,19 @@ int cmd_check(int argc, char **argv) {
   }
   if (npaths == 0) paths[npaths++] = ".";
 
+  /* A .platb: compiled and checked when it was built; loading verifies it, and
+     --policies runs its policies as for sources. */
+  if (npaths == 1 && cli_is_platb(paths[0])) {
+    CliProgram prog;
+    rc = cli_load_program("check", paths, 1, &prog, NULL, NULL);
+    if (rc == 0 && policies) {
+      rc = cli_run_policies(prog.mod, cfg, ncfg, want_color(color, stderr));
+      prog.mod = NULL;
+    }
+    cli_program_free(&prog);
+    goto done;
+  }
+
   Plat *p = plat_new();
   p->diags.max_errors = (uint32_t)max_errors;
   bool loaded = plat_check_paths(p, paths, npaths);

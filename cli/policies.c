@@ -24,6 +24,10 @@ int cli_check_policies(Plat *p, const VmConfig *cfg, uint32_t ncfg, bool color) 
     plat_render(p, stderr, PLAT_FMT_TEXT, color);
     return 1;
   }
+  return cli_run_policies(m, cfg, ncfg, color);
+}
+
+int cli_run_policies(BcModule *m, const VmConfig *cfg, uint32_t ncfg, bool color) {
   VmOptions opt = {0};
   opt.config = cfg;
   opt.nconfig = ncfg;

@@ -419,5 +419,21 @@ for cmd in build graph; do
   fi
 done
 
+# check takes a .platb: loading verifies it; --policies runs its policies as for sources
+"$PLATC" build tests/graph/policies.plat -o "$tmp/pol.platb" >/dev/null 2>&1
+run -- check --policies tests/graph/policies.plat
+cp "$tmp/err" "$tmp/pol-src"
+src_rc=$rc
+run -- check --policies "$tmp/pol.platb"
+if [ "$rc" -eq 1 ] && [ "$src_rc" -eq 1 ] && cmp -s "$tmp/err" "$tmp/pol-src"; then ok; else
+  failed "check --policies FILE.platb: expected exit 1 and the sources' report, got exit $rc:"; cat "$tmp/err"
+fi
+run -- check "$tmp/pol.platb"
+expect_rc "check FILE.platb (verified)" 0
+head -c 100 "$tmp/pol.platb" >"$tmp/cut.platb"
+run -- check "$tmp/cut.platb"
+expect_rc "check of a truncated .platb" 2
+expect_grep "check of a truncated .platb" "$tmp/err" "cut.platb: truncated"
+
 echo "cli: $pass passed, $fail failed ($(wc -l <"$tmp/doc-cases" | tr -d ' ') documented examples)"
 [ "$fail" -eq 0 ]
