@@ -394,14 +394,19 @@ static char **node_deps(const Graph *g, const GNode *n, uint32_t *count) {
     uint32_t d = i < n->ndeps ? n->deps[i] : n->explicit_deps[i - n->ndeps];
     if (d >= g->nnodes || g->nodes[d].kind != GN_RESOURCE)
       continue;
-    bool dup = false;
-    for (uint32_t j = 0; j < k && !dup; j++)
-      dup = strcmp(v[j], g->nodes[d].addr) == 0;
-    if (!dup)
-      v[k++] = plat_xstrdup(g->nodes[d].addr);
+    v[k++] = plat_xstrdup(g->nodes[d].addr);
   }
+  /* Sorted, then repeats dropped: no pairwise search (a resource reading 100,000 others
+     would compare 10^10 pairs). */
   dp_sort_strs(v, k);
-  *count = k;
+  uint32_t m = 0;
+  for (uint32_t i = 0; i < k; i++) {
+    if (m && strcmp(v[m - 1], v[i]) == 0)
+      free(v[i]);
+    else
+      v[m++] = v[i];
+  }
+  *count = m;
   return v;
 }
 
