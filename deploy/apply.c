@@ -774,19 +774,24 @@ bool apply_plan(const Plan *plan, const Graph *g, State *st, ProvRegistry *reg,
   double t_start = now_s(), last_save = t_start, reeval_s = 0;
   double save_every = SAVE_EVERY_MS / 1000.0;
   while (finished < x.nsteps) {
-    /* Unknown steps skipped since they became ready are dropped. */
-    uint32_t nu = 0;
-    for (uint32_t k = 0; k < x.nunk; k++)
-      if (x.steps[x.unk[k]].state == SS_READY)
-        x.unk[nu++] = x.unk[k];
-    x.nunk = nu;
     /* Resolve the deploy-time inputs of the ready steps that wait for them, in one
        re-evaluation for all of them.  A re-evaluation runs the whole program, so it is
        put off while the known ready steps fill the pool (more unknown ones gather
        meanwhile), and, while something runs, while re-evaluating has taken half the time
        so far: one per finished producer would make a deploy quadratic. */
     uint32_t free_slots = parallel - running;
-    bool starving = x.nunk && x.nheap < free_slots;
+    bool starving = false;
+    if (x.nunk && x.nheap < free_slots) {
+      /* Unknown steps skipped since they became ready are dropped; only here, where
+         it matters: tens of thousands gather while known steps run, and scanning them
+         on every round made a long deploy quadratic. */
+      uint32_t nu = 0;
+      for (uint32_t k = 0; k < x.nunk; k++)
+        if (x.steps[x.unk[k]].state == SS_READY)
+          x.unk[nu++] = x.unk[k];
+      x.nunk = nu;
+      starving = nu > 0;
+    }
     if (starving && (running == 0 || 2 * reeval_s <= now_s() - t_start)) {
       double t0 = now_s();
       char err[600] = "";
