@@ -81,15 +81,6 @@ static double now_s(void) {
   return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static bool json_has_str(const json_t *arr, const char *s) {
-  size_t i;
-  json_t *e;
-  json_array_foreach((json_t *)arr, i, e)
-    if (json_is_string(e) && strcmp(json_string_value(e), s) == 0)
-      return true;
-  return false;
-}
-
 /* ---- journal entries ---------------------------------------------------------------- */
 /* A copy of [obj] with the members named in [names] (or whose "prefix.name" is in
  * [paths]) sealed for [address]. */
@@ -107,7 +98,7 @@ static json_t *seal_members(const Exec *x, const char *address, const json_t *ob
   json_object_foreach_safe(out, tmp, k, v) {
     char path[512];
     snprintf(path, sizeof path, "%s.%s", prefix, k);
-    bool secret = (names && json_has_str(names, k));
+    bool secret = (names && dp_json_has_str(names, k));
     for (uint32_t i = 0; i < npaths && !secret; i++)
       secret = strcmp(paths[i], path) == 0;
     if (!secret)
@@ -467,7 +458,7 @@ static bool rediff(Step *s, const GNode *n, char **msg) {
     if (ignored)
       continue;
     changed = true;
-    bool forced = json_has_str(res.replaces, p);
+    bool forced = dp_json_has_str(res.replaces, p);
     for (uint32_t k = 0; k < n->nreplace; k++)
       forced |= strcmp(n->replace_on_change[k], p) == 0;
     replace |= forced;

@@ -16,23 +16,6 @@
  * grows, so it ends anyway; this bounds the work on a long chain). */
 #define PLAN_MAX_ROUNDS 16
 
-/* Is [s] among the [n] sorted strings [v]?  A binary search: the oracle asks for every
- * output the program reads, and a plan updating 100,000 resources has as many here. */
-static bool in_strs(char *const *v, uint32_t n, const char *s) {
-  uint32_t lo = 0, hi = n;
-  while (lo < hi) {
-    uint32_t mid = lo + (hi - lo) / 2;
-    int c = strcmp(v[mid], s);
-    if (!c)
-      return true;
-    if (c < 0)
-      lo = mid + 1;
-    else
-      hi = mid;
-  }
-  return false;
-}
-
 static void free_strs(char **v, uint32_t n) {
   for (uint32_t i = 0; i < n; i++)
     free(v[i]);
@@ -42,7 +25,7 @@ static void free_strs(char **v, uint32_t n) {
 /* The VM's oracle: an output of a resource the state knows, unless it is about to change. */
 static bool known_output(void *ud, Rt *rt, const char *addr, const char *prop, Val *out) {
   Engine *e = ud;
-  if (in_strs(e->changing, e->nchanging, addr))
+  if (dp_in_sorted(e->changing, e->nchanging, addr))
     return false;
   StateRes *r = state_find(&e->st, addr);
   if (!r || r->sealed)
@@ -232,14 +215,14 @@ bool engine_plan(Engine *e, const PlanOptions *popt, bool destroy, Plan *out) {
     bool ok = plan_make(&e->g, &e->st, e->reg, popt, out);
     /* Resources about to be updated or replaced: what reads their outputs waits for them.
        The plan's addresses are distinct, so only the ones known before need a search;
-       the list is kept sorted for in_strs. */
+       the list is kept sorted for dp_in_sorted. */
     uint32_t before = e->nchanging;
     e->changing = plat_xrealloc(e->changing,
                                 ((size_t)before + out->nitems + 1) * sizeof *e->changing);
     for (uint32_t i = 0; i < out->nitems; i++) {
       const PlanItem *it = &out->items[i];
       if ((it->action == PA_UPDATE || it->action == PA_REPLACE) &&
-          !in_strs(e->changing, before, it->address))
+          !dp_in_sorted(e->changing, before, it->address))
         e->changing[e->nchanging++] = plat_xstrdup(it->address);
     }
     bool grew = e->nchanging > before;

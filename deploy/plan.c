@@ -23,15 +23,6 @@ static void push_str(char ***v, uint32_t *n, char *s) {
   (*v)[(*n)++] = s;
 }
 
-static bool json_has_str(const json_t *arr, const char *s) {
-  size_t i;
-  json_t *e;
-  json_array_foreach((json_t *)arr, i, e)
-    if (json_is_string(e) && strcmp(json_string_value(e), s) == 0)
-      return true;
-  return false;
-}
-
 static bool in_list(const char *const *v, uint32_t n, const char *s) {
   for (uint32_t i = 0; i < n; i++)
     if (strcmp(v[i], s) == 0)
@@ -165,10 +156,10 @@ static void diff_item(Plan *p, ProvRegistry *reg, const GNode *n, const StateRes
       const char *prop = json_string_value(e);
       if (!prop || in_list(n->ignore_changes, n->nignore, prop))
         continue;
-      bool forces = json_has_str(res.replaces, prop) ||
+      bool forces = dp_json_has_str(res.replaces, prop) ||
                     in_list(n->replace_on_change, n->nreplace, prop);
       json_t *after = json_object_get(it->inputs, prop);
-      bool secret = json_has_str(it->secret_inputs, prop) || prior_secret(prior, prop);
+      bool secret = dp_json_has_str(it->secret_inputs, prop) || prior_secret(prior, prop);
       add_change(it, prop, json_object_get(prior->inputs, prop), after, secret, forces);
       replace |= forces;
     }
@@ -240,7 +231,7 @@ bool plan_make(const Graph *g, const State *st, ProvRegistry *reg, const PlanOpt
       const char *k;
       json_t *v;
       json_object_foreach(it->inputs, k, v)
-        add_change(it, k, NULL, v, json_has_str(it->secret_inputs, k), false);
+        add_change(it, k, NULL, v, dp_json_has_str(it->secret_inputs, k), false);
     } else {
       diff_item(p, reg, n, prior, it);
     }

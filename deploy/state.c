@@ -190,23 +190,8 @@ void state_sort(State *st) {
   reindex(st);
 }
 
-static bool in_sorted(char *const *v, uint32_t n, const char *s) {
-  uint32_t lo = 0, hi = n;
-  while (lo < hi) {
-    uint32_t mid = lo + (hi - lo) / 2;
-    int c = strcmp(v[mid], s);
-    if (!c)
-      return true;
-    if (c < 0)
-      lo = mid + 1;
-    else
-      hi = mid;
-  }
-  return false;
-}
-
 bool state_res_is_secret(const StateRes *r, const char *path) {
-  return in_sorted(r->secret, r->nsecret, path);
+  return dp_in_sorted(r->secret, r->nsecret, path);
 }
 
 /* ---- sealing ------------------------------------------------------------------------ */

@@ -91,3 +91,27 @@ size_t dp_utf8_len(const unsigned char *s, size_t n) {
     return 0;
   return len;
 }
+
+bool dp_in_sorted(char *const *v, uint32_t n, const char *s) {
+  uint32_t lo = 0, hi = n;
+  while (lo < hi) {
+    uint32_t mid = lo + (hi - lo) / 2;
+    int c = strcmp(v[mid], s);
+    if (!c)
+      return true;
+    if (c < 0)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return false;
+}
+
+bool dp_json_has_str(const json_t *arr, const char *s) {
+  size_t i;
+  json_t *e;
+  json_array_foreach((json_t *)arr, i, e)
+    if (json_is_string(e) && strcmp(json_string_value(e), s) == 0)
+      return true;
+  return false;
+}

@@ -4,7 +4,9 @@
 #ifndef PLAT_DEPLOY_UTIL_H
 #define PLAT_DEPLOY_UTIL_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <jansson.h>
 
@@ -21,6 +23,10 @@ const char **dp_sorted_keys(const json_t *o, size_t *n);
  * not one: the checks of jansson's utf8_check_first/utf8_check_full (no overlong forms,
  * no surrogates, nothing past U+10FFFF), so the JSON reader and writer agree with it. */
 size_t dp_utf8_len(const unsigned char *s, size_t n);
+/* Is [s] among the [n] sorted strings [v]?  (A binary search.) */
+bool dp_in_sorted(char *const *v, uint32_t n, const char *s);
+/* Is the string [s] an element of JSON array [arr]? */
+bool dp_json_has_str(const json_t *arr, const char *s);
 /* "File" for type "local.File" of provider "local". */
 const char *dp_short_type(const char *type, const char *provider);
 
