@@ -74,6 +74,11 @@ struct Vm {
   VStr *failed;              /* what a failed sub-evaluation gives: a value only try and can see */
   char try_err[RT_ERRMAX];   /* the last failed sub-evaluation's message */
   char *scratch; size_t nscratch, capscratch;   /* text being built (addresses, strings) */
+  /* Every address made so far in [aset_g]: two keyed copies with one key (a plan-time list
+     holding a string twice) would be one address twice. Open addressing: node + 1. */
+  uint64_t *aset; uint32_t acap, acount;   /* hash << 32 | node + 1 */
+  const Graph *aset_g;
+  bool addr_check;           /* in vm_run's evaluation (tests instantiate as they like) */
 };
 
 #define GROW(arr, n, cap, need) do { \
@@ -182,6 +187,7 @@ void vm_free(Vm *vm) {
   free(vm->globals); free(vm->gdeps); free(vm->gset);
   free(vm->stack); free(vm->sdeps); free(vm->frames); free(vm->acc); free(vm->accstart);
   free(vm->deps); free(vm->marks); free(vm->pool); free(vm->info); free(vm->scratch);
+  free(vm->aset);
   free(vm);
 }
 
@@ -706,6 +712,50 @@ static DepRef param_deps(Vm *vm, Val inputs, const VStr *name, DepRef all) {
   return (DepRef){0, 0};   /* not given: its default, a constant */
 }
 
+static uint32_t addr_hash(const char *s) {
+  uint32_t h = 2166136261u;
+  for (; *s; s++) h = (h ^ (unsigned char)*s) * 16777619u;
+  return h;
+}
+
+/* Has an address equal to [addr] (hash [h]) been made in the current graph?  Entries keep
+ * their hash, so a probe compares text only when the hashes agree and growing never
+ * rehashes the text: a program makes 300,000 addresses. */
+static bool addr_seen(Vm *vm, const char *addr, uint32_t h) {
+  if (vm->aset_g != vm->g) {     /* a new graph: start over */
+    free(vm->aset);
+    vm->aset = NULL;
+    vm->acap = vm->acount = 0;
+    vm->aset_g = vm->g;
+  }
+  if (!vm->acap) return false;
+  for (uint32_t i = h & (vm->acap - 1); vm->aset[i]; i = (i + 1) & (vm->acap - 1))
+    if ((uint32_t)(vm->aset[i] >> 32) == h &&
+        strcmp(vm->g->nodes[(uint32_t)vm->aset[i] - 1].addr, addr) == 0)
+      return true;
+  return false;
+}
+
+static void addr_note(Vm *vm, uint32_t node, uint32_t h) {
+  if ((vm->acount + 1) * 2 > vm->acap) {
+    uint32_t ncap = vm->acap ? vm->acap * 2 : 1024;
+    uint64_t *nt = plat_xcalloc(ncap, sizeof *nt);
+    for (uint32_t i = 0; i < vm->acap; i++)
+      if (vm->aset[i]) {
+        uint32_t j = (uint32_t)(vm->aset[i] >> 32) & (ncap - 1);
+        while (nt[j]) j = (j + 1) & (ncap - 1);
+        nt[j] = vm->aset[i];
+      }
+    free(vm->aset);
+    vm->aset = nt;
+    vm->acap = ncap;
+  }
+  uint32_t j = h & (vm->acap - 1);
+  while (vm->aset[j]) j = (j + 1) & (vm->acap - 1);
+  vm->aset[j] = (uint64_t)h << 32 | (node + 1);
+  vm->acount++;
+}
+
 /* MKRES: make the node; for a component, push its instance frame (returns true). */
 static bool mkres(Vm *vm, uint32_t r, Val key, Val inputs, Val depends, Frame *caller) {
   const BcModule *m = vm->m;
@@ -737,7 +787,14 @@ static bool mkres(Vm *vm, uint32_t r, Val key, Val inputs, Val depends, Frame *c
   n.create_before_destroy = (rd->flags & RD_CBD) != 0;
   n.ignore_changes = names_of(vm, rd->ignore, &n.nignore);
   n.replace_on_change = names_of(vm, rd->replace, &n.nreplace);
+  uint32_t ah = vm->addr_check ? addr_hash(n.addr) : 0;
+  if (vm->addr_check && addr_seen(vm, n.addr, ah)) {
+    free(ex);
+    rt_error(rt, "two copies of '%s' have the same key: %s is made twice (the keys of a "
+             "`for` must be distinct: use distinct(...) or a map)", m->strs[rd->name].s, n.addr);
+  }
   uint32_t node = graph_add(vm->g, &n);
+  if (vm->addr_check) addr_note(vm, node, ah);
   free(ex);
   GROW(vm->info, vm->ninfo, vm->capinfo, node + 1);
   while (vm->ninfo <= node) vm->info[vm->ninfo++] = (NodeInfo){BC_NONE, BC_NONE, {0}, {0, 0}, {0}, NULL, 0};
@@ -1520,7 +1577,10 @@ bool vm_run(Vm *vm, Graph *g, VmError *err) {
   g->locate = vm_locate;
   g->locate_ud = vm;
   g->source_hash = vm->m->source_hash[0] ? vm->m->source_hash : NULL;
-  if (rt_protect(&vm->rt, do_run, NULL) != 0) {
+  vm->addr_check = true;
+  int failed = rt_protect(&vm->rt, do_run, NULL);
+  vm->addr_check = false;
+  if (failed != 0) {
     fill_error(vm, err);
     return false;
   }
