@@ -403,6 +403,7 @@ static json_t *plan_file_json(const Plan *plan, const Flags *f) {
 
 /* ---- plan / deploy / destroy -------------------------------------------------------- */
 static int run(Flags *f, bool destroy, bool apply) {
+  engine_tune_malloc();
   json_t *saved = NULL;
   if (apply && f->npaths == 1 && is_plan_file(f->paths[0])) {
     json_error_t je;

@@ -53,6 +53,10 @@ typedef struct Engine {
   uint32_t recovered;
 } Engine;
 
+/* Set glibc's allocator for a run over a large state (engine_open does it; commands call
+ * it first so that compiling the program is done the same way). */
+void engine_tune_malloc(void);
+
 /* Open a run: lock the stack, load key, config and state, fold a leftover journal in.
  * [mod] may be NULL (state and config commands).  False with [err]. */
 bool engine_open(Engine *e, const BcModule *mod, const EngineOptions *opt, char *err,
