@@ -377,16 +377,8 @@ bool engine_refresh(Engine *e, const PlanOptions *popt, bool dry, Drift **drift,
     addrs[i] = plat_xstrdup(e->st.res[i].address);
   bool ok = true;
   for (uint32_t i = 0; i < n && ok; i++) {
-    if (popt && popt->ntargets) {
-      bool t = false;
-      for (uint32_t k = 0; k < popt->ntargets && !t; k++) {
-        size_t l = strlen(popt->targets[k]);
-        t = strncmp(addrs[i], popt->targets[k], l) == 0 &&
-            (addrs[i][l] == '\0' || addrs[i][l] == '.' || addrs[i][l] == '[');
-      }
-      if (!t)
-        continue;
-    }
+    if (!plan_targeted(popt, addrs[i]))
+      continue;
     StateRes *r = state_find(&e->st, addrs[i]);
     char *perr = NULL;
     Provider *pv = prov_open(e->reg, r->provider, NULL, &perr);

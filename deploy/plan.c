@@ -30,8 +30,7 @@ static bool in_list(const char *const *v, uint32_t n, const char *s) {
   return false;
 }
 
-/* [addr] is [target] or inside it (target "api" covers "api.cfg" and "api[...]"...). */
-static bool targeted(const PlanOptions *opt, const char *addr) {
+bool plan_targeted(const PlanOptions *opt, const char *addr) {
   if (!opt || !opt->ntargets)
     return true;
   for (uint32_t i = 0; i < opt->ntargets; i++) {
@@ -207,7 +206,7 @@ bool plan_make(const Graph *g, const State *st, ProvRegistry *reg, const PlanOpt
     const StateRes *prior = find_prior(g, st, n->addr, &moved_from);
     if (prior)
       kept[prior - st->res] = true;
-    if (!targeted(opt, n->addr))
+    if (!plan_targeted(opt, n->addr))
       continue;
     PlanItem *it = &p->items[p->nitems++];
     it->address = plat_xstrdup(n->addr);
@@ -241,7 +240,7 @@ bool plan_make(const Graph *g, const State *st, ProvRegistry *reg, const PlanOpt
 
   for (uint32_t i = 0; i < st->nres; i++) {
     const StateRes *r = &st->res[i];
-    if (kept[i] || !targeted(opt, r->address))
+    if (kept[i] || !plan_targeted(opt, r->address))
       continue;
     PlanItem *it = &p->items[p->nitems++];
     it->action = PA_DELETE;
@@ -265,7 +264,7 @@ bool plan_make(const Graph *g, const State *st, ProvRegistry *reg, const PlanOpt
   for (uint32_t i = 0; i < g->npolicies; i++) {
     const PolicyResult *r = &g->policies[i];
     const char *addr = r->node < g->nnodes ? g->nodes[r->node].addr : "?";
-    if (!targeted(opt, addr))
+    if (!plan_targeted(opt, addr))
       continue;
     switch (r->outcome) {
     case PO_DENY:

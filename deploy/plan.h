@@ -67,6 +67,9 @@ bool plan_make(const Graph *g, const State *st, ProvRegistry *reg, const PlanOpt
 void plan_free(Plan *p);
 
 const char *plan_action_name(PlanAction a);   /* "create", "update", ... */
+/* Does --target [opt] cover [addr]: the address itself or something inside it
+ * ("api" covers "api.cfg" and "api[...]")?  No targets cover everything. */
+bool plan_targeted(const PlanOptions *opt, const char *addr);
 
 /* The plan for people: one block per changing resource, a property diff, the warnings,
  * then the summary line ("Plan: 2 to create, 1 to update, 0 to replace, 1 to delete." or

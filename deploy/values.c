@@ -1,6 +1,8 @@
 /* Val <-> JSON for the deploy engine (see values.h). */
 #include "deploy/values.h"
 
+#include "stdlib/conform.h"
+
 #include <math.h>
 #include <string.h>
 
@@ -55,37 +57,6 @@ json_t *dv_to_json(Val v, bool *unknown) {
   return j;
 }
 
-static Val from_json(Rt *rt, const json_t *j, int depth) {
-  if (depth > DV_MAX_DEPTH)
-    rt_error(rt, "a stored value is nested more than %d levels deep", DV_MAX_DEPTH);
-  switch (json_typeof(j)) {
-  case JSON_NULL: return val_null();
-  case JSON_TRUE: return val_bool(true);
-  case JSON_FALSE: return val_bool(false);
-  case JSON_INTEGER: return val_int((int64_t)json_integer_value(j));
-  case JSON_REAL: return val_float(rt, json_real_value(j));
-  case JSON_STRING:
-    return val_str_checked(rt, json_string_value(j), json_string_length(j), "a stored string");
-  case JSON_ARRAY: {
-    size_t n = json_array_size(j);
-    VList *l = val_list_new(rt, (uint32_t)n);
-    for (size_t i = 0; i < n; i++)
-      l->items[i] = from_json(rt, json_array_get(j, i), depth + 1);
-    return val_list_done(l);
-  }
-  case JSON_OBJECT: {
-    MapBuilder b;
-    mb_init(&b, rt, (uint32_t)json_object_size(j));
-    const char *k;
-    json_t *v;
-    json_object_foreach((json_t *)j, k, v)
-      mb_put(&b, val_intern(rt, k, strlen(k)), from_json(rt, v, depth + 1));
-    return val_map_done(&b);
-  }
-  }
-  return val_null();
-}
-
 static bool eq_json(Val v, const json_t *j, int depth) {
   if (depth > DV_MAX_DEPTH)
     return false;
@@ -126,5 +97,6 @@ bool dv_equal_json(Val v, const json_t *j) {
 }
 
 Val dv_from_json(Rt *rt, const json_t *j) {
-  return from_json(rt, j, 0);
+  /* the stdlib's reader (jsondecode's): one conversion of JSON into values */
+  return sl_json_value(rt, "a stored value", (json_t *)j, 0);
 }
