@@ -18,7 +18,9 @@
 
 #define SAVE_EVERY_MS 2000
 
-typedef enum StepState { SS_WAIT, SS_READY, SS_RUN, SS_DONE, SS_FAIL, SS_SKIP } StepState;
+/* Ready steps are taken off the heap a window at a time and their begin entries written
+   together (SS_STAGED) before any of them is handed to a worker (SS_RUN). */
+typedef enum StepState { SS_WAIT, SS_READY, SS_STAGED, SS_RUN, SS_DONE, SS_FAIL, SS_SKIP } StepState;
 
 typedef struct Step {
   const PlanItem *item;
@@ -28,6 +30,8 @@ typedef struct Step {
   uint32_t waiting;          /* prerequisites not yet done */
   uint32_t *succ; uint32_t nsucc, capsucc;
   bool unknown;              /* inputs wait for deploy-time values */
+  bool staged;               /* its first operation's begin entry is written, as begin_seq */
+  uint64_t begin_seq;
   /* prepared on the calling thread before the step runs */
   Provider *pv;
   const char *ptype;         /* the type inside the provider: File */
@@ -47,6 +51,12 @@ typedef struct Step {
   double seconds;
 } Step;
 
+/* A min-heap of step indexes: the lowest step (address) first, as the plan lists them. */
+typedef struct Heap {
+  uint32_t *v;
+  uint32_t n;
+} Heap;
+
 typedef struct Exec {
   pthread_mutex_t mu;
   pthread_cond_t work_cv, done_cv;
@@ -54,20 +64,13 @@ typedef struct Exec {
   uint32_t *seen;            /* building edges: see edge_into */
   uint32_t *doneq; uint32_t dq_n, dq_cap;
   bool stop;
-  pthread_mutex_t jmu;       /* the journal */
-  /* Group commit: a begin entry is appended, then its writer waits until an fdatasync
-     that started after the append has ended; one sync covers every entry appended
-     before it began, so N workers pay one disk flush, not N, and each operation still
-     starts only once its begin entry is on disk. */
-  pthread_cond_t jcv;
-  uint64_t jappended, jsynced;
-  bool jsyncing;
+  pthread_mutex_t jmu;       /* jfail and jerr */
   pthread_mutex_t ext_mu;    /* external providers, one call at a time */
   Step *steps; uint32_t nsteps;
-  /* The calling thread's: ready steps with known inputs (a min-heap of step indexes, so
-     the lowest address goes first, as the plan lists them), and ready steps waiting
-     for a re-evaluation. */
-  uint32_t *heap; uint32_t nheap;
+  /* The calling thread's: ready steps with known inputs, staged steps (their begin
+     entries written, not yet handed to a worker), and ready steps waiting for a
+     re-evaluation. */
+  Heap ready, staged;
   uint32_t *unk; uint32_t nunk;
   const ApplyOptions *opt;
   const char *lineage;
@@ -114,46 +117,46 @@ static json_t *seal_members(const Exec *x, const char *address, const json_t *ob
   return out;
 }
 
-static void journal_put(Exec *x, json_t *e, bool sync) {
-  Journal *j = x->opt->journal;
-  if (!j) {
-    json_decref(e);
-    return;
-  }
+static void journal_failed(Exec *x, const char *err) {
   pthread_mutex_lock(&x->jmu);
-  char err[512];
-  bool ok = journal_append_nosync(j, e, err, sizeof err);
-  uint64_t mine = ++x->jappended;
-  while (ok && sync && x->jsynced < mine && !x->jfail) {
-    if (x->jsyncing) {
-      pthread_cond_wait(&x->jcv, &x->jmu);
-      continue;
-    }
-    /* Lead a sync for everything appended so far; others append meanwhile. */
-    uint64_t upto = x->jappended;
-    x->jsyncing = true;
-    pthread_mutex_unlock(&x->jmu);
-    ok = journal_sync(j, err, sizeof err);
-    pthread_mutex_lock(&x->jmu);
-    x->jsyncing = false;
-    if (ok)
-      x->jsynced = upto;
-    pthread_cond_broadcast(&x->jcv);
-  }
-  if (!ok && !x->jfail) {
+  if (!x->jfail) {
     x->jfail = true;
     snprintf(x->jerr, sizeof x->jerr, "%s", err);
   }
   pthread_mutex_unlock(&x->jmu);
+}
+
+/* Append [e] (consumed); with [sync], wait until it is on disk.  False with [err]. */
+static bool journal_put(Exec *x, json_t *e, bool sync, char *err, size_t errlen) {
+  Journal *j = x->opt->journal;
+  bool ok = true;
+  uint64_t seq;
+  if (j) {
+    ok = journal_add(j, &e, 1, &seq, err, errlen) && (!sync || journal_wait(j, seq, err, errlen));
+    if (!ok)
+      journal_failed(x, err);
+  }
   json_decref(e);
+  return ok;
 }
 
 static const char *op_word(ProvOp op) {
   return op == PROV_CREATE ? "create" : op == PROV_UPDATE ? "update" : "delete";
 }
 
-/* One journaled provider operation of step [s]; false when it failed. */
-static bool run_op(Exec *x, Step *s, ProvOp op) {
+/* The first operation of step [s]: a replace deletes first unless created before
+ * destroyed. */
+static ProvOp first_op(const Step *s) {
+  switch (s->action) {
+  case PA_UPDATE: return PROV_UPDATE;
+  case PA_DELETE: return PROV_DELETE;
+  case PA_REPLACE: return s->item->create_before_destroy ? PROV_CREATE : PROV_DELETE;
+  default: return PROV_CREATE;
+  }
+}
+
+/* The begin entry of operation [op] of step [s]. */
+static json_t *begin_entry(const Exec *x, const Step *s, ProvOp op) {
   const PlanItem *it = s->item;
   json_t *b = json_object();
   json_object_set_new(b, "phase", json_string("begin"));
@@ -169,10 +172,27 @@ static bool run_op(Exec *x, Step *s, ProvOp op) {
   else
     json_object_set_new(b, "inputs", seal_members(x, it->address, s->inputs, "inputs",
                                                   s->secret_inputs, NULL, 0));
-  journal_put(x, b, true);
-  if (x->jfail) {
+  return b;
+}
+
+/* One journaled provider operation of step [s]; false when it failed.  It starts only
+ * once its begin entry is on disk: written here, or staged by the calling thread (the
+ * step's first operation), and then waited for. */
+static bool run_op(Exec *x, Step *s, ProvOp op) {
+  const PlanItem *it = s->item;
+  char jerr[512];
+  bool begun;
+  if (s->staged) {
+    s->staged = false;
+    begun = journal_wait(x->opt->journal, s->begin_seq, jerr, sizeof jerr);
+    if (!begun)
+      journal_failed(x, jerr);
+  } else {
+    begun = journal_put(x, begin_entry(x, s, op), true, jerr, sizeof jerr);
+  }
+  if (!begun) {
     s->status = PROV_ERROR;
-    s->message = dp_printf("%s: not started: %s", it->address, x->jerr);
+    s->message = dp_printf("%s: not started: %s", it->address, jerr);
     return false;
   }
 
@@ -223,7 +243,7 @@ static bool run_op(Exec *x, Step *s, ProvOp op) {
       json_array_append_new(deps, json_string(s->deps[d]));
     json_object_set_new(e, "dependencies", deps);
   }
-  journal_put(x, e, false);
+  (void)journal_put(x, e, false, jerr, sizeof jerr);   /* a failure is kept in x->jerr */
 
   if (st != PROV_OK) {
     s->status = st;
@@ -535,31 +555,73 @@ static void record(State *st, const Step *s) {
 }
 
 /* ---- ready steps --------------------------------------------------------------------- */
-static void heap_push(Exec *x, uint32_t v) {
-  uint32_t i = x->nheap++;
-  while (i > 0 && x->heap[(i - 1) / 2] > v) {
-    x->heap[i] = x->heap[(i - 1) / 2];
+static void heap_push(Heap *h, uint32_t v) {
+  uint32_t i = h->n++;
+  while (i > 0 && h->v[(i - 1) / 2] > v) {
+    h->v[i] = h->v[(i - 1) / 2];
     i = (i - 1) / 2;
   }
-  x->heap[i] = v;
+  h->v[i] = v;
 }
 
-static uint32_t heap_pop(Exec *x) {
-  uint32_t top = x->heap[0], v = x->heap[--x->nheap], i = 0;
+static uint32_t heap_pop(Heap *h) {
+  uint32_t top = h->v[0], v = h->v[--h->n], i = 0;
   for (;;) {
     uint32_t c = 2 * i + 1;
-    if (c >= x->nheap)
+    if (c >= h->n)
       break;
-    if (c + 1 < x->nheap && x->heap[c + 1] < x->heap[c])
+    if (c + 1 < h->n && h->v[c + 1] < h->v[c])
       c++;
-    if (x->heap[c] >= v)
+    if (h->v[c] >= v)
       break;
-    x->heap[i] = x->heap[c];
+    h->v[i] = h->v[c];
     i = c;
   }
-  if (x->nheap)
-    x->heap[i] = v;
+  if (h->n)
+    h->v[i] = v;
   return top;
+}
+
+/* Take up to [room] ready steps off the heap, lowest first, and write their first
+ * operations' begin entries in one write, not flushed: the first worker to need one leads
+ * a flush that covers the whole batch, so one fdatasync pays for many operations instead
+ * of each paying its own.  A step whose entry could not be written is staged without
+ * one: its worker writes it and reports the error. */
+static void stage(Exec *x, uint32_t room) {
+  Journal *j = x->opt->journal;
+  uint32_t *ids = plat_xmalloc((size_t)room * sizeof *ids);
+  json_t **es = j ? plat_xmalloc((size_t)room * sizeof *es) : NULL;
+  uint32_t k = 0;
+  while (k < room && x->ready.n) {
+    uint32_t i = heap_pop(&x->ready);
+    Step *s = &x->steps[i];
+    if (s->state != SS_READY)
+      continue;
+    if (es)
+      es[k] = begin_entry(x, s, first_op(s));
+    ids[k++] = i;
+  }
+  uint64_t first;
+  char err[512];
+  bool ok = j && k && journal_add(j, es, k, &first, err, sizeof err);
+  for (uint32_t m = 0; m < k; m++) {
+    Step *s = &x->steps[ids[m]];
+    /* One at a time after a batch failed, so only an entry that cannot be encoded fails
+       (a failed journal fails them all). */
+    if (j && !ok && journal_add(j, &es[m], 1, &first, err, sizeof err)) {
+      s->staged = true;
+      s->begin_seq = first;
+    } else if (ok) {
+      s->staged = true;
+      s->begin_seq = first + m;
+    }
+    if (es)
+      json_decref(es[m]);
+    s->state = SS_STAGED;
+    heap_push(&x->staged, ids[m]);
+  }
+  free(es);
+  free(ids);
 }
 
 /* Step [i] is ready once everything it waits for is done. */
@@ -571,7 +633,7 @@ static void make_ready(Exec *x, uint32_t i) {
   if (s->unknown)
     x->unk[x->nunk++] = i;
   else
-    heap_push(x, i);
+    heap_push(&x->ready, i);
 }
 
 /* [s] is done: what waited for it may be ready. */
@@ -648,7 +710,6 @@ bool apply_plan(const Plan *plan, const Graph *g, State *st, ProvRegistry *reg,
   x.lineage = st->lineage;
   pthread_mutex_init(&x.mu, NULL);
   pthread_mutex_init(&x.jmu, NULL);
-  pthread_cond_init(&x.jcv, NULL);
   pthread_mutex_init(&x.ext_mu, NULL);
   pthread_cond_init(&x.work_cv, NULL);
   pthread_cond_init(&x.done_cv, NULL);
@@ -743,8 +804,13 @@ bool apply_plan(const Plan *plan, const Graph *g, State *st, ProvRegistry *reg,
   x.workq = plat_xmalloc((size_t)(x.nsteps + 1) * sizeof *x.workq);
   x.doneq = plat_xmalloc((size_t)(x.nsteps + 1) * sizeof *x.doneq);
   /* A step enters each at most once (an unknown one moves to the heap once resolved). */
-  x.heap = plat_xmalloc((size_t)(x.nsteps + 1) * sizeof *x.heap);
+  x.ready.v = plat_xmalloc((size_t)(x.nsteps + 1) * sizeof *x.ready.v);
+  x.staged.v = plat_xmalloc((size_t)(x.nsteps + 1) * sizeof *x.staged.v);
   x.unk = plat_xmalloc((size_t)(x.nsteps + 1) * sizeof *x.unk);
+  /* Begins staged ahead of dispatch: enough that one flush covers many operations, few
+     enough that a kill leaves few operations for recovery to ask the providers about. */
+  uint32_t window = 4 * parallel < 32 ? 32 : 4 * parallel;
+  bool strict = parallel == 1;
   uint32_t nthreads = parallel < x.nsteps ? parallel : x.nsteps;
   pthread_t *th = plat_xcalloc(nthreads ? nthreads : 1, sizeof *th);
   for (uint32_t i = 0; i < nthreads; i++)
@@ -772,7 +838,7 @@ bool apply_plan(const Plan *plan, const Graph *g, State *st, ProvRegistry *reg,
        so far: one per finished producer would make a deploy quadratic. */
     uint32_t free_slots = parallel - running;
     bool starving = false;
-    if (x.nunk && x.nheap < free_slots) {
+    if (x.nunk && x.ready.n + x.staged.n < free_slots) {
       /* Unknown steps skipped since they became ready are dropped; only here, where
          it matters: tens of thousands gather while known steps run, and scanning them
          on every round made a long deploy quadratic. */
@@ -819,18 +885,31 @@ bool apply_plan(const Plan *plan, const Graph *g, State *st, ProvRegistry *reg,
           event(opt, AE_DONE, s, NULL, running);
           release(&x, s);
         } else {
-          heap_push(&x, i);
+          heap_push(&x.ready, i);
         }
       }
       free(batch);
       continue;
     }
-    /* Dispatch, lowest step (address) first. */
+    /* Dispatch the lowest staged step (address) first.  Ready steps are staged a window
+       at a time, once half the last window is dispatched: a step that becomes ready
+       meanwhile waits for the next window even if it is lower.  Not with one operation
+       at a time, where the order is what the user watches and was always the lowest
+       ready step first: there a lower ready step is staged (or, the window full, run
+       with its own begin entry) before the staged ones. */
     pthread_mutex_lock(&x.mu);
-    while (running < parallel && x.nheap) {
-      uint32_t i = heap_pop(&x);
+    while (running < parallel && (x.ready.n || x.staged.n)) {
+      bool lower = strict && x.ready.n && (!x.staged.n || x.ready.v[0] < x.staged.v[0]);
+      if (x.ready.n && x.staged.n < window && (x.staged.n < window / 2 || lower)) {
+        pthread_mutex_unlock(&x.mu);
+        stage(&x, window - x.staged.n);
+        pthread_mutex_lock(&x.mu);
+      }
+      bool from_ready = !x.staged.n ||
+                        (strict && x.ready.n && x.ready.v[0] < x.staged.v[0]);
+      uint32_t i = heap_pop(from_ready ? &x.ready : &x.staged);
       Step *s = &x.steps[i];
-      if (s->state != SS_READY)
+      if (s->state != SS_READY && s->state != SS_STAGED)
         continue;
       s->state = SS_RUN;
       running++;
@@ -942,11 +1021,11 @@ bool apply_plan(const Plan *plan, const Graph *g, State *st, ProvRegistry *reg,
   free(x.steps);
   free(x.workq);
   free(x.doneq);
-  free(x.heap);
+  free(x.ready.v);
+  free(x.staged.v);
   free(x.unk);
   pthread_mutex_destroy(&x.mu);
   pthread_mutex_destroy(&x.jmu);
-  pthread_cond_destroy(&x.jcv);
   pthread_mutex_destroy(&x.ext_mu);
   pthread_cond_destroy(&x.work_cv);
   pthread_cond_destroy(&x.done_cv);
