@@ -1,16 +1,21 @@
 /* deploy/apply.c and recover.c: plans carried out against the real `local` provider on a
  * temp folder — dependency order, bounded parallelism, deploy-time inputs resolved by
  * re-evaluation, a failed branch skipping only its dependants, delete and replace, the
- * journal, and recovery of operations begun and never ended. */
+ * journal, and recovery of operations begun and never ended.  A probe provider checks
+ * that no operation starts before its begin entry is on disk (begins are staged ahead of
+ * dispatch and flushed together), and a run killed right after staging is recovered. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "deploy/apply.h"
@@ -94,6 +99,7 @@ typedef struct Log {
   char lines[64][160];
   uint32_t n;
   uint32_t max_running;
+  uint32_t done, kill_at;   /* kill_at > 0: SIGKILL at that many AE_DONE */
 } Log;
 
 static void on_event(void *ud, const ApplyEvent *e) {
@@ -104,6 +110,8 @@ static void on_event(void *ud, const ApplyEvent *e) {
              e->message ? ": " : "", e->message ? e->message : "");
   if (e->running > l->max_running)
     l->max_running = e->running;
+  if (e->kind == AE_DONE && ++l->done == l->kill_at)
+    raise(SIGKILL);
 }
 
 static int find_line(const Log *l, const char *line) {
@@ -113,11 +121,12 @@ static int find_line(const Log *l, const char *line) {
   return -1;
 }
 
+static Journal j;     /* the last run's: the probe provider reads it */
+
 static bool run(const Graph *gr, Log *log, uint32_t parallel,
                 const Graph *(*reeval)(void *, const State *, char *, size_t)) {
   Plan p;
   plan_make(gr, &st, reg, NULL, &p);
-  Journal j;
   char err[256];
   assert_true(journal_open(&j, journalp, 0, err, sizeof err));
   ApplyOptions opt = { 0 };
@@ -377,6 +386,231 @@ static void test_recover_unfinished_operations(void **state) {
   assert_int_equal(n, 0);
 }
 
+/* ---- begin entries on disk before the operation ------------------------------------ */
+/* An in-process provider `probe`: on every create, update and delete it finds its own
+ * begin entry in the journal file (the last begin of that address and operation) and
+ * counts an early start when that entry's seq is not yet durable (journal_durable: an
+ * fdatasync that began after it was written has ended).  Names whose "name" input
+ * changes are replaced. */
+typedef struct Probe {
+  pthread_mutex_t mu;
+  uint32_t ops, early, unfound;
+} Probe;
+
+static Probe probe = { PTHREAD_MUTEX_INITIALIZER, 0, 0, 0 };
+
+static const char *op_name(ProvOp op) {
+  return op == PROV_CREATE ? "create" : op == PROV_UPDATE ? "update" : "delete";
+}
+
+static void probe_check(const char *address, ProvOp op) {
+  pthread_mutex_lock(&probe.mu);
+  json_t *es;
+  bool torn;
+  char err[256];
+  uint64_t durable = journal_durable(&j);
+  int64_t seq = -1;
+  if (journal_read(journalp, &es, &torn, err, sizeof err)) {
+    size_t i;
+    json_t *e;
+    json_array_foreach(es, i, e) {
+      if (!strcmp(json_string_value(json_object_get(e, "phase")), "begin") &&
+          !strcmp(json_string_value(json_object_get(e, "address")), address) &&
+          !strcmp(json_string_value(json_object_get(e, "op")), op_name(op)))
+        seq = json_integer_value(json_object_get(e, "seq"));
+    }
+    json_decref(es);
+  }
+  probe.ops++;
+  if (seq < 0)
+    probe.unfound++;
+  else if ((uint64_t)seq >= durable)
+    probe.early++;
+  pthread_mutex_unlock(&probe.mu);
+}
+
+static ProvStatus probe_call(void *self, ProvOp op, const ProvReq *req, ProvRes *res,
+                             int64_t deadline_ms) {
+  (void)self;
+  (void)deadline_ms;
+  switch (op) {
+  case PROV_CREATE:
+  case PROV_UPDATE:
+  case PROV_DELETE:
+    probe_check(req->address, op);
+    if (op == PROV_CREATE)
+      res->id = strdup(req->address);
+    if (op != PROV_DELETE)
+      res->outputs = json_object();
+    break;
+  case PROV_DIFF: {
+    res->changed = json_array();
+    res->replaces = json_array();
+    const char *k;
+    json_t *v;
+    json_object_foreach(req->new_inputs, k, v) {
+      if (json_equal(json_object_get(req->inputs, k), v))
+        continue;
+      json_array_append_new(res->changed, json_string(k));
+      if (!strcmp(k, "name"))
+        json_array_append_new(res->replaces, json_string(k));
+    }
+    res->diff = json_array_size(res->replaces) ? PROV_DIFF_REPLACE
+                : json_array_size(res->changed) ? PROV_DIFF_UPDATE : PROV_DIFF_NONE;
+    break;
+  }
+  default:
+    break;
+  }
+  res->status = PROV_OK;
+  return PROV_OK;
+}
+
+static const char *probe_schema(void *self, size_t *len, char **err) {
+  (void)self;
+  (void)err;
+  static const char schema[] = "resource Thing {\n  name: string\n  size: int\n}\n";
+  *len = sizeof schema - 1;
+  return schema;
+}
+
+static void probe_close(void *self) {
+  (void)self;
+}
+
+static const ProvVtable probe_vt = { probe_call, probe_schema, probe_close };
+
+static char probe_names[120][16];
+
+/* [n] probe.Things thing0.. with inputs name and size. */
+static void probe_graph(uint32_t n, const char *const *names, int64_t size) {
+  for (uint32_t i = 0; i < n; i++) {
+    snprintf(probe_names[i], sizeof probe_names[i], "thing%03u", i);
+    MapBuilder b;
+    mb_init(&b, &rt, 2);
+    mb_put_cstr(&b, "name", S(names ? names[i] : probe_names[i]));
+    mb_put_cstr(&b, "size", val_int(size));
+    GNode nd = { 0 };
+    nd.kind = GN_RESOURCE;
+    nd.addr = probe_names[i];
+    nd.type = "probe.Thing";
+    nd.provider = "probe";
+    nd.parent = GN_NONE;
+    nd.inputs = val_map_done(&b);
+    nd.outputs = val_null();
+    graph_add(&g, &nd);
+  }
+  graph_finish(&g);
+}
+
+static void test_no_operation_before_its_begin_is_on_disk(void **state) {
+  (void)state;
+  assert_true(prov_registry_add(reg, "probe", &probe_vt, NULL));
+  probe.ops = probe.early = probe.unfound = 0;
+  /* 100 creates, four at a time: begins staged in windows of 32. */
+  probe_graph(100, NULL, 1);
+  Log log = { 0 };
+  assert_true(run(&g, &log, 4, NULL));
+  assert_int_equal(probe.ops, 100);
+  assert_int_equal(probe.unfound, 0);
+  assert_int_equal(probe.early, 0);
+  /* One flush covers a window of begins, not one each. */
+  assert_true(j.nsyncs >= 1);
+  assert_true(j.nsyncs <= 20);
+  assert_int_equal(st.nres, 100);
+
+  /* Updates, and replaces (the delete's begin staged, the create's written by the worker
+     between the two operations), one at a time and ten at a time. */
+  for (uint32_t par = 1; par <= 10; par += 9) {
+    graph_free(&g);
+    graph_init(&g, &rt);
+    static char renamed[100][24];
+    const char *names[100];
+    for (uint32_t i = 0; i < 100; i++) {
+      snprintf(renamed[i], sizeof renamed[i], "thing%03u-p%u", i, par);
+      names[i] = i % 3 == 0 ? renamed[i] : probe_names[i];
+    }
+    probe_graph(100, names, 1 + par);
+    probe.ops = probe.early = probe.unfound = 0;
+    Log l2 = { 0 };
+    assert_true(run(&g, &l2, par, NULL));
+    assert_int_equal(probe.ops, 100 + 34);   /* 66 updates, 34 replaces of two operations */
+    assert_int_equal(probe.unfound, 0);
+    assert_int_equal(probe.early, 0);
+  }
+  assert_int_equal(st.nres, 100);
+}
+
+/* A run killed right after staging leaves begins of operations that never started, at
+ * most a window of them; recovery asks the provider about each and adopts exactly what
+ * exists, and the next run converges. */
+static void test_kill_after_staging_recovered(void **state) {
+  (void)state;
+  static char names[60][2][32];
+  for (int i = 0; i < 60; i++) {
+    snprintf(names[i][0], 32, "f%02d", i);
+    snprintf(names[i][1], 32, "out/f%02d", i);
+    file_in(&g, names[i][0], names[i][1], S("f\n"), NULL, 0);
+  }
+  graph_finish(&g);
+  fflush(NULL);
+  pid_t pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) {
+    /* The child dies (SIGKILL, nothing flushed or saved) when the third resource is
+       done: the first window of begins is written, a few operations have run. */
+    Log log = { 0 };
+    log.kill_at = 3;
+    run(&g, &log, 2, NULL);
+    _exit(3);
+  }
+  int status;
+  assert_int_equal(waitpid(pid, &status, 0), pid);
+  assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+
+  json_t *es;
+  bool torn;
+  char err[512];
+  assert_true(journal_read(journalp, &es, &torn, err, sizeof err));
+  uint32_t begins = 0, ends = 0;
+  size_t i;
+  json_t *e;
+  json_array_foreach(es, i, e) {
+    if (!strcmp(json_string_value(json_object_get(e, "phase")), "begin"))
+      begins++;
+    else
+      ends++;
+  }
+  json_decref(es);
+  assert_true(ends >= 3);
+  /* Staged ahead: more begins than the two operations in flight, at most a window. */
+  assert_true(begins - ends > 2);
+  assert_true(begins <= 32);
+
+  uint32_t n = 0;
+  if (!apply_recover(&st, reg, &key, journalp, statep, &n, err, sizeof err))
+    fail_msg("recover: %s", err);
+  assert_int_equal(n, begins + ends);
+  /* Exactly what exists is in the state. */
+  uint32_t made = 0;
+  for (int k = 0; k < 60; k++) {
+    bool exists = slurp(names[k][1]) != NULL;
+    made += exists;
+    if (exists != (state_find(&st, names[k][0]) != NULL))
+      fail_msg("%s: on disk %d, in the state %d", names[k][0], exists, !exists);
+  }
+  assert_true(made >= 3 && made <= begins);
+  struct stat sb;
+  assert_int_equal(stat(journalp, &sb), 0);
+  assert_int_equal(sb.st_size, 0);
+  /* And the next run creates the rest. */
+  Log log = { 0 };
+  assert_true(run(&g, &log, 2, NULL));
+  assert_int_equal(st.nres, 60);
+  for (int k = 0; k < 60; k++)
+    assert_string_equal(slurp(names[k][1]), "f\n");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown(test_dependency_order_and_parallelism, setup, teardown),
@@ -385,6 +619,9 @@ int main(void) {
     cmocka_unit_test_setup_teardown(test_failure_skips_only_dependants, setup, teardown),
     cmocka_unit_test_setup_teardown(test_delete_and_replace, setup, teardown),
     cmocka_unit_test_setup_teardown(test_recover_unfinished_operations, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_no_operation_before_its_begin_is_on_disk, setup,
+                                    teardown),
+    cmocka_unit_test_setup_teardown(test_kill_after_staging_recovered, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
