@@ -38,6 +38,12 @@ typedef struct FnBuf {
 
 typedef struct StrEnt { uint32_t hash, idx; } StrEnt;
 
+/* A recently made location and its index + 1 (0: empty). */
+typedef struct LocSlot {
+  BcLoc loc;
+  uint32_t idx;
+} LocSlot;
+
 typedef struct Em {
   Plat *p;
   Program *prog;
@@ -48,8 +54,10 @@ typedef struct Em {
   StrEnt *stab; uint32_t scap;
   VEC(BcConst) consts;
   uint32_t *ctab; uint32_t ccap;   /* string constants by string index -> 1 + const */
+  uint32_t *lstab; uint32_t lscap, nlists;  /* string-list constants (hash of items) -> 1 + const */
+  const Module *pmod; uint32_t pmod_str;    /* the last module whose path was asked (mod_str) */
   VEC(BcLoc) locs;
-  uint64_t *ltab; uint32_t lcap;   /* (hash of file/line/col) -> 1 + loc, open addressing */
+  struct LocSlot *ltab;       /* LOC_RECENT slots: (hash of file/line/col) -> location */
   VEC(BcFunc) funcs;
   VEC(BcGlobal) globals;
   VEC(BcParam) params;
@@ -108,8 +116,8 @@ static uint32_t const_add(Em *e, BcConst c) {
   return e->consts.n - 1;
 }
 static uint32_t const_int(Em *e, int64_t i) { BcConst c = {.kind = BK_INT}; c.u.i = i; return const_add(e, c); }
-static uint32_t const_str(Em *e, const char *s, uint32_t len) {
-  uint32_t si = str_idx(e, s, len);
+/* The string constant of string [si]. */
+static uint32_t const_stri(Em *e, uint32_t si) {
   if (si >= e->ccap) {
     uint32_t ncap = e->ccap ? e->ccap : 256;
     while (ncap <= si) ncap *= 2;
@@ -124,6 +132,7 @@ static uint32_t const_str(Em *e, const char *s, uint32_t len) {
   e->ctab[si] = k + 1;
   return k;
 }
+static uint32_t const_str(Em *e, const char *s, uint32_t len) { return const_stri(e, str_idx(e, s, len)); }
 
 static int cmp_key(const char *a, uint32_t la, const char *b, uint32_t lb) {
   int c = memcmp(a, b, la < lb ? la : lb);
@@ -173,13 +182,61 @@ static uint32_t const_value(Em *e, const Value *v) {
   return const_add(e, c);
 }
 
-/* A BK_LIST of strings. */
+/* A BK_LIST of strings (the strings [sidx]), shared: every record of one resource type
+ * has the same key list, and a program of 100,000 resources made 100,000 copies of it. */
+static uint32_t items_hash(const uint32_t *items, uint32_t n) {
+  uint64_t h = 0x9E3779B97F4A7C15ull ^ n;
+  for (uint32_t i = 0; i < n; i++) {
+    h = (h ^ items[i]) * 0xBF58476D1CE4E5B9ull;
+    h ^= h >> 31;
+  }
+  return (uint32_t)h;
+}
+
 static uint32_t const_strlist(Em *e, const uint32_t *sidx, uint32_t n) {
-  uint32_t *items = arena_calloc(&e->m->arena, n ? n : 1, sizeof *items);
-  for (uint32_t i = 0; i < n; i++) items[i] = const_str(e, e->strs.v[sidx[i]].s, e->strs.v[sidx[i]].len);
+  uint32_t stack[32];
+  uint32_t *items = n <= 32 ? stack : plat_xcalloc(n, sizeof *items);
+  for (uint32_t i = 0; i < n; i++) items[i] = const_stri(e, sidx[i]);
+  uint32_t h = items_hash(items, n);
+  if ((e->nlists + 1) * 2 > e->lscap) {
+    uint32_t ncap = e->lscap ? e->lscap * 2 : 256;
+    uint32_t *nt = plat_xcalloc(ncap, sizeof *nt);
+    for (uint32_t i = 0; i < e->lscap; i++) {
+      if (!e->lstab[i]) continue;
+      const BcConst *c = &e->consts.v[e->lstab[i] - 1];
+      uint32_t j = items_hash(c->u.items, c->n) & (ncap - 1);
+      while (nt[j]) j = (j + 1) & (ncap - 1);
+      nt[j] = e->lstab[i];
+    }
+    free(e->lstab);
+    e->lstab = nt;
+    e->lscap = ncap;
+  }
+  uint32_t j = h & (e->lscap - 1);
+  for (; e->lstab[j]; j = (j + 1) & (e->lscap - 1)) {
+    const BcConst *c = &e->consts.v[e->lstab[j] - 1];
+    if (c->n == n && (n == 0 || memcmp(c->u.items, items, n * sizeof *items) == 0)) {
+      if (items != stack) free(items);
+      return e->lstab[j] - 1;
+    }
+  }
   BcConst c = {.kind = BK_LIST, .n = n};
-  c.u.items = items;
-  return const_add(e, c);
+  c.u.items = arena_calloc(&e->m->arena, n ? n : 1, sizeof *items);
+  if (n) memcpy(c.u.items, items, n * sizeof *items);
+  if (items != stack) free(items);
+  uint32_t k = const_add(e, c);
+  e->lstab[j] = k + 1;
+  e->nlists++;
+  return k;
+}
+
+/* The string of module [mod]'s path ("" without one); asked once per declaration. */
+static uint32_t mod_str(Em *e, const Module *mod) {
+  if (!mod || mod != e->pmod) {
+    e->pmod_str = str_c(e, mod && mod->path ? mod->path : "");
+    e->pmod = mod;
+  }
+  return e->pmod_str;
 }
 
 static uint64_t loc_hash(uint32_t file, uint32_t line, uint32_t col) {
@@ -190,6 +247,8 @@ static uint64_t loc_hash(uint32_t file, uint32_t line, uint32_t col) {
   z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
   return z ^ (z >> 31);
 }
+
+#define LOC_RECENT 4096u  /* a power of two */
 
 static uint32_t loc_of(Em *e, Span sp) {
   if (sp.file == SPAN_NO_FILE || sp.file >= e->p->sources.nfiles) sp.file = SPAN_NO_FILE;
@@ -203,6 +262,16 @@ static uint32_t loc_of(Em *e, Span sp) {
     if (e->lc_valid && e->lc_file == sp.file && off >= e->lc_lstart && off <= e->lc_lend) {
       line = e->lc_line;
       col = off - e->lc_lstart + 1;
+    } else if (sf->ascii && sf->lines) {
+      /* An ASCII file (known once its lines are): the line's bounds are in its table. */
+      LineCol lc = source_linecol(&e->p->sources, sp.file, sp.start);
+      line = lc.line;
+      col = lc.col;
+      e->lc_valid = true;
+      e->lc_file = sp.file;
+      e->lc_lstart = sf->lines[line - 1];
+      e->lc_lend = line < sf->nlines ? sf->lines[line] - 1 : sf->len;
+      e->lc_line = line;
     } else {
       LineCol lc = source_linecol(&e->p->sources, sp.file, sp.start);
       line = lc.line;
@@ -223,26 +292,18 @@ static uint32_t loc_of(Em *e, Span sp) {
     e->lc_fstr_file = sp.file + 1;
     e->lc_fstr = fstr;
   }
-  if ((e->locs.n + 1) * 2 > e->lcap) {
-    uint32_t ncap = e->lcap ? e->lcap * 2 : 1024;
-    free(e->ltab);
-    e->ltab = plat_xcalloc(ncap, sizeof *e->ltab);
-    e->lcap = ncap;
-    for (uint32_t li = 0; li < e->locs.n; li++) {
-      const BcLoc *l = &e->locs.v[li];
-      uint32_t j = (uint32_t)(loc_hash(l->file, l->line, l->col) >> 32) & (ncap - 1);
-      while (e->ltab[j]) j = (j + 1) & (ncap - 1);
-      e->ltab[j] = li + 1;
-    }
-  }
-  uint32_t j = (uint32_t)(loc_hash(fstr, line, col) >> 32) & (e->lcap - 1);
-  for (; e->ltab[j]; j = (j + 1) & (e->lcap - 1)) {
-    const BcLoc *l = &e->locs.v[e->ltab[j] - 1];
-    if (l->file == fstr && l->line == line && l->col == col) return (uint32_t)(e->ltab[j] - 1);
-  }
+  /* Locations are shared through a direct-mapped cache of recent ones, not a table of
+     all: an instruction's location is nearly always one its function used just before,
+     and a whole-program table cost a cache miss per lookup (17% of compiling 600,000
+     lines).  A location evicted and met again is stored twice: a few bytes, no harm. */
+  if (!e->ltab) e->ltab = plat_xcalloc(LOC_RECENT, sizeof *e->ltab);
+  LocSlot *slot = &e->ltab[(uint32_t)(loc_hash(fstr, line, col) >> 32) & (LOC_RECENT - 1)];
+  if (slot->idx && slot->loc.file == fstr && slot->loc.line == line && slot->loc.col == col)
+    return slot->idx - 1;
   BcLoc l = {fstr, line, col};
   VPUSH(e->locs, l);
-  e->ltab[j] = e->locs.n;
+  slot->loc = l;
+  slot->idx = e->locs.n;
   return e->locs.n - 1;
 }
 
@@ -1257,7 +1318,7 @@ static uint32_t resdecl_new(Em *e, const char *name, ResType *rt, uint32_t flags
   r.flags = flags;
   r.ignore = BC_NONE;
   r.replace = BC_NONE;
-  r.module = str_c(e, mod && mod->path ? mod->path : "");
+  r.module = mod_str(e, mod);
   r.loc = loc_of(e, sp);
   for (uint32_t i = 0; d && i < d->ndecos; i++) {
     const Decorator *dc = &d->decos[i];
@@ -1557,7 +1618,7 @@ static void emit_test(Em *e, Module *mod, Decl *d) {
   const Value *tv = fold(e, d->u.test.title, 0);
   t.title = tv && tv->kind == V_STRING ? str_idx(e, tv->u.s, tv->n) : str_c(e, title);
   t.fn = idx;
-  t.module = str_c(e, mod->path ? mod->path : "");
+  t.module = mod_str(e, mod);
   t.loc = loc_of(e, d->span);
   VPUSH(e->tests, t);
 }
@@ -1670,7 +1731,7 @@ static void add_global(Em *e, Module *mod, Decl *d) {
   case D_OUTPUT: kind = GK_OUTPUT; break;
   default: return;
   }
-  BcGlobal g = {str_c(e, s->name->s), str_c(e, mod->path ? mod->path : ""), kind, mod->root,
+  BcGlobal g = {str_c(e, s->name->s), mod_str(e, mod), kind, mod->root,
                 loc_of(e, s->span)};
   VPUSH(e->globals, g);
   pmap_put(e->a, &e->globalmap, s, (void *)(uintptr_t)e->globals.n);
@@ -1775,6 +1836,7 @@ BcModule *emit_program(Plat *p) {
   free(e.stab);
   free(e.ctab);
   free(e.ltab);
+  free(e.lstab);
   if (e.toobig) {
     diag_add(&p->diags, DIAG_E0101, (Span){SPAN_NO_FILE, 0, 0},
              "the program is too large to compile: a function exceeds the bytecode limits");

@@ -36,6 +36,8 @@ typedef struct SourceFile {
   uint32_t len;         /* bytes, not counting the NUL */
   uint32_t *lines;      /* byte offset of each line start, built lazily */
   uint32_t nlines;
+  uint32_t line_hint;   /* the line source_linecol found last: callers mostly go forward */
+  bool ascii;           /* no byte >= 0x80 (set with lines): a column is a subtraction */
   bool builtin;         /* embedded in the binary (provider schemas) */
 } SourceFile;
 

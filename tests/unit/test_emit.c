@@ -190,6 +190,19 @@ static void test_tables(void **state) {
   for (uint32_t i = 0; i < m->nconsts; i++)
     for (uint32_t j = i + 1; j < m->nconsts && m->consts[i].kind == BK_STR; j++)
       if (m->consts[j].kind == BK_STR) assert_int_not_equal(m->consts[i].u.str, m->consts[j].u.str);
+  /* record key lists are shared: the two local.Files (cfg, one) make one [content, mode,
+     path] between them */
+  uint32_t keylists = 0;
+  for (uint32_t i = 0; i < m->nconsts; i++) {
+    const BcConst *c = &m->consts[i];
+    const char *want3[] = {"content", "mode", "path"};
+    bool same = c->kind == BK_LIST && c->n == 3;
+    for (uint32_t k = 0; same && k < 3; k++)
+      same = m->consts[c->u.items[k]].kind == BK_STR &&
+             strcmp(m->strs[m->consts[c->u.items[k]].u.str].s, want3[k]) == 0;
+    keylists += same;
+  }
+  assert_int_equal(keylists, 1);
   /* BK_MAP keys sorted and unique; items refer backwards */
   for (uint32_t i = 0; i < m->nconsts; i++) {
     const BcConst *c = &m->consts[i];

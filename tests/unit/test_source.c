@@ -183,6 +183,42 @@ static void test_linecol_many_lines(void **state) {
   }
 }
 
+/* Asked in any order (the line hint goes forward from the last answer, or searches),
+ * on an ASCII file and on one with multi-byte characters, every offset gets the line
+ * and column a plain count from the start gives. */
+static void test_linecol_any_order(void **state) {
+  (void)state;
+  const char *texts[] = {
+    "a\nbb\n\nccc dd\n  e\nlast",
+    "\xEF\xBB\xBFx\n\xC3\xA9t\xC3\xA9 \xE2\x82\xAC\n\n\xF0\x9F\x98\x80 z\n",
+  };
+  for (size_t t = 0; t < 2; t++) {
+    uint32_t len = (uint32_t)strlen(texts[t]);
+    uint32_t f = source_add(&sm, t ? "u.plat" : "a.plat", texts[t], len);
+    unsigned seed = 99;
+    for (int k = 0; k < 4000; k++) {
+      seed = seed * 1103515245u + 12345u;
+      uint32_t off = k < 2 * (int)len ? (uint32_t)(k % 2 ? len - (uint32_t)k / 2 : (uint32_t)k / 2)
+                                      : (seed >> 8) % (len + 1);
+      if (off > len) off = len;
+      /* character boundaries after the byte-order mark (inside a character, bytes count
+         one each: test_linecol_invalid_bytes_count_one_each) */
+      if ((t == 1 && off < 3) || ((unsigned char)texts[t][off] & 0xC0) == 0x80) continue;
+      /* the count from the start */
+      uint32_t line = 1, start = 0;
+      for (uint32_t i = 0; i < off; i++)
+        if (texts[t][i] == '\n') { line++; start = i + 1; }
+      if (line == 1 && t == 1 && off >= 3) start = 3;   /* the byte-order mark */
+      uint32_t col = 1;
+      for (uint32_t i = start; i < off; i++)
+        col += ((unsigned char)texts[t][i] & 0xC0) != 0x80;
+      LineCol lc = source_linecol(&sm, f, off);
+      if (lc.line != line || lc.col != col)
+        fail_msg("file %zu offset %u: got %u:%u, want %u:%u", t, off, lc.line, lc.col, line, col);
+    }
+  }
+}
+
 /* ---- reading files ------------------------------------------------------------------ */
 
 static void test_read_file(void **state) {
@@ -430,7 +466,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_linecol_invalid_bytes_count_one_each, setup_sm, teardown_sm),
       cmocka_unit_test_setup_teardown(test_empty_file, setup_sm, teardown_sm),
       cmocka_unit_test_setup_teardown(test_line_start, setup_sm, teardown_sm),
-      cmocka_unit_test_setup_teardown(test_linecol_many_lines, setup_sm, teardown_sm),
+    cmocka_unit_test_setup_teardown(test_linecol_any_order, setup_sm, teardown_sm),
+    cmocka_unit_test_setup_teardown(test_linecol_many_lines, setup_sm, teardown_sm),
       cmocka_unit_test_setup_teardown(test_read_file, setup_sm, teardown_sm),
       cmocka_unit_test_setup_teardown(test_read_refusals, setup_sm, teardown_sm),
       cmocka_unit_test_setup_teardown(test_read_empty_file, setup_sm, teardown_sm),
