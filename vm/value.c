@@ -25,7 +25,9 @@ void rt_init(Rt *rt, size_t limit) {
 void rt_free(Rt *rt) {
   arena_free(&rt->arena);
   free(rt->itab);
+  free(rt->ihash);
   rt->itab = NULL;
+  rt->ihash = NULL;
   rt->icap = rt->icount = 0;
   rt->used = 0;
 }
@@ -112,11 +114,14 @@ Val val_cstr(Rt *rt, const char *s) {
   return val_str(rt, s, strlen(s));
 }
 
-static void intern_grow(Rt *rt) {
-  uint32_t ncap = rt->icap ? rt->icap * 2 : 256;
+static void intern_resize(Rt *rt, uint32_t ncap) {
   VStr **slots = calloc(ncap, sizeof *slots);
-  if (!slots)
+  uint32_t *hashes = calloc(ncap, sizeof *hashes);
+  if (!slots || !hashes) {
+    free(slots);
+    free(hashes);
     rt_error(rt, "out of memory");
+  }
   for (uint32_t i = 0; i < rt->icap; i++) {
     VStr *s = rt->itab[i];
     if (!s)
@@ -125,23 +130,38 @@ static void intern_grow(Rt *rt) {
     while (slots[j])
       j = (j + 1) & (ncap - 1);
     slots[j] = s;
+    hashes[j] = s->hash;
   }
   free(rt->itab);
+  free(rt->ihash);
   rt->itab = slots;
+  rt->ihash = hashes;
   rt->icap = ncap;
 }
 
+void val_intern_reserve(Rt *rt, uint32_t n) {
+  uint32_t cap = rt->icap ? rt->icap : 256;
+  while (cap < UINT32_MAX / 4 && cap / 2 <= rt->icount + n)
+    cap *= 2;
+  if (cap != rt->icap)
+    intern_resize(rt, cap);
+}
+
 VStr *val_intern(Rt *rt, const char *s, size_t n) {
+  /* val_hash is never 0 (intern_hash's contract), so 0 marks an empty slot. */
   uint32_t h = val_hash(s, n);
   if (rt->icount * 2 >= rt->icap)
-    intern_grow(rt);
+    intern_resize(rt, rt->icap ? rt->icap * 2 : 256);
   uint32_t j = h & (rt->icap - 1);
-  for (VStr *e; (e = rt->itab[j]); j = (j + 1) & (rt->icap - 1))
-    if (e->hash == h && e->len == n && memcmp(e->s, s, n) == 0)
+  for (uint32_t eh; (eh = rt->ihash[j]); j = (j + 1) & (rt->icap - 1)) {
+    VStr *e = rt->itab[j];
+    if (eh == h && e->len == n && memcmp(e->s, s, n) == 0)
       return e;
+  }
   VStr *vs = str_new(rt, s, n, h);
   vs->interned = true;
   rt->itab[j] = vs;
+  rt->ihash[j] = h;
   rt->icount++;
   return vs;
 }

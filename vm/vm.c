@@ -161,6 +161,7 @@ static void load(Rt *rt, void *ud) {
   (void)rt;
   const BcModule *m = vm->m;
   vm->strs = rt_alloc(&vm->rt, (size_t)(m->nstrs ? m->nstrs : 1) * sizeof *vm->strs);
+  val_intern_reserve(&vm->rt, m->nstrs);
   for (uint32_t i = 0; i < m->nstrs; i++) vm->strs[i] = val_intern(&vm->rt, m->strs[i].s, m->strs[i].len);
   vm->consts = rt_alloc(&vm->rt, (size_t)(m->nconsts ? m->nconsts : 1) * sizeof *vm->consts);
   for (uint32_t i = 0; i < m->nconsts; i++) vm->consts[i] = build_const(vm, i);

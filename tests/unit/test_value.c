@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "vm/value.h"
@@ -126,6 +128,30 @@ static void test_equal_and_order(void **state) {
   assert_string_equal(val_type_name(S("x")), "string");
 }
 
+/* Interning through growth and after a reservation: one string per text, always. */
+static void test_intern_many(void **state) {
+  (void)state;
+  enum { N = 20000 };
+  VStr **first = calloc(N, sizeof *first);
+  char buf[32];
+  for (int round = 0; round < 2; round++) {
+    if (round == 1)
+      val_intern_reserve(&rt, N);   /* makes room; what is in stays the same */
+    for (int i = 0; i < N; i++) {
+      int n = snprintf(buf, sizeof buf, "s%d", i);
+      VStr *v = val_intern(&rt, buf, (size_t)n);
+      assert_int_equal(v->len, (uint32_t)n);
+      assert_memory_equal(v->s, buf, (size_t)n);
+      if (round == 0)
+        first[i] = v;
+      else
+        assert_ptr_equal(v, first[i]);
+    }
+  }
+  assert_ptr_not_equal(val_intern(&rt, "s1", 2), val_intern(&rt, "s10", 3));
+  free(first);
+}
+
 static void test_json(void **state) {
   (void)state;
   Val items[] = { val_null(), val_bool(true), val_int(-42), val_float(&rt, 1.5),
@@ -220,6 +246,7 @@ int main(void) {
     cmocka_unit_test_setup_teardown(test_deep_marks, setup, teardown),
     cmocka_unit_test_setup_teardown(test_unknown_merge, setup, teardown),
     cmocka_unit_test_setup_teardown(test_equal_and_order, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_intern_many, setup, teardown),
     cmocka_unit_test_setup_teardown(test_json, setup, teardown),
     cmocka_unit_test_setup_teardown(test_show, setup, teardown),
     cmocka_unit_test_setup_teardown(test_errors_unwind, setup, teardown),
