@@ -15,13 +15,6 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#if defined(__SANITIZE_ADDRESS__)
-#define ARENA_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define ARENA_ASAN 1
-#endif
-#endif
 
 struct ArenaBlock {
   ArenaBlock *next;
@@ -82,7 +75,7 @@ void arena_init(Arena *a) {
 #ifndef PLAT_TRACK_ARENA
 /* A zeroed block of [total] bytes, header included. */
 static ArenaBlock *block_new(size_t total) {
-#ifdef ARENA_ASAN
+#ifdef PLAT_ASAN
   ArenaBlock *b = plat_xcalloc(1, total);
 #else
   void *m = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -103,7 +96,7 @@ static void block_prefault(ArenaBlock *b, size_t need) {
   while (to < need) to += ARENA_POPULATE;
   if (to > b->size) to = b->size;
   b->ready = to;
-#if defined(MADV_POPULATE_WRITE) && !defined(ARENA_ASAN)
+#if defined(MADV_POPULATE_WRITE) && !defined(PLAT_ASAN)
   /* from the page holding [from]: a mapping's data starts one header past a page */
   uintptr_t start = ((uintptr_t)DATA(b) + from) & ~(uintptr_t)4095;
   uintptr_t end = (uintptr_t)DATA(b) + to;
@@ -113,7 +106,7 @@ static void block_prefault(ArenaBlock *b, size_t need) {
 #endif
 
 static void block_free(ArenaBlock *b) {
-#if defined(ARENA_ASAN) || defined(PLAT_TRACK_ARENA)
+#if defined(PLAT_ASAN) || defined(PLAT_TRACK_ARENA)
   free(b);
 #else
   munmap(b, b->size + ARENA_HEADER);

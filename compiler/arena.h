@@ -8,6 +8,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* PLAT_ASAN: built with AddressSanitizer (gcc or clang).  Arenas poison what they have not
+ * handed out, and the CLI frees everything before exiting so that leak checks see it. */
+#if defined(__SANITIZE_ADDRESS__)
+#define PLAT_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define PLAT_ASAN 1
+#endif
+#endif
+
 typedef struct ArenaBlock ArenaBlock;
 
 typedef struct Arena {

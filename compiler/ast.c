@@ -14,14 +14,7 @@
 
 #include "compiler/parse.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-#define AST_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define AST_ASAN 1
-#endif
-#endif
-#ifdef AST_ASAN
+#ifdef PLAT_ASAN
 #include <sanitizer/asan_interface.h>
 #endif
 
@@ -56,7 +49,7 @@ static size_t expr_size(ExprKind kind) {
 
 Expr *ast_expr(Arena *a, ExprKind kind, Span span) {
   size_t n = expr_size(kind);
-#ifdef AST_ASAN
+#ifdef PLAT_ASAN
   /* Under AddressSanitizer allocate the whole node but poison what the kind does not
      use, so reading another kind's member is reported instead of reading a neighbour. */
   Expr *e = arena_alloc(a, sizeof *e);
