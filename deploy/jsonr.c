@@ -16,11 +16,7 @@
 
 #define JR_MAX_DEPTH 2048   /* jansson's JSON_PARSER_MAX_DEPTH */
 
-typedef struct Reader {
-  const unsigned char *p, *end;
-  char *tmp;                /* an unescaped string */
-  size_t tmpcap;
-} Reader;
+typedef JrReader Reader;
 
 static void skip_ws(Reader *r) {
   while (r->p < r->end && (*r->p == ' ' || *r->p == '\n' || *r->p == '\r' || *r->p == '\t'))
@@ -309,7 +305,7 @@ static json_t *read_value(Reader *r, int depth) {
 }
 
 json_t *jr_parse(const char *buf, size_t len) {
-  Reader r = { (const unsigned char *)buf, (const unsigned char *)buf + len, NULL, 0 };
+  Reader r = { (const unsigned char *)buf, (const unsigned char *)buf + len, NULL, 0, 0 };
   skip_ws(&r);
   json_t *v = NULL;
   if (r.p < r.end && (*r.p == '{' || *r.p == '['))
@@ -321,4 +317,73 @@ json_t *jr_parse(const char *buf, size_t len) {
   }
   free(r.tmp);
   return v;
+}
+
+/* ---- one token at a time ------------------------------------------------------------ */
+void jr_open(JrReader *r, const char *buf, size_t len) {
+  memset(r, 0, sizeof *r);
+  r->p = (const unsigned char *)buf;
+  r->end = r->p + len;
+}
+
+void jr_close(JrReader *r) {
+  free(r->tmp);
+  r->tmp = NULL;
+}
+
+static bool punct(Reader *r, unsigned char c) {
+  skip_ws(r);
+  if (r->p >= r->end || *r->p != c)
+    return false;
+  r->p++;
+  return true;
+}
+
+bool jr_object(JrReader *r) { return ++r->depth <= JR_MAX_DEPTH && punct(r, '{'); }
+bool jr_array(JrReader *r) { return ++r->depth <= JR_MAX_DEPTH && punct(r, '['); }
+
+int jr_key(JrReader *r, bool first, const char **key, size_t *klen) {
+  skip_ws(r);
+  if (r->p < r->end && *r->p == '}') {
+    /* the end ("{"a":1,}" fails below: a ',' must be followed by a key) */
+    r->p++;
+    r->depth--;
+    return 0;
+  }
+  if (!first && !punct(r, ','))
+    return -1;
+  return punct(r, '"') && read_string(r, key, klen) && punct(r, ':') ? 1 : -1;
+}
+
+int jr_item(JrReader *r, bool first) {
+  skip_ws(r);
+  if (r->p < r->end && *r->p == ']') {
+    r->p++;
+    r->depth--;
+    return 0;
+  }
+  return first || punct(r, ',') ? 1 : -1;
+}
+
+bool jr_string(JrReader *r, const char **s, size_t *len) {
+  return punct(r, '"') && read_string(r, s, len);
+}
+
+bool jr_int(JrReader *r, long long *v) {
+  skip_ws(r);
+  json_t *n = read_number(r);
+  bool ok = json_is_integer(n);
+  if (ok)
+    *v = (long long)json_integer_value(n);
+  json_decref(n);
+  return ok;
+}
+
+json_t *jr_value(JrReader *r) {
+  return read_value(r, r->depth + 1);
+}
+
+bool jr_done(JrReader *r) {
+  skip_ws(r);
+  return r->p == r->end;
 }

@@ -54,6 +54,10 @@ void state_free(State *st);
  * wrong in [err]; the file is never modified. */
 bool state_load(State *st, const char *path, const char *stack, const CryptKey *key,
                 bool *exists, char *err, size_t errlen);
+/* Tests only: false makes state_load skip its token-by-token reader (the fast path), so
+ * that a test can compare what both readers make of the same file. */
+extern bool state_fast_load;
+
 /* Write [st] to [path] atomically with serial+1 (st->serial is updated); secret values
  * sealed with [key] (which must be given if any resource has a secret property). */
 bool state_save(State *st, const char *path, const CryptKey *key, char *err, size_t errlen);

@@ -605,6 +605,109 @@ static void test_reader_matches_jansson(void **state) {
   free(text);
 }
 
+/* ---- the state loader's two paths agree ------------------------------------------- */
+/* Load [file] with the fast path on or off: true with the state saved again in [out], or
+ * false with the error in [msg]. */
+static bool load_as(const char *file, bool fast, const CryptKey *k, const char *out,
+                    char *msg, size_t msglen) {
+  state_fast_load = fast;
+  State st;
+  bool exists;
+  char e[1024] = "";
+  bool ok = state_load(&st, file, "dev", k, &exists, e, sizeof e);
+  state_fast_load = true;
+  if (ok)
+    assert_true(state_save(&st, out, k, e, sizeof e));
+  snprintf(msg, msglen, "%s", e);
+  state_free(&st);
+  return ok;
+}
+
+static void test_fast_loader_matches_tree(void **state) {
+  (void)state;
+  CryptKey k;
+  key_from_file(&k);
+  State st;
+  sample_state(&st);
+  secret_output(&st, "token", "tok-s3cr3t");
+  StateRes r = { 0 };
+  r.address = strdup("mid");
+  r.type = strdup("local.File");
+  r.provider = strdup("local");
+  r.id = strdup("");
+  r.inputs = json_pack("{s:s, s:[i, f, b, n], s:{s:s}}", "esc", "q\"\\\u00e9\n", "list", 1,
+                       2.5, 1, "nested", "k", "v");
+  r.outputs = json_object();
+  r.deps = calloc(2, sizeof *r.deps);
+  r.deps[0] = strdup("alpha");
+  r.deps[1] = strdup("zeta");
+  r.ndeps = 2;
+  state_put(&st, &r);
+  assert_true(state_save(&st, path("base.json"), &k, err, sizeof err));
+  state_free(&st);
+  size_t n;
+  char *text = slurp(path("base.json"), &n);
+  char m1[1024], m2[1024];
+  /* Read without the key (secrets stay sealed and are saved as they were: sealing again
+     would draw new nonces), both paths save the same bytes. */
+  assert_true(load_as(path("base.json"), true, NULL, path("fast.json"), m1, sizeof m1));
+  assert_true(load_as(path("base.json"), false, NULL, path("tree.json"), m2, sizeof m2));
+  char *a = slurp(path("fast.json"), NULL), *b = slurp(path("tree.json"), NULL);
+  assert_string_equal(a, b);
+  free(a);
+  free(b);
+  /* What the fast path gives up (an unknown key, keys out of order, a file cut after its
+     resources) the tree reader judges: the same verdict and the same message. */
+  const char *cases[] = {
+    "{\"format_version\": 1, \"lineage\": \"x\", \"serial\": 1, \"stack\": \"dev\", "
+    "\"resources\": [], \"extra\": 1}",
+    "{\"resources\": [], \"format_version\": 1, \"lineage\": \"x\", \"serial\": 1, "
+    "\"stack\": \"dev\"}",
+    "{\"format_version\": 1, \"lineage\": \"x\", \"serial\": 1, \"stack\": \"dev\", "
+    "\"resources\": []",
+    "{\"format_version\": 1, \"lineage\": \"x\", \"resources\": [], \"serial\": 1, "
+    "\"stack\": \"dev\"} x",
+  };
+  bool want[] = { true, true, false, false };
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    spit(path("case.json"), cases[i]);
+    bool f = load_as(path("case.json"), true, NULL, path("fast.json"), m1, sizeof m1);
+    bool t = load_as(path("case.json"), false, NULL, path("tree.json"), m2, sizeof m2);
+    assert_int_equal(f, want[i]);
+    assert_int_equal(t, want[i]);
+    assert_string_equal(m1, m2);
+  }
+  /* Damaged copies of the file: both paths say the same of each. */
+  unsigned seed = 777;
+  const char repl[] = "{}[],:\"\\0123456789eE+-.tfnu \n\x80\xc3";
+  for (int round = 0; round < 3000; round++) {
+    char *mt = malloc(n + 1);
+    memcpy(mt, text, n + 1);
+    for (int j = 0; j < 1 + round % 3; j++) {
+      seed = seed * 1103515245u + 12345u;
+      size_t at = (seed >> 8) % n;
+      seed = seed * 1103515245u + 12345u;
+      mt[at] = repl[(seed >> 8) % (sizeof repl - 1)];
+    }
+    spit(path("case.json"), mt);
+    bool f = load_as(path("case.json"), true, NULL, path("fast.json"), m1, sizeof m1);
+    bool t = load_as(path("case.json"), false, NULL, path("tree.json"), m2, sizeof m2);
+    if (f != t)
+      fail_msg("round %d: fast path %s, tree path %s (%s)", round, f ? "took it" : "refused it",
+               t ? "took it" : "refused it", f ? m2 : m1);
+    if (f) {
+      char *x = slurp(path("fast.json"), NULL), *y = slurp(path("tree.json"), NULL);
+      assert_string_equal(x, y);
+      free(x);
+      free(y);
+    } else {
+      assert_string_equal(m1, m2);
+    }
+    free(mt);
+  }
+  free(text);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown(test_seal_roundtrip_and_binding, setup, teardown),
@@ -621,6 +724,7 @@ int main(void) {
     cmocka_unit_test_setup_teardown(test_journal_append_read_torn, setup, teardown),
     cmocka_unit_test_setup_teardown(test_writer_matches_jansson, setup, teardown),
     cmocka_unit_test_setup_teardown(test_reader_matches_jansson, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_fast_loader_matches_tree, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
