@@ -314,9 +314,10 @@ static void on_event(void *ud, const ApplyEvent *e) {
 
 /* ---- shared steps ------------------------------------------------------------------- */
 static int open_engine(Flags *f, Engine *e, const BcModule *mod, const char *op, bool ro,
-                       char **root) {
+                       char **root, EnginePrefetch *pf) {
   *root = project_of(f);
   EngineOptions eo = { 0 };
+  eo.prefetch = pf;
   eo.root = *root;
   eo.stack = f->stack;
   eo.operation = op;
@@ -439,16 +440,24 @@ static int run(Flags *f, bool destroy, bool apply) {
       f->project = json_string_value(json_object_get(saved, "project"));
     f->yes = true;   /* the plan was reviewed when it was made */
   }
+  /* The state is read on a second thread while the program compiles. */
+  EnginePrefetch ahead;
+  char *proj = project_of(f);
+  engine_prefetch_start(&ahead, proj, f->stack);
+  free(proj);
   CliProgram prog;
   int rc = cli_load_program(f->cmd, f->paths, f->npaths, &prog, NULL, NULL);
   if (rc) {
+    engine_prefetch_end(&ahead);
     json_decref(saved);
     return rc;
   }
   Engine e;
   char *root = NULL;
   const char *op = destroy ? "destroy" : apply ? "deploy" : "plan";
-  if ((rc = open_engine(f, &e, prog.mod, op, !apply, &root))) {
+  rc = open_engine(f, &e, prog.mod, op, !apply, &root, &ahead);
+  engine_prefetch_end(&ahead);
+  if (rc) {
     free(root);
     cli_program_free(&prog);
     json_decref(saved);
@@ -590,11 +599,17 @@ static int run(Flags *f, bool destroy, bool apply) {
       print_outputs(&e.st, stdout);
     }
   }
+#ifdef PLAT_ASAN
   plan_free(&plan);
+#endif
 done:
-  engine_close(&e);
-  free(root);
+  /* The process exits next: the plan, state and program are left to the exit (see
+     engine_close_at_exit); secrets in memory go with the process. */
+  engine_close_at_exit(&e);
+#ifdef PLAT_ASAN
   cli_program_free(&prog);
+#endif
+  free(root);
   json_decref(saved);
   return rc;
 }
@@ -639,7 +654,7 @@ int cmd_refresh(int argc, char **argv) {
   }
   Engine e;
   char *root = NULL;
-  if ((rc = open_engine(&f, &e, NULL, "refresh", f.dry_run, &root))) {
+  if ((rc = open_engine(&f, &e, NULL, "refresh", f.dry_run, &root, NULL))) {
     free(root);
     flags_free(&f);
     return rc;
@@ -697,7 +712,7 @@ int cmd_import(int argc, char **argv) {
   if (!rc) {
     Engine e;
     char *root = NULL;
-    if (!(rc = open_engine(&f, &e, prog.mod, "import", false, &root))) {
+    if (!(rc = open_engine(&f, &e, prog.mod, "import", false, &root, NULL))) {
       char err[1024];
       if (engine_import(&e, address, id, err, sizeof err)) {
         printf("Imported %s (id %s) into stack '%s'. Run `platc plan` to see how it differs "

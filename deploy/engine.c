@@ -2,10 +2,12 @@
 #include "deploy/engine.h"
 
 #include <malloc.h>
+#include <openssl/crypto.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "compiler/arena.h"
@@ -73,6 +75,83 @@ void engine_tune_malloc(void) {
   mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 }
 
+/* ---- reading the state ahead ------------------------------------------------------- */
+static bool same_file(const struct stat *a, const struct stat *b) {
+  return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&
+         a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
+         a->st_ctim.tv_sec == b->st_ctim.tv_sec && a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+}
+
+static void *prefetch_run(void *arg) {
+  EnginePrefetch *pf = arg;
+  Stack s;
+  if (!stack_peek(&s, pf->root, pf->stack))
+    return NULL;
+  /* Only what reading makes nothing for: an existing state and an existing key file (or
+     salt, with a passphrase); crypt_key_load would make a missing one. */
+  const char *pass = getenv("PLAT_PASSPHRASE");
+  struct stat before, after;
+  char err[512];
+  bool exists = false;
+  if (stat(s.state_path, &before) == 0 && S_ISREG(before.st_mode) &&
+      access(pass && *pass ? s.salt_path : s.key_path, F_OK) == 0 &&
+      stack_key(&s, &pf->key, err, sizeof err)) {
+    if (state_load(&pf->st, s.state_path, s.name, &pf->key, &exists, err, sizeof err) && exists &&
+        stat(s.state_path, &after) == 0 && same_file(&before, &after)) {
+      pf->ok = true;
+      pf->id = after;
+    } else {
+      state_free(&pf->st);
+    }
+  }
+  stack_free(&s);
+  return NULL;
+}
+
+void engine_prefetch_start(EnginePrefetch *pf, const char *root, const char *stack) {
+  memset(pf, 0, sizeof *pf);
+  pf->root = plat_xstrdup(root);
+  pf->stack = stack ? plat_xstrdup(stack) : NULL;
+  /* Without a thread the state is read in engine_open as always. */
+  pf->started = pthread_create(&pf->thread, NULL, prefetch_run, pf) == 0;
+}
+
+void engine_prefetch_wait(EnginePrefetch *pf) {
+  if (pf->started)
+    pthread_join(pf->thread, NULL);
+  pf->started = false;
+}
+
+void engine_prefetch_end(EnginePrefetch *pf) {
+  engine_prefetch_wait(pf);
+  if (pf->ok)
+    state_free(&pf->st);
+  pf->ok = false;
+  crypt_wipe(&pf->key, sizeof pf->key);
+  free(pf->root);
+  free(pf->stack);
+  pf->root = pf->stack = NULL;
+}
+
+/* The state engine_open reads: the one read ahead when it is still the file on disk (the
+ * lock is held now) and was opened with the same key, else read now. */
+static bool load_state(Engine *e, EnginePrefetch *pf, char *err, size_t errlen) {
+  if (pf) {
+    engine_prefetch_wait(pf);
+    struct stat now;
+    if (pf->ok && stat(e->stack.state_path, &now) == 0 && same_file(&pf->id, &now) &&
+        strcmp(pf->st.stack, e->stack.name) == 0 &&
+        CRYPTO_memcmp(pf->key.k, e->key.k, sizeof pf->key.k) == 0) {
+      e->st = pf->st;
+      memset(&pf->st, 0, sizeof pf->st);
+      pf->ok = false;
+      return true;
+    }
+  }
+  bool exists;
+  return state_load(&e->st, e->stack.state_path, e->stack.name, &e->key, &exists, err, errlen);
+}
+
 bool engine_open(Engine *e, const BcModule *mod, const EngineOptions *opt, char *err,
                  size_t errlen) {
   engine_tune_malloc();
@@ -98,8 +177,7 @@ bool engine_open(Engine *e, const BcModule *mod, const EngineOptions *opt, char 
   if (!config_load(&e->stack, &e->key, &e->config, err, errlen))
     goto fail;
   build_vmcfg(e);
-  bool exists;
-  if (!state_load(&e->st, e->stack.state_path, e->stack.name, &e->key, &exists, err, errlen))
+  if (!load_state(e, opt->prefetch, err, errlen))
     goto fail;
   ProvConfig pc = { 0 };
   if (opt->providers)
@@ -154,6 +232,21 @@ void engine_close(Engine *e) {
     lock_release(&e->lock);
   crypt_wipe(&e->key, sizeof e->key);
   stack_free(&e->stack);
+}
+
+void engine_close_at_exit(Engine *e) {
+#ifdef PLAT_ASAN
+  engine_close(e);
+#else
+  /* External providers are child processes: they are asked to stop and reaped. */
+  if (e->reg)
+    prov_registry_free(e->reg);
+  e->reg = NULL;
+  if (e->lock.fd >= 0)
+    lock_release(&e->lock);
+  e->lock.fd = -1;
+  crypt_wipe(&e->key, sizeof e->key);
+#endif
 }
 
 static bool eval_into(Engine *e, Vm **vm, Graph *g, bool *have, VmError *verr) {

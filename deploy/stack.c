@@ -82,6 +82,40 @@ static bool is_dir(const char *p) {
   return stat(p, &sb) == 0 && S_ISDIR(sb.st_mode);
 }
 
+static void fill_paths(Stack *s, const char *root, char *name, char *dir) {
+  s->root = plat_xstrdup(root);
+  s->name = name;
+  s->dir = dir;
+  s->state_path = join(dir, "state.json");
+  s->journal_path = join(dir, "journal");
+  s->lock_path = join(dir, "lock");
+  s->key_path = join(dir, "key");
+  s->salt_path = join(dir, "salt");
+  s->config_path = join(dir, "config.json");
+}
+
+bool stack_peek(Stack *s, const char *root, const char *name) {
+  memset(s, 0, sizeof *s);
+  char *plat = join(root, ".plat");
+  char *cur = join(plat, "current");
+  char *chosen = name ? plat_xstrdup(name) : read_line(cur);
+  if (!chosen)
+    chosen = plat_xstrdup(STACK_DEFAULT);
+  char *stacks = join(plat, "stacks");
+  char *dir = stack_name_valid(chosen) ? join(stacks, chosen) : NULL;
+  bool ok = dir && is_dir(dir);
+  if (ok) {
+    fill_paths(s, root, chosen, dir);
+  } else {
+    free(chosen);
+    free(dir);
+  }
+  free(plat);
+  free(stacks);
+  free(cur);
+  return ok;
+}
+
 bool stack_open(Stack *s, const char *root, const char *name, bool create, char *err,
                 size_t errlen) {
   memset(s, 0, sizeof *s);
@@ -126,15 +160,7 @@ bool stack_open(Stack *s, const char *root, const char *name, bool create, char 
   if (ok && access(cur, F_OK) != 0)
     ok = write_file(cur, chosen, err, errlen);
   if (ok) {
-    s->root = plat_xstrdup(root);
-    s->name = chosen;
-    s->dir = dir;
-    s->state_path = join(dir, "state.json");
-    s->journal_path = join(dir, "journal");
-    s->lock_path = join(dir, "lock");
-    s->key_path = join(dir, "key");
-    s->salt_path = join(dir, "salt");
-    s->config_path = join(dir, "config.json");
+    fill_paths(s, root, chosen, dir);
   } else {
     free(chosen);
     free(dir);

@@ -33,6 +33,9 @@ bool stack_name_valid(const char *name);
 bool stack_open(Stack *s, const char *root, const char *name, bool create, char *err,
                 size_t errlen);
 void stack_free(Stack *s);
+/* Find stack [name] (NULL: the selected one, else `dev`) as stack_open does, but make
+ * nothing and say nothing: false when the stack's folder does not exist yet. */
+bool stack_peek(Stack *s, const char *root, const char *name);
 
 /* The stacks of the project, sorted (malloc'd array of malloc'd names), and which is
  * selected (*current, malloc'd, or NULL). */

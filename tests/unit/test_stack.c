@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "deploy/engine.h"
 #include "deploy/stack.h"
 #include "deploy/state.h"
 
@@ -131,11 +132,96 @@ static void test_config_secret_sealed(void **state) {
   stack_free(&s);
 }
 
+static void test_peek_makes_nothing(void **state) {
+  (void)state;
+  Stack s;
+  char plat[128];
+  snprintf(plat, sizeof plat, "%s/.plat", root);
+  assert_false(stack_peek(&s, root, NULL));
+  assert_false(stack_peek(&s, root, "prod"));
+  assert_int_equal(access(plat, F_OK), -1);       /* nothing made */
+  assert_true(stack_open(&s, root, NULL, false, err, sizeof err));
+  stack_free(&s);
+  assert_true(stack_peek(&s, root, NULL));
+  assert_string_equal(s.name, "dev");
+  assert_non_null(strstr(s.state_path, "/.plat/stacks/dev/state.json"));
+  stack_free(&s);
+  assert_false(stack_peek(&s, root, "prod"));
+  assert_false(stack_peek(&s, root, "../evil"));
+}
+
+/* A stack dev whose state holds one resource at [addr]. */
+static void save_state_with(const char *addr) {
+  Stack s;
+  assert_true(stack_open(&s, root, NULL, false, err, sizeof err));
+  CryptKey k;
+  assert_true(stack_key(&s, &k, err, sizeof err));
+  State st;
+  bool exists;
+  assert_true(state_load(&st, s.state_path, "dev", &k, &exists, err, sizeof err));
+  StateRes r = { 0 };
+  r.address = strdup(addr);
+  r.type = strdup("local.File");
+  r.provider = strdup("local");
+  r.id = strdup(addr);
+  r.inputs = json_object();
+  r.outputs = json_object();
+  state_put(&st, &r);
+  assert_true(state_save(&st, s.state_path, &k, err, sizeof err));
+  state_free(&st);
+  stack_free(&s);
+}
+
+/* The state read ahead is taken only when, under the lock, it is still the file on disk. */
+static void test_prefetch_taken_only_if_unchanged(void **state) {
+  (void)state;
+  EngineOptions eo = { 0 };
+  eo.root = root;
+  eo.operation = "plan";
+  eo.read_only = true;
+  /* No stack yet: nothing is read, and nothing is made. */
+  EnginePrefetch pf;
+  engine_prefetch_start(&pf, root, NULL);
+  engine_prefetch_wait(&pf);
+  assert_false(pf.ok);
+  char plat[128];
+  snprintf(plat, sizeof plat, "%s/.plat", root);
+  assert_int_equal(access(plat, F_OK), -1);
+  engine_prefetch_end(&pf);
+
+  save_state_with("a");
+  engine_prefetch_start(&pf, root, NULL);
+  engine_prefetch_wait(&pf);
+  assert_true(pf.ok);
+  eo.prefetch = &pf;
+  Engine e;
+  assert_true(engine_open(&e, NULL, &eo, err, sizeof err));
+  assert_false(pf.ok);                      /* taken */
+  assert_non_null(state_find(&e.st, "a"));
+  engine_close(&e);
+  engine_prefetch_end(&pf);
+
+  /* Read ahead, then the state moves on (another run saved it): read again. */
+  engine_prefetch_start(&pf, root, NULL);
+  engine_prefetch_wait(&pf);
+  assert_true(pf.ok);
+  save_state_with("b");
+  assert_true(engine_open(&e, NULL, &eo, err, sizeof err));
+  assert_true(pf.ok);                       /* not taken */
+  assert_non_null(state_find(&e.st, "a"));
+  assert_non_null(state_find(&e.st, "b"));
+  assert_int_equal(e.st.serial, 2);
+  engine_close(&e);
+  engine_prefetch_end(&pf);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown(test_default_stack_made_on_first_use, setup, teardown),
     cmocka_unit_test_setup_teardown(test_init_select_list_remove, setup, teardown),
     cmocka_unit_test_setup_teardown(test_config_secret_sealed, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_peek_makes_nothing, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_prefetch_taken_only_if_unchanged, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
