@@ -48,12 +48,15 @@ typedef struct Step {
   json_t *outputs;
   json_t *out_secrets;       /* names of secret outputs */
   bool deleted;              /* a replace's delete went through */
+  json_t *end;               /* the last operation's end entry, for the calling thread to
+                                write with the others that ended meanwhile */
   double seconds;
 } Step;
 
-/* A min-heap of step indexes: the lowest step (address) first, as the plan lists them. */
+/* A min-heap of keys: a step's index (the lowest step, i.e. address, first, as the plan
+ * lists them), above which the staged heap puts the window's number (see stage). */
 typedef struct Heap {
-  uint32_t *v;
+  uint64_t *v;
   uint32_t n;
 } Heap;
 
@@ -65,12 +68,21 @@ typedef struct Exec {
   uint32_t *doneq; uint32_t dq_n, dq_cap;
   bool stop;
   pthread_mutex_t jmu;       /* jfail and jerr */
+  /* The flusher: a thread that starts the flush of each staged window as soon as it is
+     written (fwant: flush the journal up to there), so workers reaching the window find
+     it on disk instead of all waiting for one flush. */
+  pthread_mutex_t fmu;
+  pthread_cond_t fcv;
+  uint64_t fwant;
+  bool fstop;
   pthread_mutex_t ext_mu;    /* external providers, one call at a time */
   Step *steps; uint32_t nsteps;
   /* The calling thread's: ready steps with known inputs, staged steps (their begin
      entries written, not yet handed to a worker), and ready steps waiting for a
      re-evaluation. */
   Heap ready, staged;
+  uint64_t windows;          /* windows staged so far */
+  bool strict;               /* one operation at a time: lowest ready step first */
   uint32_t *unk; uint32_t nunk;
   const ApplyOptions *opt;
   const char *lineage;
@@ -126,17 +138,20 @@ static void journal_failed(Exec *x, const char *err) {
   pthread_mutex_unlock(&x->jmu);
 }
 
-/* Append [e] (consumed); with [sync], wait until it is on disk.  False with [err]. */
-static bool journal_put(Exec *x, json_t *e, bool sync, char *err, size_t errlen) {
+/* Append the [n] entries [es] (consumed) in one write; with [sync], wait until the last
+ * is on disk.  False with [err]. */
+static bool journal_put(Exec *x, json_t **es, size_t n, bool sync, char *err, size_t errlen) {
   Journal *j = x->opt->journal;
   bool ok = true;
   uint64_t seq;
-  if (j) {
-    ok = journal_add(j, &e, 1, &seq, err, errlen) && (!sync || journal_wait(j, seq, err, errlen));
+  if (j && n) {
+    ok = journal_add(j, es, n, &seq, err, errlen) &&
+         (!sync || journal_wait(j, seq + n - 1, err, errlen));
     if (!ok)
       journal_failed(x, err);
   }
-  json_decref(e);
+  for (size_t i = 0; i < n; i++)
+    json_decref(es[i]);
   return ok;
 }
 
@@ -188,7 +203,14 @@ static bool run_op(Exec *x, Step *s, ProvOp op) {
     if (!begun)
       journal_failed(x, jerr);
   } else {
-    begun = journal_put(x, begin_entry(x, s, op), true, jerr, sizeof jerr);
+    /* A replace's second operation: the first one's end goes first, in the same write. */
+    json_t *es[2];
+    size_t n = 0;
+    if (s->end)
+      es[n++] = s->end;
+    s->end = NULL;
+    es[n++] = begin_entry(x, s, op);
+    begun = journal_put(x, es, n, true, jerr, sizeof jerr);
   }
   if (!begun) {
     s->status = PROV_ERROR;
@@ -243,7 +265,7 @@ static bool run_op(Exec *x, Step *s, ProvOp op) {
       json_array_append_new(deps, json_string(s->deps[d]));
     json_object_set_new(e, "dependencies", deps);
   }
-  (void)journal_put(x, e, false, jerr, sizeof jerr);   /* a failure is kept in x->jerr */
+  s->end = e;     /* written by the calling thread, or before a second operation */
 
   if (st != PROV_OK) {
     s->status = st;
@@ -284,6 +306,27 @@ static void run_step(Exec *x, Step *s) {
   default: break;
   }
   s->seconds = now_s() - t0;
+}
+
+static void *flusher(void *arg) {
+  Exec *x = arg;
+  uint64_t done = 0;
+  pthread_mutex_lock(&x->fmu);
+  for (;;) {
+    while (!x->fstop && x->fwant <= done)
+      pthread_cond_wait(&x->fcv, &x->fmu);
+    if (x->fstop)
+      break;
+    uint64_t want = x->fwant;
+    pthread_mutex_unlock(&x->fmu);
+    char err[512];
+    if (!journal_wait(x->opt->journal, want - 1, err, sizeof err))
+      journal_failed(x, err);
+    done = want;
+    pthread_mutex_lock(&x->fmu);
+  }
+  pthread_mutex_unlock(&x->fmu);
+  return NULL;
 }
 
 static void *worker(void *arg) {
@@ -555,7 +598,7 @@ static void record(State *st, const Step *s) {
 }
 
 /* ---- ready steps --------------------------------------------------------------------- */
-static void heap_push(Heap *h, uint32_t v) {
+static void heap_push(Heap *h, uint64_t v) {
   uint32_t i = h->n++;
   while (i > 0 && h->v[(i - 1) / 2] > v) {
     h->v[i] = h->v[(i - 1) / 2];
@@ -564,8 +607,9 @@ static void heap_push(Heap *h, uint32_t v) {
   h->v[i] = v;
 }
 
-static uint32_t heap_pop(Heap *h) {
-  uint32_t top = h->v[0], v = h->v[--h->n], i = 0;
+static uint64_t heap_pop(Heap *h) {
+  uint64_t top = h->v[0], v = h->v[--h->n];
+  uint32_t i = 0;
   for (;;) {
     uint32_t c = 2 * i + 1;
     if (c >= h->n)
@@ -593,7 +637,7 @@ static void stage(Exec *x, uint32_t room) {
   json_t **es = j ? plat_xmalloc((size_t)room * sizeof *es) : NULL;
   uint32_t k = 0;
   while (k < room && x->ready.n) {
-    uint32_t i = heap_pop(&x->ready);
+    uint32_t i = (uint32_t)heap_pop(&x->ready);
     Step *s = &x->steps[i];
     if (s->state != SS_READY)
       continue;
@@ -601,7 +645,7 @@ static void stage(Exec *x, uint32_t room) {
       es[k] = begin_entry(x, s, first_op(s));
     ids[k++] = i;
   }
-  uint64_t first;
+  uint64_t first, want = 0;
   char err[512];
   bool ok = j && k && journal_add(j, es, k, &first, err, sizeof err);
   for (uint32_t m = 0; m < k; m++) {
@@ -615,10 +659,24 @@ static void stage(Exec *x, uint32_t room) {
       s->staged = true;
       s->begin_seq = first + m;
     }
+    if (s->staged && s->begin_seq + 1 > want)
+      want = s->begin_seq + 1;
     if (es)
       json_decref(es[m]);
     s->state = SS_STAGED;
-    heap_push(&x->staged, ids[m]);
+    /* Windows go in the order they were staged (the next one is being flushed while
+       this one is dispatched), the lowest step first within one; with one operation at
+       a time, the lowest step first. */
+    heap_push(&x->staged, x->strict ? ids[m] : (x->windows << 32) | ids[m]);
+  }
+  x->windows++;
+  if (want) {
+    /* Have the window flushed now, while the last one is dispatched. */
+    pthread_mutex_lock(&x->fmu);
+    if (want > x->fwant)
+      x->fwant = want;
+    pthread_cond_signal(&x->fcv);
+    pthread_mutex_unlock(&x->fmu);
   }
   free(es);
   free(ids);
@@ -710,6 +768,8 @@ bool apply_plan(const Plan *plan, const Graph *g, State *st, ProvRegistry *reg,
   x.lineage = st->lineage;
   pthread_mutex_init(&x.mu, NULL);
   pthread_mutex_init(&x.jmu, NULL);
+  pthread_mutex_init(&x.fmu, NULL);
+  pthread_cond_init(&x.fcv, NULL);
   pthread_mutex_init(&x.ext_mu, NULL);
   pthread_cond_init(&x.work_cv, NULL);
   pthread_cond_init(&x.done_cv, NULL);
@@ -807,14 +867,20 @@ bool apply_plan(const Plan *plan, const Graph *g, State *st, ProvRegistry *reg,
   x.ready.v = plat_xmalloc((size_t)(x.nsteps + 1) * sizeof *x.ready.v);
   x.staged.v = plat_xmalloc((size_t)(x.nsteps + 1) * sizeof *x.staged.v);
   x.unk = plat_xmalloc((size_t)(x.nsteps + 1) * sizeof *x.unk);
-  /* Begins staged ahead of dispatch: enough that one flush covers many operations, few
-     enough that a kill leaves few operations for recovery to ask the providers about. */
-  uint32_t window = 4 * parallel < 32 ? 32 : 4 * parallel;
-  bool strict = parallel == 1;
+  /* Begins staged ahead of dispatch: enough that one flush covers many operations and
+     that the next window's flush ends before the workers reach it (with 4 x parallel
+     they still caught up with it), few enough that a kill leaves few operations for
+     recovery to ask the providers about. */
+  uint32_t window = 8 * parallel < 64 ? 64 : 8 * parallel;
+  bool strict = x.strict = parallel == 1;
   uint32_t nthreads = parallel < x.nsteps ? parallel : x.nsteps;
   pthread_t *th = plat_xcalloc(nthreads ? nthreads : 1, sizeof *th);
   for (uint32_t i = 0; i < nthreads; i++)
     pthread_create(&th[i], NULL, worker, &x);
+  pthread_t fth;
+  bool flushing = opt->journal && nthreads;
+  if (flushing)
+    pthread_create(&fth, NULL, flusher, &x);
 
   uint32_t finished = 0, running = 0;
   for (uint32_t i = 0; i < x.nsteps; i++) {
@@ -905,9 +971,10 @@ bool apply_plan(const Plan *plan, const Graph *g, State *st, ProvRegistry *reg,
         stage(&x, window - x.staged.n);
         pthread_mutex_lock(&x.mu);
       }
-      bool from_ready = !x.staged.n ||
-                        (strict && x.ready.n && x.ready.v[0] < x.staged.v[0]);
-      uint32_t i = heap_pop(from_ready ? &x.ready : &x.staged);
+      bool from_ready = x.ready.n && (!x.staged.n || (strict && x.ready.v[0] < x.staged.v[0]));
+      if (!from_ready && !x.staged.n)
+        break;     /* what was left on the heap was no longer ready */
+      uint32_t i = (uint32_t)heap_pop(from_ready ? &x.ready : &x.staged);
       Step *s = &x.steps[i];
       if (s->state != SS_READY && s->state != SS_STAGED)
         continue;
@@ -942,6 +1009,20 @@ bool apply_plan(const Plan *plan, const Graph *g, State *st, ProvRegistry *reg,
     memcpy(done, x.doneq, (size_t)ndone * sizeof *done);
     x.dq_n = 0;
     pthread_mutex_unlock(&x.mu);
+    /* Their end entries in one write, before anything that waited for them is staged
+       (not flushed: the next flush covers them, and one lost to a kill only means
+       that recovery asks the provider). */
+    json_t **ends = plat_xmalloc((size_t)ndone * sizeof *ends);
+    uint32_t nends = 0;
+    for (uint32_t d = 0; d < ndone; d++) {
+      Step *s = &x.steps[done[d]];
+      if (s->end)
+        ends[nends++] = s->end;
+      s->end = NULL;
+    }
+    char eerr[512];
+    (void)journal_put(&x, ends, nends, false, eerr, sizeof eerr);   /* kept in x.jerr */
+    free(ends);
     for (uint32_t d = 0; d < ndone; d++) {
       Step *s = &x.steps[done[d]];
       running--;
@@ -986,6 +1067,13 @@ bool apply_plan(const Plan *plan, const Graph *g, State *st, ProvRegistry *reg,
   pthread_mutex_unlock(&x.mu);
   for (uint32_t i = 0; i < nthreads; i++)
     pthread_join(th[i], NULL);
+  if (flushing) {
+    pthread_mutex_lock(&x.fmu);
+    x.fstop = true;
+    pthread_cond_signal(&x.fcv);
+    pthread_mutex_unlock(&x.fmu);
+    pthread_join(fth, NULL);
+  }
   free(th);
 
   out->journal_failed = x.jfail;
@@ -1017,6 +1105,7 @@ bool apply_plan(const Plan *plan, const Graph *g, State *st, ProvRegistry *reg,
     free(s->id);
     json_decref(s->outputs);
     json_decref(s->out_secrets);
+    json_decref(s->end);
   }
   free(x.steps);
   free(x.workq);
@@ -1026,6 +1115,8 @@ bool apply_plan(const Plan *plan, const Graph *g, State *st, ProvRegistry *reg,
   free(x.unk);
   pthread_mutex_destroy(&x.mu);
   pthread_mutex_destroy(&x.jmu);
+  pthread_mutex_destroy(&x.fmu);
+  pthread_cond_destroy(&x.fcv);
   pthread_mutex_destroy(&x.ext_mu);
   pthread_cond_destroy(&x.work_cv);
   pthread_cond_destroy(&x.done_cv);
