@@ -82,42 +82,9 @@ static bool is_dir(const char *p) {
   return stat(p, &sb) == 0 && S_ISDIR(sb.st_mode);
 }
 
-static void fill_paths(Stack *s, const char *root, char *name, char *dir) {
-  s->root = plat_xstrdup(root);
-  s->name = name;
-  s->dir = dir;
-  s->state_path = join(dir, "state.json");
-  s->journal_path = join(dir, "journal");
-  s->lock_path = join(dir, "lock");
-  s->key_path = join(dir, "key");
-  s->salt_path = join(dir, "salt");
-  s->config_path = join(dir, "config.json");
-}
-
-bool stack_peek(Stack *s, const char *root, const char *name) {
-  memset(s, 0, sizeof *s);
-  char *plat = join(root, ".plat");
-  char *cur = join(plat, "current");
-  char *chosen = name ? plat_xstrdup(name) : read_line(cur);
-  if (!chosen)
-    chosen = plat_xstrdup(STACK_DEFAULT);
-  char *stacks = join(plat, "stacks");
-  char *dir = stack_name_valid(chosen) ? join(stacks, chosen) : NULL;
-  bool ok = dir && is_dir(dir);
-  if (ok) {
-    fill_paths(s, root, chosen, dir);
-  } else {
-    free(chosen);
-    free(dir);
-  }
-  free(plat);
-  free(stacks);
-  free(cur);
-  return ok;
-}
-
-bool stack_open(Stack *s, const char *root, const char *name, bool create, char *err,
-                size_t errlen) {
+/* stack_open, or with [peek] stack_peek: nothing made, nothing said. */
+static bool open_stack(Stack *s, const char *root, const char *name, bool create, bool peek,
+                       char *err, size_t errlen) {
   memset(s, 0, sizeof *s);
   char *plat = join(root, ".plat");
   char *stacks = join(plat, "stacks");
@@ -139,7 +106,9 @@ bool stack_open(Stack *s, const char *root, const char *name, bool create, char 
   if (!is_dir(dir)) {
     /* The default stack is made on first use; another name must be made with
        `platc stack init`, so a typo never starts an empty stack. */
-    if (create || (!name && strcmp(chosen, STACK_DEFAULT) == 0)) {
+    if (peek) {
+      ok = false;
+    } else if (create || (!name && strcmp(chosen, STACK_DEFAULT) == 0)) {
       ok = mkdir_p1(plat, err, errlen) && mkdir_p1(stacks, err, errlen) &&
            mkdir_p1(dir, err, errlen);
     } else {
@@ -157,10 +126,18 @@ bool stack_open(Stack *s, const char *root, const char *name, bool create, char 
       ok = false;
     }
   }
-  if (ok && access(cur, F_OK) != 0)
+  if (ok && !peek && access(cur, F_OK) != 0)
     ok = write_file(cur, chosen, err, errlen);
   if (ok) {
-    fill_paths(s, root, chosen, dir);
+    s->root = plat_xstrdup(root);
+    s->name = chosen;
+    s->dir = dir;
+    s->state_path = join(dir, "state.json");
+    s->journal_path = join(dir, "journal");
+    s->lock_path = join(dir, "lock");
+    s->key_path = join(dir, "key");
+    s->salt_path = join(dir, "salt");
+    s->config_path = join(dir, "config.json");
   } else {
     free(chosen);
     free(dir);
@@ -169,6 +146,16 @@ bool stack_open(Stack *s, const char *root, const char *name, bool create, char 
   free(stacks);
   free(cur);
   return ok;
+}
+
+bool stack_open(Stack *s, const char *root, const char *name, bool create, char *err,
+                size_t errlen) {
+  return open_stack(s, root, name, create, false, err, errlen);
+}
+
+bool stack_peek(Stack *s, const char *root, const char *name) {
+  char err[512];
+  return open_stack(s, root, name, false, true, err, sizeof err);
 }
 
 void stack_free(Stack *s) {

@@ -527,39 +527,41 @@ fail:
   return false;
 }
 
+/* A resource's members as next_member gives them (the order of fast_res's names). */
 enum { F_ADDRESS = 1, F_TYPE = 2, F_PROVIDER = 4, F_ID = 8, F_DEPS = 16, F_SECRET = 32,
        F_INPUTS = 64, F_OUTPUTS = 128 };
 
-static bool key_is(const char *k, size_t n, const char *name) {
-  return strlen(name) == n && memcmp(k, name, n) == 0;
+/* The next member of the object being read: 1 << its key's index in [names] (NULL
+ * ended), 0 at the object's end, -1 for a key not there, a repeat, or bad input. */
+static int next_member(JrReader *r, bool first, const char *const *names, unsigned *seen) {
+  const char *k;
+  size_t n;
+  int more = jr_key(r, first, &k, &n);
+  if (more <= 0)
+    return more;
+  for (unsigned i = 0; names[i]; i++)
+    if (strlen(names[i]) == n && memcmp(k, names[i], n) == 0) {
+      if (*seen & (1u << i))
+        return -1;
+      *seen |= 1u << i;
+      return 1 << i;
+    }
+  return -1;
 }
 
 /* One resource object into [st]. */
 static bool fast_res(Loader *l, JrReader *r, State *st, const CryptKey *key) {
+  static const char *const names[] = { "address", "type", "provider", "id", "dependencies",
+                                        "secret", "inputs", "outputs", NULL };
   StateRes res = { 0 };
   unsigned seen = 0;
   bool ok = jr_object(r);
   for (bool first = true; ok; first = false) {
-    const char *k;
-    size_t n;
-    int more = jr_key(r, first, &k, &n);
-    if (more <= 0) {
-      ok = more == 0;
+    int f = next_member(r, first, names, &seen);
+    if (f <= 0) {
+      ok = f == 0;
       break;
     }
-    unsigned f = key_is(k, n, "address")  ? F_ADDRESS
-                 : key_is(k, n, "type")     ? F_TYPE
-                 : key_is(k, n, "provider") ? F_PROVIDER
-                 : key_is(k, n, "id")       ? F_ID
-                 : key_is(k, n, "dependencies") ? F_DEPS
-                 : key_is(k, n, "secret")   ? F_SECRET
-                 : key_is(k, n, "inputs")   ? F_INPUTS
-                 : key_is(k, n, "outputs")  ? F_OUTPUTS : 0;
-    if (!f || (seen & f)) {
-      ok = false;
-      break;
-    }
-    seen |= f;
     switch (f) {
     case F_ADDRESS: ok = (res.address = fast_str(r, true)) != NULL; break;
     case F_TYPE: ok = (res.type = fast_str(r, true)) != NULL; break;
@@ -585,6 +587,7 @@ static bool fast_res(Loader *l, JrReader *r, State *st, const CryptKey *key) {
   return add_res(l, st, &res, key, "resources[]");
 }
 
+/* The top level's members (the order of load_fast's names). */
 enum { T_VERSION = 1, T_LINEAGE = 2, T_SERIAL = 4, T_STACK = 8, T_RESOURCES = 16,
        T_OUTPUTS = 32, T_SECRET_OUTPUTS = 64 };
 
@@ -592,29 +595,17 @@ static bool load_fast(Loader *l, State *st, const char *buf, size_t len, const c
                       const CryptKey *key) {
   JrReader r;
   jr_open(&r, buf, len);
+  static const char *const names[] = { "format_version", "lineage", "serial", "stack",
+                                        "resources", "outputs", "secret_outputs", NULL };
   unsigned seen = 0;
   bool ok = jr_object(&r);
   for (bool first = true; ok; first = false) {
-    const char *k;
-    size_t n;
-    int more = jr_key(&r, first, &k, &n);
-    if (more <= 0) {
-      ok = more == 0;
-      break;
-    }
-    unsigned f = key_is(k, n, "format_version") ? T_VERSION
-                 : key_is(k, n, "lineage")    ? T_LINEAGE
-                 : key_is(k, n, "serial")     ? T_SERIAL
-                 : key_is(k, n, "stack")      ? T_STACK
-                 : key_is(k, n, "resources")  ? T_RESOURCES
-                 : key_is(k, n, "outputs")    ? T_OUTPUTS
-                 : key_is(k, n, "secret_outputs") ? T_SECRET_OUTPUTS : 0;
+    int f = next_member(&r, first, names, &seen);
     /* Secrets are opened with the lineage: it must come first (it does, keys are sorted). */
-    if (!f || (seen & f) || (f == T_RESOURCES && !(seen & T_LINEAGE))) {
-      ok = false;
+    if (f <= 0 || (f == T_RESOURCES && !(seen & T_LINEAGE))) {
+      ok = f == 0;
       break;
     }
-    seen |= f;
     long long v;
     char *str = NULL;
     switch (f) {
