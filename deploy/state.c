@@ -285,7 +285,8 @@ static int str_qcmp(const void *a, const void *b) {
 
 /* Sort the [cnt] strings of [v] and drop repeats (freed); the count left. */
 static uint32_t sort_unique(char **v, size_t cnt) {
-  qsort(v, cnt, sizeof *v, str_qcmp);
+  if (cnt > 1)
+    qsort(v, cnt, sizeof *v, str_qcmp);
   uint32_t m = 0;
   for (size_t i = 0; i < cnt; i++) {
     if (m && strcmp(v[m - 1], v[i]) == 0) {
