@@ -1,8 +1,9 @@
 /* The executor (see apply.h).  The calling thread schedules: it owns the state, resolves
- * deploy-time inputs, and reacts to completions; a pool of worker threads runs provider
- * operations, each journaled (begin flushed before the call, end after).  Calls into an
- * external provider are serialised (one child process, one conversation); built-in ones
- * run in parallel. */
+ * deploy-time inputs, writes the begin entries of the next ready steps a window at a time
+ * and the end entries of finished ones, and reacts to completions; a pool of worker
+ * threads runs provider operations, each only once its begin entry is on disk (a flusher
+ * thread flushes each window as it is written).  Calls into an external provider are
+ * serialised (one child process, one conversation); built-in ones run in parallel. */
 #include "deploy/apply.h"
 
 #include <pthread.h>
@@ -627,10 +628,10 @@ static uint64_t heap_pop(Heap *h) {
 }
 
 /* Take up to [room] ready steps off the heap, lowest first, and write their first
- * operations' begin entries in one write, not flushed: the first worker to need one leads
- * a flush that covers the whole batch, so one fdatasync pays for many operations instead
- * of each paying its own.  A step whose entry could not be written is staged without
- * one: its worker writes it and reports the error. */
+ * operations' begin entries in one write; the flusher starts one fdatasync for the whole
+ * batch at once, and a worker waits for it (or leads one) before the operation: one flush
+ * pays for many operations instead of each paying its own.  A step whose entry could not
+ * be written is staged without one: its worker writes it and reports the error. */
 static void stage(Exec *x, uint32_t room) {
   Journal *j = x->opt->journal;
   uint32_t *ids = plat_xmalloc((size_t)room * sizeof *ids);
