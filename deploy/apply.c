@@ -18,6 +18,7 @@
 #include "deploy/util.h"
 
 #define SAVE_EVERY_MS 2000
+#define NOTE_END 0x80000000u   /* above any step index: 2^31 steps would not fit in memory */
 
 /* Ready steps are taken off the heap a window at a time and their begin entries written
    together (SS_STAGED) before any of them is handed to a worker (SS_RUN). */
@@ -64,9 +65,12 @@ typedef struct Heap {
 typedef struct Exec {
   pthread_mutex_t mu;
   pthread_cond_t work_cv, done_cv;
-  uint32_t *workq; uint32_t wq_n, wq_cap;      /* a stack is fine: order is the DAG's */
+  /* Steps handed to the workers, first in first out (a step enters once: wq_head is
+     the next to take); notes tell the calling thread, in order, which started (a step
+     index) and which ended (the index with NOTE_END). */
+  uint32_t *workq; uint32_t wq_head, wq_n;
+  uint32_t *notes; uint32_t nnotes;
   uint32_t *seen;            /* building edges: see edge_into */
-  uint32_t *doneq; uint32_t dq_n, dq_cap;
   bool stop;
   pthread_mutex_t jmu;       /* jfail and jerr */
   /* The flusher: a thread that starts the flush of each staged window as soon as it is
@@ -334,15 +338,17 @@ static void *worker(void *arg) {
   Exec *x = arg;
   pthread_mutex_lock(&x->mu);
   for (;;) {
-    while (!x->wq_n && !x->stop)
+    while (x->wq_head == x->wq_n && !x->stop)
       pthread_cond_wait(&x->work_cv, &x->mu);
-    if (x->stop && !x->wq_n)
+    if (x->stop && x->wq_head == x->wq_n)
       break;
-    uint32_t i = x->workq[--x->wq_n];
+    uint32_t i = x->workq[x->wq_head++];
+    x->notes[x->nnotes++] = i;
+    pthread_cond_signal(&x->done_cv);
     pthread_mutex_unlock(&x->mu);
     run_step(x, &x->steps[i]);
     pthread_mutex_lock(&x->mu);
-    x->doneq[x->dq_n++] = i;
+    x->notes[x->nnotes++] = i | NOTE_END;
     pthread_cond_signal(&x->done_cv);
   }
   pthread_mutex_unlock(&x->mu);
@@ -863,7 +869,7 @@ bool apply_plan(const Plan *plan, const Graph *g, State *st, ProvRegistry *reg,
   if (parallel > 256)
     parallel = 256;
   x.workq = plat_xmalloc((size_t)(x.nsteps + 1) * sizeof *x.workq);
-  x.doneq = plat_xmalloc((size_t)(x.nsteps + 1) * sizeof *x.doneq);
+  x.notes = plat_xmalloc((size_t)(2 * x.nsteps + 1) * sizeof *x.notes);
   /* A step enters each at most once (an unknown one moves to the heap once resolved). */
   x.ready.v = plat_xmalloc((size_t)(x.nsteps + 1) * sizeof *x.ready.v);
   x.staged.v = plat_xmalloc((size_t)(x.nsteps + 1) * sizeof *x.staged.v);
@@ -883,7 +889,12 @@ bool apply_plan(const Plan *plan, const Graph *g, State *st, ProvRegistry *reg,
   if (flushing)
     pthread_create(&fth, NULL, flusher, &x);
 
-  uint32_t finished = 0, running = 0;
+  /* Steps handed to the pool and not ended (inflight), of which started (running): the
+     pool's queue holds up to [parallel] more than run, so a worker that ends one takes
+     the next at once instead of sleeping until this thread hands it one (not with one
+     operation at a time: the lowest ready step must go first). */
+  uint32_t finished = 0, running = 0, inflight = 0;
+  uint32_t pool = strict ? parallel : 2 * parallel;
   for (uint32_t i = 0; i < x.nsteps; i++) {
     Step *s = &x.steps[i];
     if (s->state == SS_FAIL) {
@@ -903,7 +914,7 @@ bool apply_plan(const Plan *plan, const Graph *g, State *st, ProvRegistry *reg,
        put off while the known ready steps fill the pool (more unknown ones gather
        meanwhile), and, while something runs, while re-evaluating has taken half the time
        so far: one per finished producer would make a deploy quadratic. */
-    uint32_t free_slots = parallel - running;
+    uint32_t free_slots = pool - inflight;
     bool starving = false;
     if (x.nunk && x.ready.n + x.staged.n < free_slots) {
       /* Unknown steps skipped since they became ready are dropped; only here, where
@@ -916,7 +927,7 @@ bool apply_plan(const Plan *plan, const Graph *g, State *st, ProvRegistry *reg,
       x.nunk = nu;
       starving = nu > 0;
     }
-    if (starving && (running == 0 || 2 * reeval_s <= now_s() - t_start)) {
+    if (starving && (inflight == 0 || 2 * reeval_s <= now_s() - t_start)) {
       double t0 = now_s();
       char err[600] = "";
       const Graph *g2 = opt->reeval ? opt->reeval(opt->reeval_ud, st, err, sizeof err) : NULL;
@@ -965,7 +976,7 @@ bool apply_plan(const Plan *plan, const Graph *g, State *st, ProvRegistry *reg,
        ready step first: there a lower ready step is staged (or, the window full, run
        with its own begin entry) before the staged ones. */
     pthread_mutex_lock(&x.mu);
-    while (running < parallel && (x.ready.n || x.staged.n)) {
+    while (inflight < pool && (x.ready.n || x.staged.n)) {
       bool lower = strict && x.ready.n && (!x.staged.n || x.ready.v[0] < x.staged.v[0]);
       if (x.ready.n && x.staged.n < window && (x.staged.n < window / 2 || lower)) {
         pthread_mutex_unlock(&x.mu);
@@ -980,14 +991,11 @@ bool apply_plan(const Plan *plan, const Graph *g, State *st, ProvRegistry *reg,
       if (s->state != SS_READY && s->state != SS_STAGED)
         continue;
       s->state = SS_RUN;
-      running++;
+      inflight++;
       x.workq[x.wq_n++] = i;
       pthread_cond_signal(&x.work_cv);
-      pthread_mutex_unlock(&x.mu);
-      event(opt, AE_START, s, NULL, running);
-      pthread_mutex_lock(&x.mu);
     }
-    if (running == 0) {
+    if (inflight == 0) {
       pthread_mutex_unlock(&x.mu);
       if (x.nunk)
         continue;      /* ready, waiting for a re-evaluation: the next round does it */
@@ -1003,30 +1011,38 @@ bool apply_plan(const Plan *plan, const Graph *g, State *st, ProvRegistry *reg,
       }
       break;
     }
-    while (!x.dq_n)
+    while (!x.nnotes)
       pthread_cond_wait(&x.done_cv, &x.mu);
-    uint32_t ndone = x.dq_n;
-    uint32_t *done = plat_xmalloc((size_t)ndone * sizeof *done);
-    memcpy(done, x.doneq, (size_t)ndone * sizeof *done);
-    x.dq_n = 0;
+    uint32_t nnotes = x.nnotes;
+    uint32_t *notes = plat_xmalloc((size_t)nnotes * sizeof *notes);
+    memcpy(notes, x.notes, (size_t)nnotes * sizeof *notes);
+    x.nnotes = 0;
     pthread_mutex_unlock(&x.mu);
-    /* Their end entries in one write, before anything that waited for them is staged
-       (not flushed: the next flush covers them, and one lost to a kill only means
-       that recovery asks the provider). */
-    json_t **ends = plat_xmalloc((size_t)ndone * sizeof *ends);
+    /* The end entries of what ended in one write, before anything that waited for them
+       is staged (not flushed: the next flush covers them, and one lost to a kill only
+       means that recovery asks the provider). */
+    json_t **ends = plat_xmalloc((size_t)nnotes * sizeof *ends);
     uint32_t nends = 0;
-    for (uint32_t d = 0; d < ndone; d++) {
-      Step *s = &x.steps[done[d]];
-      if (s->end)
+    for (uint32_t k = 0; k < nnotes; k++) {
+      Step *s = &x.steps[notes[k] & ~NOTE_END];
+      if ((notes[k] & NOTE_END) && s->end)
         ends[nends++] = s->end;
-      s->end = NULL;
+      if (notes[k] & NOTE_END)
+        s->end = NULL;
     }
     char eerr[512];
     (void)journal_put(&x, ends, nends, false, eerr, sizeof eerr);   /* kept in x.jerr */
     free(ends);
-    for (uint32_t d = 0; d < ndone; d++) {
-      Step *s = &x.steps[done[d]];
+    /* Then the events, in the order things happened. */
+    for (uint32_t k = 0; k < nnotes; k++) {
+      uint32_t i = notes[k] & ~NOTE_END;
+      Step *s = &x.steps[i];
+      if (!(notes[k] & NOTE_END)) {
+        event(opt, AE_START, s, NULL, ++running);
+        continue;
+      }
       running--;
+      inflight--;
       finished++;
       if (s->status == PROV_OK) {
         s->state = SS_DONE;
@@ -1041,10 +1057,10 @@ bool apply_plan(const Plan *plan, const Graph *g, State *st, ProvRegistry *reg,
         if (s->action == PA_REPLACE && s->deleted && !s->item->create_before_destroy)
           state_remove(st, s->item->address);
         event(opt, AE_FAIL, s, s->message, running);
-        skip_after(&x, done[d], s->item->address, out, running, &finished);
+        skip_after(&x, i, s->item->address, out, running, &finished);
       }
     }
-    free(done);
+    free(notes);
     /* A save only shortens what recovery reads (the journal has every result), and
        writing a large state takes a while: every 2 s, or ten times as long as the last
        save took, so saves never take more than a tenth of the run. */
@@ -1110,7 +1126,7 @@ bool apply_plan(const Plan *plan, const Graph *g, State *st, ProvRegistry *reg,
   }
   free(x.steps);
   free(x.workq);
-  free(x.doneq);
+  free(x.notes);
   free(x.ready.v);
   free(x.staged.v);
   free(x.unk);
