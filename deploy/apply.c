@@ -412,7 +412,9 @@ static void event(const ApplyOptions *opt, ApplyEventKind kind, const Step *s,
                   const char *msg, uint32_t running) {
   if (!opt->on_event)
     return;
-  ApplyEvent e = { kind, s->item->address, s->action, msg, s->seconds, running };
+  /* A step's start is told while its worker runs it: its time is not read then. */
+  double secs = kind == AE_DONE || kind == AE_FAIL ? s->seconds : 0;
+  ApplyEvent e = { kind, s->item->address, s->action, msg, secs, running };
   opt->on_event(opt->ud, &e);
 }
 
