@@ -879,8 +879,8 @@ bool apply_plan(const Plan *plan, const Graph *g, State *st, ProvRegistry *reg,
   /* Begins staged ahead of dispatch: enough that one flush covers many operations and
      that the next window's flush ends before the workers reach it (with 4 x parallel
      they still caught up with it), few enough that a kill leaves few operations for
-     recovery to ask the providers about. */
-  uint32_t window = 8 * parallel < 64 ? 64 : 8 * parallel;
+     recovery to ask the providers about (at most 512: --parallel 256 would stage 2,048). */
+  uint32_t window = 8 * parallel < 64 ? 64 : 8 * parallel > 512 ? 512 : 8 * parallel;
   bool strict = x.strict = parallel == 1;
   uint32_t nthreads = parallel < x.nsteps ? parallel : x.nsteps;
   pthread_t *th = plat_xcalloc(nthreads ? nthreads : 1, sizeof *th);
