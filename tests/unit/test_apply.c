@@ -395,9 +395,11 @@ static void test_recover_unfinished_operations(void **state) {
 typedef struct Probe {
   pthread_mutex_t mu;
   uint32_t ops, early, unfound;
+  const char *secret;        /* a secret input's text: never in the journal in clear */
+  uint32_t leaks, sealed;    /* journals seen with it in clear / with a sealed value */
 } Probe;
 
-static Probe probe = { PTHREAD_MUTEX_INITIALIZER, 0, 0, 0 };
+static Probe probe = { PTHREAD_MUTEX_INITIALIZER, 0, 0, 0, NULL, 0, 0 };
 
 static const char *op_name(ProvOp op) {
   return op == PROV_CREATE ? "create" : op == PROV_UPDATE ? "update" : "delete";
@@ -420,6 +422,16 @@ static void probe_check(const char *address, ProvOp op) {
         seq = json_integer_value(json_object_get(e, "seq"));
     }
     json_decref(es);
+  }
+  if (probe.secret) {
+    FILE *f = fopen(journalp, "rb");
+    static char text[1 << 20];
+    size_t n = f ? fread(text, 1, sizeof text - 1, f) : 0;
+    if (f)
+      fclose(f);
+    text[n] = '\0';
+    probe.leaks += strstr(text, probe.secret) != NULL;
+    probe.sealed += strstr(text, "$sealed") != NULL;
   }
   probe.ops++;
   if (seq < 0)
@@ -482,13 +494,16 @@ static const ProvVtable probe_vt = { probe_call, probe_schema, probe_close };
 
 static char probe_names[120][16];
 
-/* [n] probe.Things thing0.. with inputs name and size. */
+/* [n] probe.Things thing0.. with inputs name and size; names[i] starting with "secret:"
+ * is a secret name. */
 static void probe_graph(uint32_t n, const char *const *names, int64_t size) {
   for (uint32_t i = 0; i < n; i++) {
     snprintf(probe_names[i], sizeof probe_names[i], "thing%03u", i);
     MapBuilder b;
     mb_init(&b, &rt, 2);
-    mb_put_cstr(&b, "name", S(names ? names[i] : probe_names[i]));
+    const char *name = names ? names[i] : probe_names[i];
+    bool secret = strncmp(name, "secret:", 7) == 0;
+    mb_put_cstr(&b, "name", secret ? val_mark_secret(S(name + 7)) : S(name));
     mb_put_cstr(&b, "size", val_int(size));
     GNode nd = { 0 };
     nd.kind = GN_RESOURCE;
@@ -539,6 +554,30 @@ static void test_no_operation_before_its_begin_is_on_disk(void **state) {
     assert_int_equal(probe.early, 0);
   }
   assert_int_equal(st.nres, 100);
+}
+
+/* Staged begins are sealed as before: a secret input never reaches the journal in clear,
+ * while the operations run (the journal is emptied after). */
+static void test_staged_begins_seal_secrets(void **state) {
+  (void)state;
+  assert_true(prov_registry_add(reg, "probe", &probe_vt, NULL));
+  const char *names[40];
+  for (uint32_t i = 0; i < 40; i++)
+    names[i] = i % 4 == 1 ? "secret:hunter2-probe-name" : "plain";
+  probe.ops = probe.early = probe.unfound = probe.leaks = probe.sealed = 0;
+  probe.secret = "hunter2-probe-name";
+  probe_graph(40, names, 1);
+  Log log = { 0 };
+  assert_true(run(&g, &log, 4, NULL));
+  probe.secret = NULL;
+  assert_int_equal(probe.ops, 40);
+  assert_int_equal(probe.early, 0);
+  assert_int_equal(probe.leaks, 0);
+  assert_int_equal(probe.sealed, 40);
+  assert_int_equal(st.nres, 40);
+  assert_string_equal(json_string_value(json_object_get(state_find(&st, "thing001")->inputs,
+                                                        "name")),
+                      "hunter2-probe-name");
 }
 
 /* A run killed right after staging leaves begins of operations that never started, at
@@ -622,6 +661,7 @@ int main(void) {
     cmocka_unit_test_setup_teardown(test_recover_unfinished_operations, setup, teardown),
     cmocka_unit_test_setup_teardown(test_no_operation_before_its_begin_is_on_disk, setup,
                                     teardown),
+    cmocka_unit_test_setup_teardown(test_staged_begins_seal_secrets, setup, teardown),
     cmocka_unit_test_setup_teardown(test_kill_after_staging_recovered, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
