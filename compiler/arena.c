@@ -33,8 +33,6 @@ struct ArenaBlock {
 /* Blocks this large are prefaulted POPULATE bytes at a time. */
 #define ARENA_PREFAULT ((size_t)2 << 20)
 #define ARENA_POPULATE ((size_t)1 << 20)
-/* Blocks this large are asked for huge pages. */
-#define ARENA_HUGE_BLOCK ((size_t)4 << 20)
 /* The alignment of max_align_t (16 on x86-64), not its size (32): rounding every AST
  * node up to 32 bytes would waste a third of the arena. */
 #define ARENA_ALIGN (_Alignof(max_align_t))
@@ -82,11 +80,6 @@ static ArenaBlock *block_new(size_t total) {
 #else
   void *m = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (m == MAP_FAILED) oom(total);
-#ifdef MADV_HUGEPAGE
-  /* Large blocks (a big program's) in 2 MiB pages where the kernel has them: a twentieth
-     of the page-table and TLB work; `platc check` of 600,000 lines 0.235 -> 0.184 s. */
-  if (total >= ARENA_HUGE_BLOCK) (void)madvise(m, total, MADV_HUGEPAGE);   /* advice only */
-#endif
   ArenaBlock *b = m;
 #endif
   b->size = total - ARENA_HEADER;
