@@ -38,6 +38,13 @@ typedef struct FnBuf {
 
 typedef struct StrEnt { uint32_t hash, idx; } StrEnt;
 
+/* A finished function's buffers, kept for the next one (a program of 100,000 resources
+ * has 100,000 body functions: their buffers grew and were freed one by one). */
+typedef struct FnSpare {
+  VEC(uint8_t) code;
+  VEC(BcLine) lines;
+} FnSpare;
+
 /* A recently made location and its index + 1 (0: empty). */
 typedef struct LocSlot {
   BcLoc loc;
@@ -67,6 +74,7 @@ typedef struct Em {
   VEC(BcPolicy) policies;
   VEC(BcTest) tests;
   VEC(BcMoved) moved;
+  VEC(FnSpare) spare;
   VEC(BcOutput) outputs;
   PtrMap globalmap;           /* Sym -> 1 + global */
   PtrMap envmap;              /* Sym -> 1 + environment slot (component members) */
@@ -379,6 +387,13 @@ static uint32_t fn_reserve(Em *e) {
 
 static FnBuf *fn_begin(Em *e, FnBuf *fb, uint32_t index, uint32_t nparams) {
   memset(fb, 0, sizeof *fb);
+  if (e->spare.n) {
+    FnSpare sp = e->spare.v[--e->spare.n];
+    fb->code.v = sp.code.v;
+    fb->code.cap = sp.code.cap;
+    fb->lines.v = sp.lines.v;
+    fb->lines.cap = sp.lines.cap;
+  }
   fb->index = index;
   fb->nslots = nparams;
   FnBuf *saved = e->f;
@@ -386,11 +401,11 @@ static FnBuf *fn_begin(Em *e, FnBuf *fb, uint32_t index, uint32_t nparams) {
   return saved;
 }
 
-static void fn_end(Em *e, FnBuf *saved, const char *name, BcFnKind kind, uint32_t nparams,
+static void fn_end(Em *e, FnBuf *saved, uint32_t name, BcFnKind kind, uint32_t nparams,
                    uint32_t nenv, Span decl) {
   FnBuf *f = e->f;
   BcFunc *bf = &e->funcs.v[f->index];
-  bf->name = str_c(e, name);
+  bf->name = name;
   bf->kind = (uint8_t)kind;
   bf->nparams = (uint16_t)nparams;
   if (f->nslots > BC_MAX_SLOTS || nenv > BC_MAX_SLOTS || f->maxdepth > (int)BC_MAX_SLOTS ||
@@ -406,8 +421,8 @@ static void fn_end(Em *e, FnBuf *saved, const char *name, BcFnKind kind, uint32_
   bf->nlines = f->lines.n;
   bf->lines = arena_calloc(&e->m->arena, f->lines.n ? f->lines.n : 1, sizeof *bf->lines);
   if (f->lines.n) memcpy(bf->lines, f->lines.v, f->lines.n * sizeof *bf->lines);
-  free(f->code.v);
-  free(f->lines.v);
+  FnSpare sp = {{f->code.v, 0, f->code.cap}, {f->lines.v, 0, f->lines.cap}};
+  VPUSH(e->spare, sp);
   e->f = saved;
 }
 
@@ -737,7 +752,7 @@ static void emit_protected_call(Em *e, Expr *x, BuiltinId id) {
     emit_as(e, arg, id == BI_try ? x->ty : NULL);
     op0(e, OP_RET);
     caller->locals = fb.locals;
-    fn_end(e, saved, id == BI_try ? "try" : "can", FK_BODY, 0, 0, arg->span);
+    fn_end(e, saved, str_c(e, id == BI_try ? "try" : "can"), FK_BODY, 0, 0, arg->span);
     at(e, x->span);
     op0(e, OP_NULL);   /* so that the arming CALLB never follows a protected CALL */
     op_start(e, OP_CALLB, 1); put_u16(e->f, (uint32_t)id); put_u16(e->f, 1);
@@ -1019,7 +1034,7 @@ static uint32_t fn_of(Em *e, Sym *s) {
   const Type *ret = d->u.fn.ret ? d->u.fn.ret->ty : NULL;
   if (ret) emit_refine(e, ret);
   op0(e, OP_RET);
-  fn_end(e, saved, arena_printf(e->a, "fn %s", s->name->s), FK_FN, d->u.fn.nparams, 0, s->span);
+  fn_end(e, saved, str_c(e, arena_printf(e->a, "fn %s", s->name->s)), FK_FN, d->u.fn.nparams, 0, s->span);
   return idx;
 }
 
@@ -1042,7 +1057,7 @@ static uint32_t check_fn(Em *e, const Type *ref, uint32_t *check) {
   if (ref->u.ref.self) local_bind(e, ref->u.ref.self->span, 0);
   emit_expr(e, ref->u.ref.pred);
   op0(e, OP_RET);
-  fn_end(e, saved, arena_printf(e->a, "refinement %s", tname), FK_CHECK, 1, 0, ref->u.ref.span);
+  fn_end(e, saved, str_c(e, arena_printf(e->a, "refinement %s", tname)), FK_CHECK, 1, 0, ref->u.ref.span);
   return idx;
 }
 
@@ -1344,7 +1359,7 @@ static void emit_depends(Em *e, Decl *d) {
 }
 
 /* The body function of resource [d]: (loop variables) -> map of given inputs. */
-static uint32_t emit_body(Em *e, Decl *d, ResType *rt, bool in_comp, uint32_t nvars) {
+static uint32_t emit_body(Em *e, Decl *d, ResType *rt, bool in_comp, uint32_t nvars, uint32_t name) {
   uint32_t idx = fn_reserve(e);
   FnBuf fb;
   FnBuf *saved = fn_begin(e, &fb, idx, nvars);
@@ -1354,7 +1369,9 @@ static uint32_t emit_body(Em *e, Decl *d, ResType *rt, bool in_comp, uint32_t nv
   at(e, d->u.res.body_span);
   emit_fields(e, d->u.res.fields, d->u.res.nfields, rt, d->u.res.body_span);
   op0(e, OP_RET);
-  fn_end(e, saved, arena_printf(e->a, "resource %s", d->name.str ? d->name.str->s : "?"), FK_BODY,
+  /* Named by the resource's name alone (its kind says it is a body): a string fewer per
+     resource than "resource NAME" in a program of 100,000 of them. */
+  fn_end(e, saved, name, FK_BODY,
          nvars, 0, d->span);
   return idx;
 }
@@ -1366,7 +1383,7 @@ static void emit_resource(Em *e, Sym *s, Decl *d, bool in_comp) {
   uint32_t r = resdecl_new(e, d->name.str->s, rt, flags, d, d->name.span, s->module);
   ForClause *fc = d->u.res.each;
   uint32_t nvars = fc ? (fc->var2.str ? 2 : 1) : 0;
-  uint32_t body = emit_body(e, d, rt, in_comp, nvars);
+  uint32_t body = emit_body(e, d, rt, in_comp, nvars, e->resdecls.v[r].name);
   at(e, d->span);
   op0(e, OP_DEPS);
   if (fc) {
@@ -1570,7 +1587,7 @@ static uint32_t emit_component(Em *e, ResType *rt) {
   emit_const(e, outslots);
   op_n(e, OP_LIST, 3);
   op0(e, OP_RET);
-  fn_end(e, saved, arena_printf(e->a, "component %s", rt->qual), FK_COMPONENT, 0, nenv, cd->span);
+  fn_end(e, saved, str_c(e, arena_printf(e->a, "component %s", rt->qual)), FK_COMPONENT, 0, nenv, cd->span);
   return idx;
 }
 
@@ -1613,7 +1630,7 @@ static void emit_test(Em *e, Module *mod, Decl *d) {
   op0(e, OP_NULL);
   op0(e, OP_RET);
   const char *title = span_text(e, d->u.test.title->span);
-  fn_end(e, saved, arena_printf(e->a, "test %s", title), FK_TEST, 0, 0, d->span);
+  fn_end(e, saved, str_c(e, arena_printf(e->a, "test %s", title)), FK_TEST, 0, 0, d->span);
   BcTest t = {0};
   const Value *tv = fold(e, d->u.test.title, 0);
   t.title = tv && tv->kind == V_STRING ? str_idx(e, tv->u.s, tv->n) : str_c(e, title);
@@ -1642,7 +1659,7 @@ static uint32_t rule_fn(Em *e, Decl *d, Expr *x, bool msg, const char *what) {
     if (msg) { at(e, x ? x->span : d->span); op_n(e, OP_LIST, 1); }
   }
   op0(e, OP_RET);
-  fn_end(e, saved, what, FK_RULE, 1, 0, x ? x->span : d->span);
+  fn_end(e, saved, str_c(e, what), FK_RULE, 1, 0, x ? x->span : d->span);
   return idx;
 }
 
@@ -1807,7 +1824,7 @@ BcModule *emit_program(Plat *p) {
   each_decl(&e, visit_top);
   op0(&e, OP_NULL);
   op0(&e, OP_RET);
-  fn_end(&e, NULL, "main", FK_MAIN, 0, 0, (Span){SPAN_NO_FILE, 0, 0});
+  fn_end(&e, NULL, str_c(&e, "main"), FK_MAIN, 0, 0, (Span){SPAN_NO_FILE, 0, 0});
   m->main = mainfn;
 
   /* root outputs, sorted by name */
@@ -1836,6 +1853,11 @@ BcModule *emit_program(Plat *p) {
   free(e.stab);
   free(e.ctab);
   free(e.ltab);
+  for (uint32_t i = 0; i < e.spare.n; i++) {
+    free(e.spare.v[i].code.v);
+    free(e.spare.v[i].lines.v);
+  }
+  free(e.spare.v);
   free(e.lstab);
   if (e.toobig) {
     diag_add(&p->diags, DIAG_E0101, (Span){SPAN_NO_FILE, 0, 0},
