@@ -68,17 +68,15 @@ static bool write_all(int fd, const char *p, size_t len) {
   return true;
 }
 
+/* An entry's own members: names the engine gives (no NUL inside), so strcmp orders them
+ * as JSON_SORT_KEYS does. */
 typedef struct Member {
   const char *key;
-  size_t len;
   const json_t *v;
 } Member;
 
 static int member_cmp(const void *a, const void *b) {
-  const Member *x = a, *y = b;
-  size_t m = x->len < y->len ? x->len : y->len;
-  int c = memcmp(x->key, y->key, m);
-  return c ? c : (x->len > y->len) - (x->len < y->len);
+  return strcmp(((const Member *)a)->key, ((const Member *)b)->key);
 }
 
 /* Where one entry's bytes are in the batch being encoded: "seq" goes at [at], between
@@ -96,32 +94,30 @@ static bool encode(JsonW *w, const json_t *e, Span *sp) {
   size_t n = json_object_size(e), k = 0;
   Member small[16], *ms = n <= 16 ? small : plat_xmalloc(n * sizeof *ms);
   const char *key;
-  size_t klen;
   json_t *v;
-  json_object_keylen_foreach((json_t *)e, key, klen, v) {
-    if (!(klen == 3 && memcmp(key, "seq", 3) == 0))
-      ms[k++] = (Member){ key, klen, v };
+  json_object_foreach((json_t *)e, key, v) {
+    if (strcmp(key, "seq") != 0)
+      ms[k++] = (Member){ key, v };
   }
   if (k > 1)
     qsort(ms, k, sizeof *ms, member_cmp);
-  Member seq = { "seq", 3, NULL };
+  size_t before = 0;      /* members that sort before "seq" */
+  while (before < k && strcmp(ms[before].key, "seq") < 0)
+    before++;
+  sp->before = before > 0;
+  sp->after = before < k;
   sp->start = w->n;
   jw_open(w, '{');
-  size_t i = 0;
-  for (; i < k && member_cmp(&ms[i], &seq) < 0; i++) {
-    jw_item(w, 1, i == 0);
-    jw_str(w, ms[i].key, ms[i].len);
-    jw_raw(w, ":", 1);
-    jw_value(w, ms[i].v, 1);
-  }
-  sp->before = i > 0;
-  sp->after = i < k;
   sp->at = w->n;
-  for (size_t f = i; i < k; i++) {
-    jw_item(w, 1, i == f);
-    jw_str(w, ms[i].key, ms[i].len);
+  for (size_t i = 0; i < k; i++) {
+    /* the first member after "seq" starts a list of its own: seq and its comma go
+       between the two */
+    jw_item(w, 1, i == 0 || i == before);
+    jw_cstr(w, ms[i].key);
     jw_raw(w, ":", 1);
     jw_value(w, ms[i].v, 1);
+    if (i + 1 == before)
+      sp->at = w->n;
   }
   jw_close(w, '}', 0, true);
   sp->end = w->n;
