@@ -456,16 +456,17 @@ static ProvStatus probe_call(void *self, ProvOp op, const ProvReq *req, ProvRes 
       res->outputs = json_object();
     break;
   case PROV_DIFF: {
+    /* The schema's two inputs; a new name replaces. */
+    static const char *const props[] = { "name", "size" };
     res->changed = json_array();
     res->replaces = json_array();
-    const char *k;
-    json_t *v;
-    json_object_foreach(req->new_inputs, k, v) {
-      if (json_equal(json_object_get(req->inputs, k), v))
+    for (int k = 0; k < 2; k++) {
+      if (json_equal(json_object_get(req->inputs, props[k]),
+                     json_object_get(req->new_inputs, props[k])))
         continue;
-      json_array_append_new(res->changed, json_string(k));
-      if (!strcmp(k, "name"))
-        json_array_append_new(res->replaces, json_string(k));
+      json_array_append_new(res->changed, json_string(props[k]));
+      if (k == 0)
+        json_array_append_new(res->replaces, json_string(props[k]));
     }
     res->diff = json_array_size(res->replaces) ? PROV_DIFF_REPLACE
                 : json_array_size(res->changed) ? PROV_DIFF_UPDATE : PROV_DIFF_NONE;
