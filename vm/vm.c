@@ -1496,31 +1496,56 @@ static const char *vm_locate(void *ud, Span s, uint32_t *line, uint32_t *col) {
   return vm->m->strs[l->file].s;
 }
 
-/* Explicit dependencies on an instance or keyed copies mean every resource inside. */
+/* Explicit dependencies on an instance or keyed copies mean every resource inside.  The
+ * resources inside each instance are listed once (CSR: in[at[i]..at[i + 1]), ascending)
+ * rather than searched for again for every node that names one. */
 static void expand_explicit(Vm *vm) {
   Graph *g = vm->g;
-  for (uint32_t i = 0; i < g->nnodes; i++) {
-    GNode *n = &g->nodes[i];
-    bool any = false;
-    for (uint32_t j = 0; j < n->nexplicit; j++)
-      if (n->explicit_deps[j] < g->nnodes && g->nodes[n->explicit_deps[j]].kind == GN_INSTANCE) any = true;
-    if (!any) continue;
-    uint32_t *out = NULL, nout = 0, cap = 0;
-    for (uint32_t j = 0; j < n->nexplicit; j++) {
-      uint32_t d = n->explicit_deps[j];
-      if (d >= g->nnodes) continue;
-      if (g->nodes[d].kind != GN_INSTANCE) { GROW(out, nout, cap, nout + 1); out[nout++] = d; continue; }
-      for (uint32_t k = 0; k < g->nnodes; k++) {
-        if (g->nodes[k].kind != GN_RESOURCE) continue;
-        for (uint32_t p = g->nodes[k].parent, hops = 0; p != GN_NONE && p < g->nnodes && hops < 1000; p = g->nodes[p].parent, hops++)
-          if (p == d) { GROW(out, nout, cap, nout + 1); out[nout++] = k; break; }
+  bool any = false;
+  for (uint32_t i = 0; i < g->nnodes && !any; i++)
+    for (uint32_t j = 0; j < g->nodes[i].nexplicit; j++) {
+      uint32_t d = g->nodes[i].explicit_deps[j];
+      if (d < g->nnodes && g->nodes[d].kind == GN_INSTANCE) any = true;
+    }
+  if (!any) return;
+  /* rt memory (zeroed, freed with the run, counted against its limit) */
+  uint32_t *at = rt_alloc(&vm->rt, ((size_t)g->nnodes + 2) * sizeof *at);
+  for (int pass = 0; pass < 2; pass++) {
+    uint32_t *in = pass ? rt_alloc(&vm->rt, (size_t)(at[g->nnodes] ? at[g->nnodes] : 1) * sizeof *in) : NULL;
+    uint32_t *fill = pass ? rt_alloc(&vm->rt, ((size_t)g->nnodes + 1) * sizeof *fill) : NULL;
+    for (uint32_t k = 0; k < g->nnodes; k++) {
+      if (g->nodes[k].kind != GN_RESOURCE) continue;
+      for (uint32_t p = g->nodes[k].parent, hops = 0; p != GN_NONE && p < g->nnodes && hops < 1000; p = g->nodes[p].parent, hops++) {
+        if (pass) in[at[p] + fill[p]++] = k;
+        else at[p + 1]++;
       }
     }
-    uint32_t *copy = rt_alloc(&vm->rt, (size_t)(nout ? nout : 1) * sizeof *copy);
-    if (nout) memcpy(copy, out, nout * sizeof *copy);
-    free(out);
-    n->explicit_deps = copy;
-    n->nexplicit = nout;
+    if (!pass) {
+      for (uint32_t i = 0; i < g->nnodes; i++) at[i + 1] += at[i];
+      continue;
+    }
+    for (uint32_t i = 0; i < g->nnodes; i++) {
+      GNode *n = &g->nodes[i];
+      bool names = false;
+      for (uint32_t j = 0; j < n->nexplicit; j++)
+        if (n->explicit_deps[j] < g->nnodes && g->nodes[n->explicit_deps[j]].kind == GN_INSTANCE) names = true;
+      if (!names) continue;
+      uint32_t nout = 0;
+      for (uint32_t j = 0; j < n->nexplicit; j++) {
+        uint32_t d = n->explicit_deps[j];
+        if (d < g->nnodes) nout += g->nodes[d].kind == GN_INSTANCE ? at[d + 1] - at[d] : 1;
+      }
+      uint32_t *out = rt_alloc(&vm->rt, (size_t)(nout ? nout : 1) * sizeof *out), o = 0;
+      for (uint32_t j = 0; j < n->nexplicit; j++) {
+        uint32_t d = n->explicit_deps[j];
+        if (d >= g->nnodes) continue;
+        if (g->nodes[d].kind != GN_INSTANCE) { out[o++] = d; continue; }
+        memcpy(out + o, in + at[d], (at[d + 1] - at[d]) * sizeof *out);
+        o += at[d + 1] - at[d];
+      }
+      n->explicit_deps = out;
+      n->nexplicit = nout;
+    }
   }
 }
 
