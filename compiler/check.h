@@ -35,6 +35,7 @@ typedef enum SymKind {
 /* A hash table of symbols keyed by interned name (pointer comparison), in the arena. */
 typedef struct SymTab {
   struct Sym **slots;
+  const struct Str **names;   /* slots[i]->name: probes read this, not each Sym */
   uint32_t cap, count;
 } SymTab;
 

@@ -10,9 +10,14 @@
 
 /* Pointer -> pointer map in the arena: binders (ForClause vars, fn params, refinement
  * `self`) to the symbols the resolver made for them. */
+/* Open addressing; a key and its value side by side, so a lookup reads one cache line
+ * (the emitter's maps of 100,000 symbols missed the cache twice per lookup). */
+typedef struct PtrEnt {
+  const void *key;
+  void *val;
+} PtrEnt;
 typedef struct PtrMap {
-  const void **keys;
-  void **vals;
+  PtrEnt *e;
   uint32_t cap, count;
 } PtrMap;
 void pmap_put(Arena *a, PtrMap *m, const void *key, void *val);

@@ -17,6 +17,7 @@ void symtab_init(SymTab *t, Arena *a, uint32_t cap) {
   t->cap = c;
   t->count = 0;
   t->slots = arena_calloc(a, c, sizeof *t->slots);
+  t->names = arena_calloc(a, c, sizeof *t->names);
 }
 
 static uint32_t ptr_hash(const void *p) {
@@ -30,8 +31,8 @@ static uint32_t ptr_hash(const void *p) {
 Sym *symtab_get(const SymTab *t, const Str *name) {
   if (!t->cap || !name) return NULL;
   uint32_t j = name->hash & (t->cap - 1);
-  for (Sym *s; (s = t->slots[j]); j = (j + 1) & (t->cap - 1))
-    if (s->name == name) return s;
+  for (const Str *n; (n = t->names[j]); j = (j + 1) & (t->cap - 1))
+    if (n == name) return t->slots[j];
   return NULL;
 }
 
@@ -40,21 +41,24 @@ Sym *symtab_put(SymTab *t, Arena *a, Sym *s) {
   if ((t->count + 1) * 4 > t->cap * 3) {
     uint32_t ncap = t->cap * 2;
     Sym **ns = arena_calloc(a, ncap, sizeof *ns);
+    const Str **nn = arena_calloc(a, ncap, sizeof *nn);
     for (uint32_t i = 0; i < t->cap; i++) {
-      Sym *e = t->slots[i];
-      if (!e) continue;
-      uint32_t j = e->name->hash & (ncap - 1);
-      while (ns[j]) j = (j + 1) & (ncap - 1);
-      ns[j] = e;
+      if (!t->names[i]) continue;
+      uint32_t j = t->names[i]->hash & (ncap - 1);
+      while (nn[j]) j = (j + 1) & (ncap - 1);
+      ns[j] = t->slots[i];
+      nn[j] = t->names[i];
     }
     t->slots = ns;
+    t->names = nn;
     t->cap = ncap;
   }
   /* one probe both finds a clash and the free slot */
   uint32_t j = s->name->hash & (t->cap - 1);
-  for (Sym *e; (e = t->slots[j]); j = (j + 1) & (t->cap - 1))
-    if (e->name == s->name) return e;
+  for (const Str *n; (n = t->names[j]); j = (j + 1) & (t->cap - 1))
+    if (n == s->name) return t->slots[j];
   t->slots[j] = s;
+  t->names[j] = s->name;
   t->count++;
   return NULL;
 }
@@ -64,31 +68,28 @@ Sym *chk_lookup(const Module *m, const Str *name) { return symtab_get(&m->scope,
 void pmap_put(Arena *a, PtrMap *m, const void *key, void *val) {
   if ((m->count + 1) * 2 > m->cap) {
     uint32_t ncap = m->cap ? m->cap * 2 : 64;
-    const void **nk = arena_calloc(a, ncap, sizeof *nk);
-    void **nv = arena_calloc(a, ncap, sizeof *nv);
+    PtrEnt *ne = arena_calloc(a, ncap, sizeof *ne);
     for (uint32_t i = 0; i < m->cap; i++) {
-      if (!m->keys[i]) continue;
-      uint32_t j = ptr_hash(m->keys[i]) & (ncap - 1);
-      while (nk[j]) j = (j + 1) & (ncap - 1);
-      nk[j] = m->keys[i];
-      nv[j] = m->vals[i];
+      if (!m->e[i].key) continue;
+      uint32_t j = ptr_hash(m->e[i].key) & (ncap - 1);
+      while (ne[j].key) j = (j + 1) & (ncap - 1);
+      ne[j] = m->e[i];
     }
-    m->keys = nk;
-    m->vals = nv;
+    m->e = ne;
     m->cap = ncap;
   }
   uint32_t j = ptr_hash(key) & (m->cap - 1);
-  while (m->keys[j] && m->keys[j] != key) j = (j + 1) & (m->cap - 1);
-  if (!m->keys[j]) m->count++;
-  m->keys[j] = key;
-  m->vals[j] = val;
+  while (m->e[j].key && m->e[j].key != key) j = (j + 1) & (m->cap - 1);
+  if (!m->e[j].key) m->count++;
+  m->e[j].key = key;
+  m->e[j].val = val;
 }
 
 void *pmap_get(const PtrMap *m, const void *key) {
   if (!m->cap) return NULL;
   uint32_t j = ptr_hash(key) & (m->cap - 1);
-  for (; m->keys[j]; j = (j + 1) & (m->cap - 1))
-    if (m->keys[j] == key) return m->vals[j];
+  for (; m->e[j].key; j = (j + 1) & (m->cap - 1))
+    if (m->e[j].key == key) return m->e[j].val;
   return NULL;
 }
 
