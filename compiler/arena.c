@@ -60,6 +60,14 @@ void *plat_xcalloc(size_t n, size_t size) {
   return p;
 }
 
+void *plat_xzalloc(size_t n, size_t size) {
+  if (size && n > SIZE_MAX / size) oom(SIZE_MAX);
+  size_t bytes = n && size ? n * size : 1;
+  void *p = plat_xmalloc(bytes);
+  memset(p, 0, bytes);
+  return p;
+}
+
 char *plat_xstrdup(const char *s) {
   size_t n = strlen(s) + 1;
   char *d = plat_xmalloc(n);
@@ -163,8 +171,10 @@ static ArenaBlock *refill(Arena *a, size_t size, size_t align) {
     nb->next = b;
     a->head = nb;
   }
-  /* a block of its own is written by its caller right away: let it fault */
-  if (!own && total >= ARENA_PREFAULT) {
+  /* Prefaulted for writing, a block of its own too: a hash table's probes read it before
+     writing, and read-first zero pages are copied on the first write with a TLB flush
+     across CPUs (plat_xzalloc). */
+  if (total >= ARENA_PREFAULT) {
     nb->ready = 0;
     block_prefault(nb, size);
   }

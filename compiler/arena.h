@@ -51,6 +51,10 @@ char *arena_printf(Arena *a, const char *fmt, ...) __attribute__((format(printf,
 void *plat_xmalloc(size_t size);
 void *plat_xrealloc(void *p, size_t size);
 void *plat_xcalloc(size_t n, size_t size);
+/* plat_xcalloc for a hash table: its pages are written now.  A table is read before it
+ * is written; fresh zero pages read first are mapped to the shared zero page and copied
+ * on the first write, with a TLB flush across every CPU the process runs on. */
+void *plat_xzalloc(size_t n, size_t size);
 char *plat_xstrdup(const char *s);
 
 /* A growable array of pointers in an arena, used by the parser to build lists. */

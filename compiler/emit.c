@@ -95,7 +95,7 @@ static uint32_t str_idx(Em *e, const char *s, uint32_t len) {
   uint32_t h = intern_hash(s, len);
   if ((e->strs.n + 1) * 2 > e->scap) {
     uint32_t ncap = e->scap ? e->scap * 2 : 256;
-    StrEnt *nt = plat_xcalloc(ncap, sizeof *nt);
+    StrEnt *nt = plat_xzalloc(ncap, sizeof *nt);
     for (uint32_t i = 0; i < e->scap; i++) {
       if (!e->stab[i].hash) continue;
       uint32_t j = e->stab[i].hash & (ncap - 1);
@@ -208,7 +208,7 @@ static uint32_t const_strlist(Em *e, const uint32_t *sidx, uint32_t n) {
   uint32_t h = items_hash(items, n);
   if ((e->nlists + 1) * 2 > e->lscap) {
     uint32_t ncap = e->lscap ? e->lscap * 2 : 256;
-    uint32_t *nt = plat_xcalloc(ncap, sizeof *nt);
+    uint32_t *nt = plat_xzalloc(ncap, sizeof *nt);
     for (uint32_t i = 0; i < e->lscap; i++) {
       if (!e->lstab[i]) continue;
       const BcConst *c = &e->consts.v[e->lstab[i] - 1];

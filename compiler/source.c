@@ -257,8 +257,8 @@ uint32_t intern_hash(const char *s, size_t len) {
 
 static void intern_alloc_table(Interner *in, uint32_t cap) {
   in->cap = cap;
-  in->slots = plat_xcalloc(cap, sizeof *in->slots);
-  in->hashes = plat_xcalloc(cap, sizeof *in->hashes);
+  in->slots = plat_xzalloc(cap, sizeof *in->slots);
+  in->hashes = plat_xzalloc(cap, sizeof *in->hashes);
 }
 
 void intern_init(Interner *in, Arena *arena) {

@@ -108,7 +108,7 @@ static void reindex(State *st) {
   while (cap < st->nres * 2 + 16)
     cap *= 2;
   free(st->idx);
-  st->idx = plat_xcalloc(cap, sizeof *st->idx);
+  st->idx = plat_xzalloc(cap, sizeof *st->idx);
   st->idxcap = cap;
   for (uint32_t i = 0; i < st->nres; i++) {
     bool found;

@@ -115,13 +115,16 @@ Val val_cstr(Rt *rt, const char *s) {
 }
 
 static void intern_resize(Rt *rt, uint32_t ncap) {
-  VStr **slots = calloc(ncap, sizeof *slots);
-  uint32_t *hashes = calloc(ncap, sizeof *hashes);
+  /* malloc and memset, not calloc: probes read before writing (see plat_xzalloc) */
+  VStr **slots = malloc(ncap * sizeof *slots);
+  uint32_t *hashes = malloc(ncap * sizeof *hashes);
   if (!slots || !hashes) {
     free(slots);
     free(hashes);
     rt_error(rt, "out of memory");
   }
+  memset(slots, 0, ncap * sizeof *slots);
+  memset(hashes, 0, ncap * sizeof *hashes);
   for (uint32_t i = 0; i < rt->icap; i++) {
     VStr *s = rt->itab[i];
     if (!s)

@@ -740,7 +740,7 @@ static bool addr_seen(Vm *vm, const char *addr, uint32_t h) {
 static void addr_note(Vm *vm, uint32_t node, uint32_t h) {
   if ((vm->acount + 1) * 2 > vm->acap) {
     uint32_t ncap = vm->acap ? vm->acap * 2 : 1024;
-    uint64_t *nt = plat_xcalloc(ncap, sizeof *nt);
+    uint64_t *nt = plat_xzalloc(ncap, sizeof *nt);
     for (uint32_t i = 0; i < vm->acap; i++)
       if (vm->aset[i]) {
         uint32_t j = (uint32_t)(vm->aset[i] >> 32) & (ncap - 1);
