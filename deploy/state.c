@@ -489,9 +489,9 @@ bool state_fast_load = true;
 
 /* The file read token by token straight into the State: only the values of inputs and
  * outputs become jansson objects, not each resource's envelope (about half the
- * allocations of a 100,000-resource state, and each string copied once).  It takes only what
- * load_tree would take the same way, and gives up (false) on anything else — a key it
- * does not know, a repeat, a type, an order it does not expect, any failure — for the
+ * allocations of a 100,000-resource state, and each string copied once).  It takes only
+ * what load_tree would take the same way, and gives up (false) on anything else — a key
+ * it does not know, a repeat, a type, an order it does not expect, any failure — for the
  * tree reader to read or explain. */
 static char *fast_str(JrReader *r, bool nonempty) {
   const char *s;
