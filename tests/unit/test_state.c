@@ -523,6 +523,21 @@ static void test_writer_matches_jansson(void **state) {
   state_free(&st);
 }
 
+/* A copy of [text] ([n] bytes) with 1 to 3 bytes replaced by JSON's significant ones
+ * (and bad UTF-8), chosen by round [round] from [*seed]. */
+static char *damaged(const char *text, size_t n, int round, unsigned *seed) {
+  static const char repl[] = "{}[],:\"\\0123456789eE+-.tfnu \n\x80\xc3\xff";
+  char *m = malloc(n + 1);
+  memcpy(m, text, n + 1);
+  for (int k = 0; k < 1 + round % 3; k++) {
+    *seed = *seed * 1103515245u + 12345u;
+    size_t at = (*seed >> 8) % n;
+    *seed = *seed * 1103515245u + 12345u;
+    m[at] = repl[(*seed >> 8) % (sizeof repl - 1)];
+  }
+  return m;
+}
+
 /* ---- the reader: never accepts what jansson refuses, never reads it differently ------- */
 static void same_as_jansson(const char *text, size_t len) {
   json_error_t je;
@@ -589,16 +604,8 @@ static void test_reader_matches_jansson(void **state) {
   size_t n = strlen(text);
   same_as_jansson(text, n);
   unsigned seed = 12345;
-  const char repl[] = "{}[],:\"\\0123456789eE+-.tfnu \n\x80\xc3\xff";
   for (int round = 0; round < 20000; round++) {
-    char *m = malloc(n + 1);
-    memcpy(m, text, n + 1);
-    for (int k = 0; k < 1 + round % 3; k++) {
-      seed = seed * 1103515245u + 12345u;
-      size_t at = (seed >> 8) % n;
-      seed = seed * 1103515245u + 12345u;
-      m[at] = repl[(seed >> 8) % (sizeof repl - 1)];
-    }
+    char *m = damaged(text, n, round, &seed);
     same_as_jansson(m, n);
     free(m);
   }
@@ -679,16 +686,8 @@ static void test_fast_loader_matches_tree(void **state) {
   }
   /* Damaged copies of the file: both paths say the same of each. */
   unsigned seed = 777;
-  const char repl[] = "{}[],:\"\\0123456789eE+-.tfnu \n\x80\xc3";
   for (int round = 0; round < 3000; round++) {
-    char *mt = malloc(n + 1);
-    memcpy(mt, text, n + 1);
-    for (int j = 0; j < 1 + round % 3; j++) {
-      seed = seed * 1103515245u + 12345u;
-      size_t at = (seed >> 8) % n;
-      seed = seed * 1103515245u + 12345u;
-      mt[at] = repl[(seed >> 8) % (sizeof repl - 1)];
-    }
+    char *mt = damaged(text, n, round, &seed);
     spit(path("case.json"), mt);
     bool f = load_as(path("case.json"), true, NULL, path("fast.json"), m1, sizeof m1);
     bool t = load_as(path("case.json"), false, NULL, path("tree.json"), m2, sizeof m2);
