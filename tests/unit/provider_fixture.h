@@ -14,30 +14,10 @@
 #include <unistd.h>
 
 #include "providers/provider.h"
+#include "tests/unit/tmpdir.h"
 
 /* rm -rf of a test's own folder (links are removed, never followed). */
-static inline void rm_rf(const char *path) {
-  struct stat st;
-  if (lstat(path, &st) != 0) return;
-  if (S_ISDIR(st.st_mode)) {
-    DIR *d = opendir(path);
-    struct dirent *e;
-    while (d && (e = readdir(d)) != NULL) {
-      if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
-      size_t n = strlen(path) + strlen(e->d_name) + 2;
-      char *sub = malloc(n);
-      memcpy(sub, path, strlen(path));
-      sub[strlen(path)] = '/';
-      memcpy(sub + strlen(path) + 1, e->d_name, strlen(e->d_name) + 1);
-      rm_rf(sub);
-      free(sub);
-    }
-    if (d) closedir(d);
-    rmdir(path);
-  } else {
-    unlink(path);
-  }
-}
+static inline void rm_rf(const char *path) { (void)tmpdir_remove(path); }
 
 /* A new empty folder, its real path (malloc'd). */
 static inline char *make_root(void) {

@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "tests/unit/tmpdir.h"
+
 static char T_dir[64];
 
 /* Write [n] bytes as the file [rel] of the folder. */
@@ -37,16 +39,13 @@ static inline const char *t_in_dir(const char *fmt) {
 
 static inline int t_dir_setup(void **state) {
   t_setup(state);
-  snprintf(T_dir, sizeof T_dir, "/tmp/plat-stdlib-XXXXXX");
-  if (!mkdtemp(T_dir)) return -1;
+  if (!tmpdir_make(T_dir, sizeof T_dir, "plat-stdlib")) return -1;
   T_rt.base_dir = T_dir;
   return 0;
 }
 
 static inline int t_dir_teardown(void **state) {
-  char cmd[128];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", T_dir);
-  if (system(cmd) != 0) return -1;
+  if (!tmpdir_remove(T_dir)) return -1;
   return t_teardown(state);
 }
 

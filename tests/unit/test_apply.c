@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "deploy/apply.h"
+#include "tests/unit/tmpdir.h"
 
 static Rt rt;
 static Graph g;
@@ -33,8 +34,7 @@ static int setup(void **state) {
   rt_init(&rt, 0);
   graph_init(&g, &rt);
   state_init(&st, "dev");
-  snprintf(dir, sizeof dir, "/tmp/platc-apply-XXXXXX");
-  assert_non_null(mkdtemp(dir));
+  assert_true(tmpdir_make(dir, sizeof dir, "platc-apply"));
   snprintf(statep, sizeof statep, "%s/state.json", dir);
   snprintf(journalp, sizeof journalp, "%s/journal", dir);
   char kp[128], sp[128], err[256];
@@ -53,9 +53,7 @@ static int teardown(void **state) {
   graph_free(&g);
   rt_free(&rt);
   state_free(&st);
-  char cmd[128];
-  snprintf(cmd, sizeof cmd, "rm -rf %s", dir);   /* our own mkdtemp folder */
-  assert_int_equal(system(cmd), 0);
+  assert_true(tmpdir_remove(dir));
   return 0;
 }
 

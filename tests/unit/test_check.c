@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "compiler/checker.h"
+#include "tests/unit/tmpdir.h"
 
 /* ---- helpers ------------------------------------------------------------------------------ */
 static char root[64];
@@ -51,22 +52,14 @@ static void mkdir_p_rel(const char *rel) {
     }
 }
 
-static void rm_tree(const char *dir) {
-  char cmd[128];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-  assert_int_equal(system(cmd), 0);
-}
-
 static int setup_dir(void **state) {
   (void)state;
-  snprintf(root, sizeof root, "/tmp/plat-test-check.XXXXXX");
-  return mkdtemp(root) ? 0 : -1;
+  return tmpdir_make(root, sizeof root, "plat-test-check") ? 0 : -1;
 }
 
 static int teardown_dir(void **state) {
   (void)state;
-  rm_tree(root);
-  return 0;
+  return tmpdir_remove(root) ? 0 : -1;
 }
 
 static uint32_t count_code(const Plat *p, DiagCode code) {

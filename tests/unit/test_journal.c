@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "deploy/journal.h"
+#include "tests/unit/tmpdir.h"
 
 static char dir[64];
 static char jpath[128];
@@ -23,17 +24,14 @@ static char err[1024];
 
 static int setup(void **state) {
   (void)state;
-  snprintf(dir, sizeof dir, "/tmp/platc-journal-XXXXXX");
-  assert_non_null(mkdtemp(dir));
+  assert_true(tmpdir_make(dir, sizeof dir, "platc-journal"));
   snprintf(jpath, sizeof jpath, "%s/journal", dir);
   return 0;
 }
 
 static int teardown(void **state) {
   (void)state;
-  char cmd[128];
-  snprintf(cmd, sizeof cmd, "rm -rf %s", dir);   /* our own mkdtemp path */
-  assert_int_equal(system(cmd), 0);
+  assert_true(tmpdir_remove(dir));
   return 0;
 }
 

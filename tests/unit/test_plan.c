@@ -13,6 +13,7 @@
 
 #include "deploy/plan.h"
 #include "deploy/values.h"
+#include "tests/unit/tmpdir.h"
 
 static Rt rt;
 static Graph g;
@@ -25,8 +26,7 @@ static int setup(void **state) {
   rt_init(&rt, 0);
   graph_init(&g, &rt);
   state_init(&st, "dev");
-  snprintf(dir, sizeof dir, "/tmp/platc-plan-XXXXXX");
-  assert_non_null(mkdtemp(dir));
+  assert_true(tmpdir_make(dir, sizeof dir, "platc-plan"));
   ProvConfig cfg = { 0 };
   cfg.project_root = dir;
   reg = prov_registry_new(&cfg);
@@ -39,7 +39,7 @@ static int teardown(void **state) {
   graph_free(&g);
   rt_free(&rt);
   state_free(&st);
-  rmdir(dir);
+  assert_true(tmpdir_remove(dir));
   return 0;
 }
 

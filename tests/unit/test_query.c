@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "lsp/query.h"
+#include "tests/unit/tmpdir.h"
 
 static char root[64];
 
@@ -111,8 +112,7 @@ static void assert_span(Span got, Span want) {
 }
 
 static int setup(void **state) {
-  snprintf(root, sizeof root, "/tmp/plat-test-query.XXXXXX");
-  if (!mkdtemp(root)) return -1;
+  if (!tmpdir_make(root, sizeof root, "plat-test-query")) return -1;
   put("app/main.plat", MAIN);
   put("app/other.plat", OTHER);
   put("app/lib/net/net.plat", NET);
@@ -137,9 +137,7 @@ static int teardown(void **state) {
   plat_free(fx->p);
   arena_free(&fx->a);
   free(fx);
-  char cmd[128];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
-  return system(cmd) == 0 ? 0 : -1;
+  return tmpdir_remove(root) ? 0 : -1;
 }
 
 /* The program checks cleanly: the index is over a real, whole program. */

@@ -13,22 +13,20 @@
 #include "deploy/engine.h"
 #include "deploy/stack.h"
 #include "deploy/state.h"
+#include "tests/unit/tmpdir.h"
 
 static char root[64];
 static char err[1024];
 
 static int setup(void **state) {
   (void)state;
-  snprintf(root, sizeof root, "/tmp/platc-stack-XXXXXX");
-  assert_non_null(mkdtemp(root));
+  assert_true(tmpdir_make(root, sizeof root, "platc-stack"));
   return 0;
 }
 
 static int teardown(void **state) {
   (void)state;
-  char cmd[128];
-  snprintf(cmd, sizeof cmd, "rm -rf %s", root);   /* our own mkdtemp folder */
-  assert_int_equal(system(cmd), 0);
+  assert_true(tmpdir_remove(root));
   return 0;
 }
 

@@ -19,22 +19,20 @@
 #include "deploy/jsonw.h"
 #include "deploy/lock.h"
 #include "deploy/state.h"
+#include "tests/unit/tmpdir.h"
 
 static char dir[64];
 static char err[1024];
 
 static int setup(void **state) {
   (void)state;
-  snprintf(dir, sizeof dir, "/tmp/platc-state-XXXXXX");
-  assert_non_null(mkdtemp(dir));
+  assert_true(tmpdir_make(dir, sizeof dir, "platc-state"));
   return 0;
 }
 
 static int teardown(void **state) {
   (void)state;
-  char cmd[128];
-  snprintf(cmd, sizeof cmd, "rm -rf %s", dir);   /* our own mkdtemp path, no user input */
-  assert_int_equal(system(cmd), 0);
+  assert_true(tmpdir_remove(dir));
   return 0;
 }
 
