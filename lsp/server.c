@@ -542,8 +542,9 @@ static void publish_module(LspServer *s, LspModule *m) {
   free(files);
 }
 
-void lsp_module_check(LspServer *s, LspModule *m) {
-  if (!m->dirty && m->plat) return;
+/* Check [m] if it is dirty, without publishing its diagnostics; true when it checked. */
+static bool module_check_quiet(LspServer *s, LspModule *m) {
+  if (!m->dirty && m->plat) return false;
   drop_plat(m);
   Plat *p = plat_new();
   LspDoc *single = NULL;
@@ -568,7 +569,11 @@ void lsp_module_check(LspServer *s, LspModule *m) {
   m->plat = p;
   m->dirty = false;
   s->checks++;
-  publish_module(s, m);
+  return true;
+}
+
+void lsp_module_check(LspServer *s, LspModule *m) {
+  if (module_check_quiet(s, m)) publish_module(s, m);
 }
 
 Plat *lsp_doc_plat(LspServer *s, LspDoc *doc, uint32_t *file) {
@@ -946,12 +951,14 @@ int lsp_serve(const LspOptions *opt) {
     LspModule *due = next_due(s);
     uint64_t now = lsp_now_ms();
     if (due && due->due <= now) {
-      lsp_module_check(s, due);
-      /* index it now, while the user reads the diagnostics, unless more input is already
-         here (a burst of edits would throw it away): a hover after an edit is then a
-         lookup, not a walk of the whole program (40-150 ms on 50,000 lines) */
+      bool checked = module_check_quiet(s, due);
+      /* Index it before the diagnostics go out, unless more input is already here (a
+         burst of edits would throw it away): a hover sent the moment the diagnostics
+         arrive is then a lookup, not a wait for the index (18-28 ms on 50,000 lines), and
+         the diagnostics come that much later (their target is ten times that). */
       read_ahead(s);
       if (!s->nqueue) warm(s, due);
+      if (checked) publish_module(s, due);
       continue;
     }
     /* idle: index what a check left unindexed (input was waiting then), then wait for

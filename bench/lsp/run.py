@@ -224,8 +224,8 @@ def main():
            "`initialize`; under 100 MiB for the 100,000-line workspace (its row: every module",
            "open and checked). \"not advertised\": the server does not offer that method, so it",
            "is not measured. \"first hover after an edit\": a hover sent the moment an edit's",
-           "diagnostics arrive, so it includes whatever of the index build is still running",
-           "(the server builds it right after publishing); \"hover\" repeats one request.", ""]
+           "diagnostics arrive (the server builds its query index before publishing them, so",
+           "this is a lookup unless more input was waiting); \"hover\" repeats one request.", ""]
     text = "\n".join(md)
     print(text)
     os.makedirs(os.path.dirname(out), exist_ok=True)
