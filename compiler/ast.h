@@ -257,4 +257,11 @@ char *ast_dump(Arena *a, const AstFile *f);
 const char *ast_binop_text(BinaryOp op);     /* "+", "&&", ... */
 const char *ast_decl_keyword(DeclKind k);    /* "resource", ... */
 
+/* Call [f] on each direct child expression of [e] that is present, in source order
+ * except that a comprehension gives its source and filter before its body (the order
+ * names come into scope); stop and return true as soon as [f] does.  The walkers of the
+ * checker, the emitter and the language server handle the kinds they care about and
+ * leave the rest to this. */
+bool ast_each_child(const Expr *e, bool (*f)(Expr *child, void *ud), void *ud);
+
 #endif

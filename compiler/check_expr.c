@@ -107,33 +107,15 @@ const char *chk_suggest(Checker *c, const char *name, const char *const *cands, 
  * whether one did. */
 typedef bool (*Visit)(Checker *c, Expr *child, void *ctx);
 
+typedef struct ChildVisit { Checker *c; Visit f; void *ctx; } ChildVisit;
+static bool child_visit(Expr *child, void *ud) {
+  ChildVisit *v = ud;
+  return v->f(v->c, child, v->ctx);
+}
+
 static bool each_child(Checker *c, Expr *e, Visit f, void *ctx) {
-#define V(x) do { if ((x) && f(c, (x), ctx)) return true; } while (0)
-  switch (e->kind) {
-  case EX_STRING:
-    for (uint32_t i = 0; i < e->u.str.nparts; i++)
-      if (e->u.str.parts[i].is_expr) V(e->u.str.parts[i].expr);
-    break;
-  case EX_LIST: for (uint32_t i = 0; i < e->u.list.nitems; i++) V(e->u.list.items[i]); break;
-  case EX_RECORD: for (uint32_t i = 0; i < e->u.record.nfields; i++) V(e->u.record.fields[i].value); break;
-  case EX_MEMBER: V(e->u.member.obj); break;
-  case EX_INDEX: V(e->u.index.obj); V(e->u.index.index); break;
-  case EX_CALL:
-    V(e->u.call.callee);
-    for (uint32_t i = 0; i < e->u.call.nargs; i++) V(e->u.call.args[i]);
-    break;
-  case EX_UNARY: V(e->u.unary.operand); break;
-  case EX_BINARY: V(e->u.binary.lhs); V(e->u.binary.rhs); break;
-  case EX_IF: V(e->u.cond.cond); V(e->u.cond.then); V(e->u.cond.els); break;
-  case EX_LIST_COMP: V(e->u.lcomp.f.source); V(e->u.lcomp.filter); V(e->u.lcomp.elem); break;
-  case EX_MAP_COMP:
-    V(e->u.mcomp.f.source); V(e->u.mcomp.filter); V(e->u.mcomp.key); V(e->u.mcomp.value);
-    break;
-  case EX_INSTANCE: for (uint32_t i = 0; i < e->u.inst.nfields; i++) V(e->u.inst.fields[i].value); break;
-  default: break;
-  }
-#undef V
-  return false;
+  ChildVisit v = {c, f, ctx};
+  return ast_each_child(e, child_visit, &v);
 }
 
 /* ---- explaining phases and secrets ----------------------------------------------------------- */

@@ -1095,62 +1095,32 @@ static void walk_sym(Em *e, Sym *s, const Scope *sc) {
   }
 }
 
+typedef struct WalkCtx { Em *e; const Scope *sc; int depth; } WalkCtx;
+static bool walk_child(Expr *child, void *ud) {
+  WalkCtx *w = ud;
+  walk_expr(w->e, child, w->sc, w->depth + 1);
+  return false;
+}
+
 static void walk_expr(Em *e, Expr *x, const Scope *sc, int depth) {
   if (!x || depth > PARSE_MAX_DEPTH + 8) return;
   switch (x->kind) {
-  case EX_ERROR: case EX_INT: case EX_FLOAT: case EX_BOOL: case EX_NULL: break;
-  case EX_STRING:
-    for (uint32_t i = 0; i < x->u.str.nparts; i++)
-      if (x->u.str.parts[i].is_expr) walk_expr(e, x->u.str.parts[i].expr, sc, depth + 1);
-    break;
-  case EX_NAME: walk_sym(e, x->u.name.sym, sc); break;
-  case EX_LIST:
-    for (uint32_t i = 0; i < x->u.list.nitems; i++) walk_expr(e, x->u.list.items[i], sc, depth + 1);
-    break;
-  case EX_RECORD:
-    for (uint32_t i = 0; i < x->u.record.nfields; i++) walk_expr(e, x->u.record.fields[i].value, sc, depth + 1);
-    break;
+  case EX_NAME: walk_sym(e, x->u.name.sym, sc); return;
   case EX_MEMBER: {
     Expr *o = x->u.member.obj;
-    if (o->kind == EX_NAME && o->u.name.sym && o->u.name.sym->target)
+    if (o->kind == EX_NAME && o->u.name.sym && o->u.name.sym->target) {
       walk_sym(e, chk_lookup(o->u.name.sym->target, x->u.member.name.str), sc);
-    else walk_expr(e, o, sc, depth + 1);
+      return;
+    }
     break;
   }
-  case EX_INDEX:
-    walk_expr(e, x->u.index.obj, sc, depth + 1);
-    walk_expr(e, x->u.index.index, sc, depth + 1);
-    break;
-  case EX_CALL:
-    walk_expr(e, x->u.call.callee, sc, depth + 1);
-    for (uint32_t i = 0; i < x->u.call.nargs; i++) walk_expr(e, x->u.call.args[i], sc, depth + 1);
-    break;
-  case EX_UNARY: walk_expr(e, x->u.unary.operand, sc, depth + 1); break;
-  case EX_BINARY:
-    walk_expr(e, x->u.binary.lhs, sc, depth + 1);
-    walk_expr(e, x->u.binary.rhs, sc, depth + 1);
-    break;
-  case EX_IF:
-    walk_expr(e, x->u.cond.cond, sc, depth + 1);
-    walk_expr(e, x->u.cond.then, sc, depth + 1);
-    walk_expr(e, x->u.cond.els, sc, depth + 1);
-    break;
-  case EX_LIST_COMP:
-    walk_expr(e, x->u.lcomp.f.source, sc, depth + 1);
-    walk_expr(e, x->u.lcomp.filter, sc, depth + 1);
-    walk_expr(e, x->u.lcomp.elem, sc, depth + 1);
-    break;
-  case EX_MAP_COMP:
-    walk_expr(e, x->u.mcomp.f.source, sc, depth + 1);
-    walk_expr(e, x->u.mcomp.filter, sc, depth + 1);
-    walk_expr(e, x->u.mcomp.key, sc, depth + 1);
-    walk_expr(e, x->u.mcomp.value, sc, depth + 1);
-    break;
   case EX_INSTANCE:
     if (x->ty) { const Type *t = strip(x->ty); if (t && t->kind == TY_RESOURCE && t->u.res->decl) walk_sym(e, t->u.res->decl->sym, sc); }
-    for (uint32_t i = 0; i < x->u.inst.nfields; i++) walk_expr(e, x->u.inst.fields[i].value, sc, depth + 1);
     break;
+  default: break;
   }
+  WalkCtx w = {e, sc, depth};
+  ast_each_child(x, walk_child, &w);
 }
 
 static ResType *res_type_of(Decl *d) {

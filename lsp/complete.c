@@ -266,41 +266,22 @@ static void scope_fields(Scope *sc, const Field *fs, uint32_t n, uint32_t off, c
   }
 }
 
+typedef struct ScopeWalk { Scope *sc; uint32_t off; int depth; } ScopeWalk;
+static bool scope_child(Expr *child, void *ud) {
+  ScopeWalk *w = ud;
+  scope_expr(w->sc, child, w->off, w->depth + 1);
+  return false;
+}
+
 static void scope_expr(Scope *sc, const Expr *e, uint32_t off, int depth) {
   if (!e || depth > 2048 || !within(e->span, off)) return;
   switch (e->kind) {
-  case EX_STRING:
-    for (uint32_t i = 0; i < e->u.str.nparts; i++)
-      if (e->u.str.parts[i].is_expr) scope_expr(sc, e->u.str.parts[i].expr, off, depth + 1);
-    break;
-  case EX_LIST:
-    for (uint32_t i = 0; i < e->u.list.nitems; i++) scope_expr(sc, e->u.list.items[i], off, depth + 1);
-    break;
   case EX_RECORD: {
     const Type *b = e->ty ? ty_base(e->ty) : NULL;
     scope_fields(sc, e->u.record.fields, e->u.record.nfields, off, NULL,
                  b && b->kind == TY_RECORD ? b : NULL, depth);
     break;
   }
-  case EX_MEMBER: scope_expr(sc, e->u.member.obj, off, depth + 1); break;
-  case EX_INDEX:
-    scope_expr(sc, e->u.index.obj, off, depth + 1);
-    scope_expr(sc, e->u.index.index, off, depth + 1);
-    break;
-  case EX_CALL:
-    scope_expr(sc, e->u.call.callee, off, depth + 1);
-    for (uint32_t i = 0; i < e->u.call.nargs; i++) scope_expr(sc, e->u.call.args[i], off, depth + 1);
-    break;
-  case EX_UNARY: scope_expr(sc, e->u.unary.operand, off, depth + 1); break;
-  case EX_BINARY:
-    scope_expr(sc, e->u.binary.lhs, off, depth + 1);
-    scope_expr(sc, e->u.binary.rhs, off, depth + 1);
-    break;
-  case EX_IF:
-    scope_expr(sc, e->u.cond.cond, off, depth + 1);
-    scope_expr(sc, e->u.cond.then, off, depth + 1);
-    scope_expr(sc, e->u.cond.els, off, depth + 1);
-    break;
   case EX_LIST_COMP:
     scope_expr(sc, e->u.lcomp.f.source, off, depth + 1);
     if (!within(e->u.lcomp.f.source ? e->u.lcomp.f.source->span : e->span, off) || !e->u.lcomp.f.source) {
@@ -326,7 +307,12 @@ static void scope_expr(Scope *sc, const Expr *e, uint32_t off, int depth) {
                  b && b->kind == TY_RESOURCE ? b->u.res : NULL, NULL, depth);
     break;
   }
-  default: break;
+  default: {
+    /* strings, lists, members, indexes, calls, operators, if: their child expressions */
+    ScopeWalk w = {sc, off, depth};
+    ast_each_child(e, scope_child, &w);
+    break;
+  }
   }
 }
 

@@ -197,19 +197,16 @@ static const ResType *res_of(const TypeExpr *te) {
   return b && b->kind == TY_RESOURCE ? b->u.res : NULL;
 }
 
+static bool w_child(Expr *child, void *w) {
+  w_expr(w, child);
+  return false;
+}
+
 static void w_expr(Walk *w, Expr *e) {
   if (!e || w->depth > WALK_MAX_DEPTH) return;
   w->depth++;
   switch (e->kind) {
-  case EX_ERROR: case EX_INT: case EX_FLOAT: case EX_BOOL: case EX_NULL: break;
-  case EX_STRING:
-    for (uint32_t i = 0; i < e->u.str.nparts; i++)
-      if (e->u.str.parts[i].is_expr) w_expr(w, e->u.str.parts[i].expr);
-    break;
   case EX_NAME: add_sym(w, e->u.name.id.span, e->u.name.sym, LSP_ROLE_READ, e); break;
-  case EX_LIST:
-    for (uint32_t i = 0; i < e->u.list.nitems; i++) w_expr(w, e->u.list.items[i]);
-    break;
   case EX_RECORD: {
     const Type *b = member_base(e->ty);
     w_fields(w, e->u.record.fields, e->u.record.nfields, NULL,
@@ -232,15 +229,10 @@ static void w_expr(Walk *w, Expr *e) {
     add_field(w, e->u.member.name.span, f, owner, LSP_ROLE_READ, e);
     break;
   }
-  case EX_INDEX: w_expr(w, e->u.index.obj); w_expr(w, e->u.index.index); break;
   case EX_CALL:
     add_call(w, e);
-    w_expr(w, e->u.call.callee);
-    for (uint32_t i = 0; i < e->u.call.nargs; i++) w_expr(w, e->u.call.args[i]);
+    ast_each_child(e, w_child, w);
     break;
-  case EX_UNARY: w_expr(w, e->u.unary.operand); break;
-  case EX_BINARY: w_expr(w, e->u.binary.lhs); w_expr(w, e->u.binary.rhs); break;
-  case EX_IF: w_expr(w, e->u.cond.cond); w_expr(w, e->u.cond.then); w_expr(w, e->u.cond.els); break;
   case EX_LIST_COMP:
     w_expr(w, e->u.lcomp.f.source);
     w_for(w, &e->u.lcomp.f);
@@ -257,6 +249,10 @@ static void w_expr(Walk *w, Expr *e) {
   case EX_INSTANCE:
     w_type(w, e->u.inst.type);
     w_fields(w, e->u.inst.fields, e->u.inst.nfields, res_of(e->u.inst.type), NULL);
+    break;
+  default:
+    /* strings, lists, indexes, unary and binary operators, if: their child expressions */
+    ast_each_child(e, w_child, w);
     break;
   }
   w->depth--;

@@ -114,30 +114,24 @@ static void walk_for(TokVec *names, const ForClause *f) {
   walk_expr(names, f->source);
 }
 
+static bool walk_child(Expr *child, void *names) {
+  walk_expr(names, child);
+  return false;
+}
+
 static void walk_expr(TokVec *names, const Expr *e) {
   if (!e) return;
   int type, mods;
   switch (e->kind) {
-  case EX_STRING:
-    for (uint32_t i = 0; i < e->u.str.nparts; i++)
-      if (e->u.str.parts[i].is_expr) walk_expr(names, e->u.str.parts[i].expr);
-    break;
   case EX_NAME:
     sym_class(e->u.name.sym, &type, &mods);
     name_tok(names, e->u.name.id, type, mods);
-    break;
-  case EX_LIST:
-    for (uint32_t i = 0; i < e->u.list.nitems; i++) walk_expr(names, e->u.list.items[i]);
-    break;
-  case EX_RECORD: walk_fields(names, e->u.record.fields, e->u.record.nfields); break;
+    return;
+  case EX_RECORD: walk_fields(names, e->u.record.fields, e->u.record.nfields); return;
   case EX_MEMBER:
     walk_expr(names, e->u.member.obj);
     name_tok(names, e->u.member.name, TT_PROPERTY, 0);
-    break;
-  case EX_INDEX:
-    walk_expr(names, e->u.index.obj);
-    walk_expr(names, e->u.index.index);
-    break;
+    return;
   case EX_CALL:
     if (e->u.call.callee && e->u.call.callee->kind == EX_MEMBER) {
       walk_expr(names, e->u.call.callee->u.member.obj);
@@ -146,33 +140,26 @@ static void walk_expr(TokVec *names, const Expr *e) {
       walk_expr(names, e->u.call.callee);
     }
     for (uint32_t i = 0; i < e->u.call.nargs; i++) walk_expr(names, e->u.call.args[i]);
-    break;
-  case EX_UNARY: walk_expr(names, e->u.unary.operand); break;
-  case EX_BINARY:
-    walk_expr(names, e->u.binary.lhs);
-    walk_expr(names, e->u.binary.rhs);
-    break;
-  case EX_IF:
-    walk_expr(names, e->u.cond.cond);
-    walk_expr(names, e->u.cond.then);
-    walk_expr(names, e->u.cond.els);
-    break;
+    return;
   case EX_LIST_COMP:
     walk_for(names, &e->u.lcomp.f);
     walk_expr(names, e->u.lcomp.elem);
     walk_expr(names, e->u.lcomp.filter);
-    break;
+    return;
   case EX_MAP_COMP:
     walk_for(names, &e->u.mcomp.f);
     walk_expr(names, e->u.mcomp.key);
     walk_expr(names, e->u.mcomp.value);
     walk_expr(names, e->u.mcomp.filter);
-    break;
+    return;
   case EX_INSTANCE:
     walk_type(names, e->u.inst.type);
     walk_fields(names, e->u.inst.fields, e->u.inst.nfields);
-    break;
-  default: break;
+    return;
+  default:
+    /* strings, lists, indexes, unary and binary operators, if: their child expressions */
+    ast_each_child(e, walk_child, names);
+    return;
   }
 }
 
