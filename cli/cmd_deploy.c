@@ -66,24 +66,19 @@ static void print_usage(const Flags *f, const char *allowed) {
   printf("usage: %s\n\n%s\n\nOptions:\n", f->usage, summary_of(f->cmd));
   printf("  -s, --stack NAME        the stack (default: the selected one; dev on first use)\n"
          "      --project DIR       the project folder holding .plat/ (default: the program's)\n");
-  if (strchr(allowed, 'c'))
-    printf("  -c, --config-value N=V  set param N for this run (over `platc config`)\n");
-  if (strchr(allowed, 't'))
-    printf("  -t, --target ADDRESS    only this resource (and what is inside an instance)\n");
-  if (strchr(allowed, 'r'))
-    printf("      --refresh           read the resources back first\n");
-  if (strchr(allowed, 'j'))
-    printf("      --json              the plan as JSON (docs/plan.md)\n");
-  if (strchr(allowed, 'o'))
-    printf("  -o, --out FILE.platplan save the plan, for `platc deploy FILE.platplan`\n");
-  if (strchr(allowed, 'y'))
-    printf("  -y, --yes               do not ask for confirmation\n");
-  if (strchr(allowed, 'p'))
-    printf("  -p, --parallel N        operations at once (default 10)\n");
-  if (strchr(allowed, 'l'))
-    printf("      --log-format FMT    text (default) or json: one event per line\n");
-  if (strchr(allowed, 'd'))
-    printf("      --dry-run           show drift without recording it\n");
+  static const struct { char key; const char *line; } opts[] = {
+    {'c', "  -c, --config-value N=V  set param N for this run (over `platc config`)"},
+    {'t', "  -t, --target ADDRESS    only this resource (and what is inside an instance)"},
+    {'r', "      --refresh           read the resources back first"},
+    {'j', "      --json              the plan as JSON (docs/plan.md)"},
+    {'o', "  -o, --out FILE.platplan save the plan, for `platc deploy FILE.platplan`"},
+    {'y', "  -y, --yes               do not ask for confirmation"},
+    {'p', "  -p, --parallel N        operations at once (default 10)"},
+    {'l', "      --log-format FMT    text (default) or json: one event per line"},
+    {'d', "      --dry-run           show drift without recording it"},
+  };
+  for (size_t i = 0; i < sizeof opts / sizeof *opts; i++)
+    if (strchr(allowed, opts[i].key)) printf("%s\n", opts[i].line);
   printf("\nSee docs/deploy.md.\n");
 }
 

@@ -75,6 +75,20 @@ char *plat_xstrdup(const char *s) {
   return d;
 }
 
+void plat_buf_put(PlatBuf *b, const char *s, size_t n) {
+  if (b->n + n + 1 > b->cap) {
+    size_t cap = b->cap ? b->cap : 256;
+    while (cap < b->n + n + 1) cap *= 2;
+    b->s = plat_xrealloc(b->s, cap);
+    b->cap = cap;
+  }
+  if (n) memcpy(b->s + b->n, s, n);
+  b->n += n;
+  b->s[b->n] = 0;
+}
+
+void plat_buf_puts(PlatBuf *b, const char *s) { plat_buf_put(b, s, strlen(s)); }
+
 void arena_init(Arena *a) {
   a->head = NULL;
   a->used = 0;

@@ -57,6 +57,15 @@ void *plat_xcalloc(size_t n, size_t size);
 void *plat_xzalloc(size_t n, size_t size);
 char *plat_xstrdup(const char *s);
 
+/* A growable NUL-terminated text on the heap, for the printers that build one (ast dumps,
+ * the formatter, type and value texts, templates); free(b.s) when done. */
+typedef struct PlatBuf {
+  char *s;
+  size_t n, cap;
+} PlatBuf;
+void plat_buf_put(PlatBuf *b, const char *s, size_t n);
+void plat_buf_puts(PlatBuf *b, const char *s);
+
 /* A growable array of pointers in an arena, used by the parser to build lists. */
 typedef struct PtrVec {
   void **items;

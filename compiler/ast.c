@@ -280,22 +280,9 @@ void ast_attach_docs(Arena *a, AstFile *f, const char *text) {
 
 /* ---- ast_dump ------------------------------------------------------------------------ */
 
-typedef struct Buf {
-  char *s;
-  size_t n, cap;
-} Buf;
-
-static void put(Buf *b, const char *s, size_t n) {
-  if (b->n + n + 1 > b->cap) {
-    while (b->n + n + 1 > b->cap) b->cap = b->cap ? b->cap * 2 : 1024;
-    b->s = plat_xrealloc(b->s, b->cap);
-  }
-  memcpy(b->s + b->n, s, n);
-  b->n += n;
-  b->s[b->n] = 0;
-}
-
-static void puts_(Buf *b, const char *s) { put(b, s, strlen(s)); }
+typedef PlatBuf Buf;
+static void put(Buf *b, const char *s, size_t n) { plat_buf_put(b, s, n); }
+static void puts_(Buf *b, const char *s) { plat_buf_puts(b, s); }
 
 static void putf(Buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void putf(Buf *b, const char *fmt, ...) {

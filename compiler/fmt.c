@@ -43,10 +43,7 @@ typedef struct Seq {
   bool hard;
 } Seq;
 
-typedef struct Buf {
-  char *s;
-  size_t n, cap;
-} Buf;
+typedef PlatBuf Buf;
 
 typedef struct Paren {
   uint32_t open, close;   /* byte offsets of a matching ( and ) in the source */
@@ -85,17 +82,7 @@ typedef struct Fmt {
 
 /* ---- buffers -------------------------------------------------------------------------- */
 
-static void buf_put(Buf *b, const char *s, size_t n) {
-  if (b->n + n + 1 > b->cap) {
-    size_t cap = b->cap ? b->cap : 4096;
-    while (cap < b->n + n + 1) cap *= 2;
-    b->s = plat_xrealloc(b->s, cap);
-    b->cap = cap;
-  }
-  memcpy(b->s + b->n, s, n);
-  b->n += n;
-  b->s[b->n] = 0;
-}
+static void buf_put(Buf *b, const char *s, size_t n) { plat_buf_put(b, s, n); }
 
 static void buf_ch(Buf *b, char c) { buf_put(b, &c, 1); }
 

@@ -508,18 +508,9 @@ static const Type *join(TypeCtx *tc, const Type *a, const Type *b, int depth, ui
 const Type *ty_join(TypeCtx *tc, const Type *a, const Type *b) { uint32_t steps = 0; return join(tc, a, b, 0, &steps); }
 
 /* ---- printing ------------------------------------------------------------------------ */
-typedef struct Buf { char *s; size_t n, cap; } Buf;
-
-static void buf_put(Buf *b, const char *s, size_t n) {
-  if (b->n + n + 1 > b->cap) {
-    while (b->n + n + 1 > b->cap) b->cap = b->cap ? b->cap * 2 : 64;
-    b->s = plat_xrealloc(b->s, b->cap);
-  }
-  memcpy(b->s + b->n, s, n);
-  b->n += n;
-  b->s[b->n] = 0;
-}
-static void buf_puts(Buf *b, const char *s) { buf_put(b, s, strlen(s)); }
+typedef PlatBuf Buf;
+static void buf_put(Buf *b, const char *s, size_t n) { plat_buf_put(b, s, n); }
+static void buf_puts(Buf *b, const char *s) { plat_buf_puts(b, s); }
 
 /* The source text of [span] if it is short and on one line, else NULL. */
 static const char *span_text(TypeCtx *tc, Span sp, size_t *len) {

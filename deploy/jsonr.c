@@ -196,79 +196,47 @@ static json_t *read_number(Reader *r) {
 
 static json_t *read_value(Reader *r, int depth);
 
+/* Objects and arrays take their separators from jr_key and jr_item (below), which count
+ * r->depth down at the closing bracket: counted up here to match. */
 static json_t *read_object(Reader *r, int depth) {
   json_t *o = json_object();
-  skip_ws(r);
-  if (r->p < r->end && *r->p == '}') {
-    r->p++;
-    return o;
-  }
-  for (;;) {
-    skip_ws(r);
+  r->depth++;
+  for (bool first = true;; first = false) {
     const char *k;
     size_t klen;
-    if (r->p >= r->end || *r->p != '"')
-      goto fail;
-    r->p++;
-    if (!read_string(r, &k, &klen) || memchr(k, '\0', klen))
-      goto fail;
+    int more = jr_key(r, first, &k, &klen);
+    if (more == 0)
+      return o;
+    if (more < 0 || memchr(k, '\0', klen))
+      break;
     /* The key's bytes may sit in r->tmp, which the value reuses: keep a copy. */
     char kbuf[128];
     char *key = klen < sizeof kbuf ? kbuf : plat_xmalloc(klen + 1);
     memcpy(key, k, klen);
     key[klen] = '\0';
-    bool dup = json_object_getn(o, key, klen) != NULL;
-    skip_ws(r);
-    json_t *v = NULL;
-    if (!dup && r->p < r->end && *r->p == ':') {
-      r->p++;
-      v = read_value(r, depth + 1);
-    }
+    json_t *v = json_object_getn(o, key, klen) ? NULL : read_value(r, depth + 1);
     if (v)
       json_object_setn_new_nocheck(o, key, klen, v);
     if (key != kbuf)
       free(key);
     if (!v)
-      goto fail;
-    skip_ws(r);
-    if (r->p < r->end && *r->p == ',') {
-      r->p++;
-      continue;
-    }
-    if (r->p < r->end && *r->p == '}') {
-      r->p++;
-      return o;
-    }
-    goto fail;
+      break;
   }
-fail:
   json_decref(o);
   return NULL;
 }
 
 static json_t *read_array(Reader *r, int depth) {
   json_t *a = json_array();
-  skip_ws(r);
-  if (r->p < r->end && *r->p == ']') {
-    r->p++;
-    return a;
-  }
-  for (;;) {
-    json_t *v = read_value(r, depth + 1);
-    if (!v || json_array_append_new(a, v) != 0)
-      goto fail;
-    skip_ws(r);
-    if (r->p < r->end && *r->p == ',') {
-      r->p++;
-      continue;
-    }
-    if (r->p < r->end && *r->p == ']') {
-      r->p++;
+  r->depth++;
+  for (bool first = true;; first = false) {
+    int more = jr_item(r, first);
+    if (more == 0)
       return a;
-    }
-    goto fail;
+    json_t *v = more > 0 ? read_value(r, depth + 1) : NULL;
+    if (!v || json_array_append_new(a, v) != 0)
+      break;
   }
-fail:
   json_decref(a);
   return NULL;
 }

@@ -779,6 +779,19 @@ static void jw_strs(JsonW *w, char *const *v, uint32_t n, int depth) {
   jw_close(w, ']', depth, n == 0);
 }
 
+/* [r]'s inputs or outputs ([obj], paths under [prefix]); only a resource with secrets
+ * needs a copy with them sealed. */
+static void write_props(JsonW *w, const State *st, const StateRes *r, json_t *obj,
+                        const char *prefix, const CryptKey *key, bool *ok) {
+  if (!r->nsecret) {
+    jw_value(w, obj, 3);
+    return;
+  }
+  json_t *c = sealed_copy(st, r, obj, prefix, key, ok);
+  jw_value(w, c, 3);
+  json_decref(c);
+}
+
 /* One resource, an element of "resources" (depth 2), keys in sorted order. */
 static void write_res(JsonW *w, const State *st, const StateRes *r, const CryptKey *key,
                       bool *ok) {
@@ -789,23 +802,10 @@ static void write_res(JsonW *w, const State *st, const StateRes *r, const CryptK
   jw_strs(w, r->deps, r->ndeps, 3);
   jw_key(w, 3, false, "id");
   jw_cstr(w, r->id ? r->id : "");
-  /* Only a resource with secrets needs a copy with them sealed. */
   jw_key(w, 3, false, "inputs");
-  if (r->nsecret) {
-    json_t *c = sealed_copy(st, r, r->inputs, "inputs.", key, ok);
-    jw_value(w, c, 3);
-    json_decref(c);
-  } else {
-    jw_value(w, r->inputs, 3);
-  }
+  write_props(w, st, r, r->inputs, "inputs.", key, ok);
   jw_key(w, 3, false, "outputs");
-  if (r->nsecret) {
-    json_t *c = sealed_copy(st, r, r->outputs, "outputs.", key, ok);
-    jw_value(w, c, 3);
-    json_decref(c);
-  } else {
-    jw_value(w, r->outputs, 3);
-  }
+  write_props(w, st, r, r->outputs, "outputs.", key, ok);
   jw_key(w, 3, false, "provider");
   jw_cstr(w, r->provider);
   if (r->nsecret) {

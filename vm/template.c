@@ -18,20 +18,9 @@
 
 static int nesting;   /* templates rendering templates: bounded, as files can include themselves */
 
-typedef struct Buf { char *p; size_t n, cap; } Buf;
-
-static void add(Buf *b, const char *s, size_t n) {
-  if (b->n + n + 1 > b->cap) {
-    size_t nc = b->cap ? b->cap : 1024;
-    while (nc < b->n + n + 1) nc *= 2;
-    b->p = plat_xrealloc(b->p, nc);
-    b->cap = nc;
-  }
-  memcpy(b->p + b->n, s, n);
-  b->n += n;
-  b->p[b->n] = 0;
-}
-static void adds(Buf *b, const char *s) { add(b, s, strlen(s)); }
+typedef PlatBuf Buf;
+static void add(Buf *b, const char *s, size_t n) { plat_buf_put(b, s, n); }
+static void adds(Buf *b, const char *s) { plat_buf_puts(b, s); }
 
 static void add_string(Buf *b, const char *s, size_t n) {
   add(b, "\"", 1);
@@ -295,7 +284,7 @@ Val vm_template(Rt *rt, const char *path, const char *text, size_t len, Val vars
                           : stop.kind == DK_ENDIF ? "a %{ endif } without its %{ if }"
                                                    : "a %{ endfor } without its %{ for }");
     if (tp.err) {
-      free(b.p);
+      free(b.s);
       rt_error(rt, "%s: %s:%u: %s", fname, path, tp.err_line, tp.err);
     }
     adds(&b, "\"\"\"\n");
@@ -303,7 +292,7 @@ Val vm_template(Rt *rt, const char *path, const char *text, size_t len, Val vars
       const VStr *k = vars.as.m->e[i].key;
       Val v = vars.as.m->e[i].val;
       if (!is_ident(k->s, k->len)) {
-        free(b.p);
+        free(b.s);
         rt_error(rt, "%s: the variable name \"%s\" is not a Plat name", fname, k->s);
       }
       adds(&b, "let ");
@@ -316,15 +305,15 @@ Val vm_template(Rt *rt, const char *path, const char *text, size_t len, Val vars
       }
       adds(&b, " = ");
       if (!add_literal(&b, v, 0)) {
-        free(b.p);
+        free(b.s);
         rt_error(rt, "%s: the variable '%s' cannot be given to a template", fname, k->s);
       }
       adds(&b, "\n");
     }
     if (p) plat_free(p);
     p = plat_new();
-    plat_check_source(p, path, b.p, b.n);
-    free(b.p);
+    plat_check_source(p, path, b.s, b.n);
+    free(b.s);
     bool errors = false;
     for (uint32_t i = 0; i < p->diags.n && !errors; i++) {
       const Diag *d = p->diags.items[i];
