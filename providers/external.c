@@ -31,6 +31,7 @@
 #define EXT_ERR_TAIL 2048              /* bytes of stderr kept for messages */
 #define EXT_MAX_NOTIFICATIONS 10000    /* notifications skipped while waiting for a reply */
 #define EXT_MAX_TEXT 1000              /* bytes of a provider's error message kept */
+#define EXT_REAP_GRACE_MS 2000         /* to exit after closing its stdout */
 
 extern char **environ;
 
@@ -133,12 +134,16 @@ static void ext_kill(Ext *E) {
   E->blen = 0;
 }
 
-/* After its stdout closed: wait a moment for it to exit, then kill it.  Returns how it
- * ended, in words. */
+/* After its stdout closed: give it EXT_REAP_GRACE_MS to exit, then kill it.  Returns how
+ * it ended, in words.  The grace is counted on the clock, not in polls: once its stderr is
+ * at end of file too, poll returns at once, and a process whose files are closed is not
+ * yet reaped; a loaded machine can keep it in between for a while. */
 static char *ext_reap(Ext *E) {
   int status = 0;
   char *words = NULL;
-  for (int i = 0; i < 50 && E->pid > 0; i++) {
+  int64_t deadline = prov_now_ms() + EXT_REAP_GRACE_MS;
+  bool err_open = E->err_child >= 0;
+  while (E->pid > 0) {
     pid_t w = waitpid(E->pid, &status, WNOHANG);
     if (w == E->pid) {
       words = exit_words(status);
@@ -146,8 +151,18 @@ static char *ext_reap(Ext *E) {
       break;
     }
     if (w < 0 && errno != EINTR) break;
-    struct pollfd pf = {E->err_child, POLLIN, 0};
-    if (poll(&pf, 1, 10) > 0) drain_stderr(E);
+    int64_t left = deadline - prov_now_ms();
+    if (left <= 0) break;
+    if (err_open) {
+      struct pollfd pf = {E->err_child, POLLIN, 0};
+      if (poll(&pf, 1, left < 10 ? (int)left : 10) > 0) {
+        drain_stderr(E);
+        if (pf.revents & (POLLHUP | POLLERR | POLLNVAL)) err_open = false;
+      }
+    } else {
+      struct timespec ts = {0, 2 * 1000000};   /* 2 ms between looks */
+      nanosleep(&ts, NULL);
+    }
   }
   if (!words) words = plat_xstrdup("closed its stdout and was killed");
   drain_stderr(E);

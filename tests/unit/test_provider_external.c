@@ -233,6 +233,37 @@ static void test_crash_mid_call_then_restart(void **state) {
   fixture_free(f);
 }
 
+/* Its stdout and stderr closed, the process still exiting: platc waits for the exit and
+ * reports the status (it once gave up after 50 polls that returned at once on the closed
+ * stderr, and said "killed" on a loaded machine). */
+static void test_slow_exit_after_closing_pipes(void **state) {
+  (void)state;
+  static const struct {
+    const char *when, *expect;
+  } cases[] = {
+      {"slow-exit", "create of crash.Thing \"test.res\": it exited with status 5 without "
+                    "answering 'create'"},
+      {"linger", "create of crash.Thing \"test.res\": it closed its stdout and was killed "
+                 "without answering 'create'"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    Fix *f = fixture(20000);
+    char cfg[64];
+    snprintf(cfg, sizeof cfg, "{\"when\": \"%s\"}", cases[i].when);
+    Provider *p = open_with(f, "crash", cfg);
+    assert_non_null(p);
+    json_t *in = json_pack("{s:s}", "name", "x");
+    ProvRes r;
+    assert_int_equal(run_op(p, PROV_CREATE, "Thing", NULL, in, NULL, NULL, &r), PROV_ERROR);
+    if (!strstr(r.message, cases[i].expect)) fprintf(stderr, "%s: %s\n", cases[i].when, r.message);
+    assert_non_null(strstr(r.message, cases[i].expect));
+    assert_non_null(strstr(r.message, "| crash: closing my pipes"));
+    prov_res_free(&r);
+    json_decref(in);
+    fixture_free(f);
+  }
+}
+
 static void test_garbage(void **state) {
   (void)state;
   static const struct {
@@ -351,6 +382,7 @@ int main(void) {
       cmocka_unit_test(test_secret_kept_out_of_messages),
       cmocka_unit_test(test_crash_at_start),
       cmocka_unit_test(test_crash_mid_call_then_restart),
+      cmocka_unit_test(test_slow_exit_after_closing_pipes),
       cmocka_unit_test(test_garbage),
       cmocka_unit_test(test_hang_is_killed_at_the_deadline),
       cmocka_unit_test(test_concurrent_calls),
