@@ -94,13 +94,21 @@ static char *tail_text(const Ext *E) {
   return out;
 }
 
+/* Read what its stderr holds.  At end of file the pipe is closed: poll would report a
+ * closed pipe at once on every call, and waiting for a reply would spin. */
 static void drain_stderr(Ext *E) {
   char b[4096];
-  for (;;) {
+  while (E->err_child >= 0) {
     ssize_t r = read(E->err_child, b, sizeof b);
     if (r > 0) tail_add(E, b, (size_t)r);
     else if (r < 0 && errno == EINTR) continue;
-    else break;
+    else {
+      if (r == 0) {
+        close(E->err_child);
+        E->err_child = -1;
+      }
+      break;
+    }
   }
 }
 
@@ -135,14 +143,13 @@ static void ext_kill(Ext *E) {
 }
 
 /* After its stdout closed: give it EXT_REAP_GRACE_MS to exit, then kill it.  Returns how
- * it ended, in words.  The grace is counted on the clock, not in polls: once its stderr is
- * at end of file too, poll returns at once, and a process whose files are closed is not
- * yet reaped; a loaded machine can keep it in between for a while. */
+ * it ended, in words.  The grace is counted on the clock, not in polls: a process whose
+ * files are closed is not yet reaped, and a loaded machine can keep it in between for a
+ * while. */
 static char *ext_reap(Ext *E) {
   int status = 0;
   char *words = NULL;
   int64_t deadline = prov_now_ms() + EXT_REAP_GRACE_MS;
-  bool err_open = E->err_child >= 0;
   while (E->pid > 0) {
     pid_t w = waitpid(E->pid, &status, WNOHANG);
     if (w == E->pid) {
@@ -153,12 +160,9 @@ static char *ext_reap(Ext *E) {
     if (w < 0 && errno != EINTR) break;
     int64_t left = deadline - prov_now_ms();
     if (left <= 0) break;
-    if (err_open) {
+    if (E->err_child >= 0) {
       struct pollfd pf = {E->err_child, POLLIN, 0};
-      if (poll(&pf, 1, left < 10 ? (int)left : 10) > 0) {
-        drain_stderr(E);
-        if (pf.revents & (POLLHUP | POLLERR | POLLNVAL)) err_open = false;
-      }
+      if (poll(&pf, 1, left < 10 ? (int)left : 10) > 0) drain_stderr(E);
     } else {
       struct timespec ts = {0, 2 * 1000000};   /* 2 ms between looks */
       nanosleep(&ts, NULL);
@@ -361,7 +365,7 @@ static RpcStatus write_all(Ext *E, const char *data, size_t n, int64_t deadline,
       struct pollfd pf[2] = {{E->to_child, POLLOUT, 0}, {E->err_child, POLLIN, 0}};
       int left = ms_left(deadline);
       if (left == 0) st = RPC_TIMEOUT;
-      else if (poll(pf, 2, left) > 0 && (pf[1].revents & POLLIN)) drain_stderr(E);
+      else if (poll(pf, 2, left) > 0 && pf[1].revents) drain_stderr(E);
     } else {
       epipe = errno == EPIPE;
       st = RPC_DEAD;

@@ -5,12 +5,15 @@
  * errors, secrets kept out of messages even when the provider leaks them, the environment
  * it gets, and the broken ones: a crash at start and mid-call, every kind of garbage, a
  * wrong id, an oversized message and a hang, each reported with the provider's name and
- * its stderr, and the provider started again on the next call. */
+ * its stderr, and the provider started again on the next call; a provider that exits slowly
+ * after closing its pipes, or closes its stderr and answers slowly. */
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/resource.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -264,6 +267,44 @@ static void test_slow_exit_after_closing_pipes(void **state) {
   }
 }
 
+static double cpu_seconds(void) {
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
+         ru.ru_stime.tv_usec / 1e6;
+}
+
+/* A provider that closed its stderr and takes a second to answer: platc sleeps in poll
+ * meanwhile.  When the closed pipe stayed in the poll set, poll returned at once on every
+ * round and the wait took a whole CPU (measured here as CPU time used during the call,
+ * which a spin makes close to the second waited, and sleeping leaves near zero). */
+static int64_t wall_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void test_closed_stderr_is_not_polled(void **state) {
+  (void)state;
+  Fix *f = fixture(20000);
+  Provider *p = open_with(f, "crash", "{\"when\": \"quiet\"}");
+  assert_non_null(p);
+  json_t *in = json_pack("{s:s}", "name", "x");
+  ProvRes r;
+  double cpu = cpu_seconds();
+  int64_t t0 = wall_ms();
+  assert_int_equal(run_op(p, PROV_CREATE, "Thing", NULL, in, NULL, NULL, &r), PROV_OK);
+  int64_t waited = wall_ms() - t0;
+  cpu = cpu_seconds() - cpu;
+  assert_true(waited >= 1000);
+  if (cpu > 0.25) fprintf(stderr, "%.3f s of CPU during a %lld ms wait\n", cpu, (long long)waited);
+  assert_true(cpu <= 0.25);
+  assert_string_equal(r.id, "x");
+  prov_res_free(&r);
+  json_decref(in);
+  fixture_free(f);
+}
+
 static void test_garbage(void **state) {
   (void)state;
   static const struct {
@@ -383,6 +424,7 @@ int main(void) {
       cmocka_unit_test(test_crash_at_start),
       cmocka_unit_test(test_crash_mid_call_then_restart),
       cmocka_unit_test(test_slow_exit_after_closing_pipes),
+      cmocka_unit_test(test_closed_stderr_is_not_polled),
       cmocka_unit_test(test_garbage),
       cmocka_unit_test(test_hang_is_killed_at_the_deadline),
       cmocka_unit_test(test_concurrent_calls),
