@@ -148,7 +148,7 @@ int cmd_config(int argc, char **argv) {
   }
   if (warn[0])
     fprintf(stderr, "platc config: warning: %s\n", warn);
-  if (!stack_key(&s, &key, err, sizeof err) || !config_load(&s, &key, &c, err, sizeof err)) {
+  if (!stack_key(&s, NULL, &key, err, sizeof err) || !config_load(&s, &key, &c, err, sizeof err)) {
     fprintf(stderr, "platc config: %s\n", err);
     rc = 1;
   } else if (!strcmp(sub, "set")) {

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
@@ -82,19 +83,36 @@ static bool load_or_make(const char *path, uint8_t *out, size_t n, const char *w
 }
 
 bool crypt_key_load(CryptKey *key, const char *passphrase, const char *salt_path,
-                    const char *key_path, char *err, size_t errlen) {
+                    const char *key_path, const CryptKey *known, char *err, size_t errlen) {
   memset(key, 0, sizeof *key);
   if (passphrase && *passphrase) {
     uint8_t salt[CRYPT_SALT_BYTES];
     if (!load_or_make(salt_path, salt, sizeof salt, "salt", err, errlen))
       return false;
+    uint8_t source[32];
+    unsigned int slen = 0;
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    bool summed = md && EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1 &&
+                  EVP_DigestUpdate(md, salt, sizeof salt) == 1 &&
+                  EVP_DigestUpdate(md, passphrase, strlen(passphrase)) == 1 &&
+                  EVP_DigestFinal_ex(md, source, &slen) == 1 && slen == sizeof source;
+    EVP_MD_CTX_free(md);
+    if (summed && known && known->from_passphrase &&
+        CRYPTO_memcmp(known->source, source, sizeof source) == 0) {
+      *key = *known;
+      crypt_wipe(salt, sizeof salt);
+      return true;
+    }
     int ok = EVP_PBE_scrypt(passphrase, strlen(passphrase), salt, sizeof salt, SCRYPT_N,
                             SCRYPT_R, SCRYPT_P, SCRYPT_MAXMEM, key->k, sizeof key->k);
+    crypt_wipe(salt, sizeof salt);
     if (ok != 1) {
       dp_seterr(err, errlen, "cannot derive the state key from PLAT_PASSPHRASE (scrypt failed)");
       return false;
     }
     key->from_passphrase = true;
+    if (summed)
+      memcpy(key->source, source, sizeof source);   /* else never taken as [known] */
     return true;
   }
   return load_or_make(key_path, key->k, sizeof key->k, "key", err, errlen);

@@ -18,14 +18,18 @@
 typedef struct CryptKey {
   uint8_t k[CRYPT_KEY_BYTES];
   bool from_passphrase;     /* derived from PLAT_PASSPHRASE (else the key file) */
+  uint8_t source[32];       /* with a passphrase: SHA-256 of salt and passphrase, which
+                               tells whether this key can stand for another derivation */
 } CryptKey;
 
 /* The key for a stack.  With [passphrase] (non-NULL, non-empty): scrypt(passphrase, salt)
  * where the salt is read from [salt_path], made (random, 0600) when absent.  Else the key
- * file at [key_path], made (random, 0600, O_EXCL) when absent.  Returns false with a
+ * file at [key_path], made (random, 0600, O_EXCL) when absent.  [known] (may be NULL) is a
+ * key this process derived earlier: when it came from the same passphrase and salt it is
+ * taken as is, since scrypt costs a tenth of a second on purpose.  Returns false with a
  * message in [err] ([errlen] bytes) when a file cannot be read or made or is malformed. */
 bool crypt_key_load(CryptKey *key, const char *passphrase, const char *salt_path,
-                    const char *key_path, char *err, size_t errlen);
+                    const char *key_path, const CryptKey *known, char *err, size_t errlen);
 
 /* Seal [len] bytes of [plain] bound to [aad]; returns malloc'd NUL-terminated text. */
 char *crypt_seal(const CryptKey *key, const char *aad, const void *plain, size_t len);

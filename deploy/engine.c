@@ -95,7 +95,7 @@ static void *prefetch_run(void *arg) {
   bool exists = false;
   if (stat(s.state_path, &before) == 0 && S_ISREG(before.st_mode) &&
       access(pass && *pass ? s.salt_path : s.key_path, F_OK) == 0 &&
-      stack_key(&s, &pf->key, err, sizeof err)) {
+      (pf->have_key = stack_key(&s, NULL, &pf->key, err, sizeof err))) {
     if (state_load(&pf->st, s.state_path, s.name, &pf->key, &exists, err, sizeof err) && exists &&
         stat(s.state_path, &after) == 0 && same_file(&before, &after)) {
       pf->ok = true;
@@ -171,7 +171,15 @@ bool engine_open(Engine *e, const BcModule *mod, const EngineOptions *opt, char 
   snprintf(stale, slen, "%s.tmp", e->stack.state_path);
   (void)unlink(stale);
   free(stale);
-  if (!stack_key(&e->stack, &e->key, err, errlen))
+  /* The read-ahead's key when it came from the same passphrase and salt: scrypt is slow
+     on purpose, and a small stack's plan would otherwise spend most of its time on it. */
+  const CryptKey *known = NULL;
+  if (opt->prefetch) {
+    engine_prefetch_wait(opt->prefetch);
+    if (opt->prefetch->have_key)
+      known = &opt->prefetch->key;
+  }
+  if (!stack_key(&e->stack, known, &e->key, err, errlen))
     goto fail;
   e->have_key = true;
   if (!config_load(&e->stack, &e->key, &e->config, err, errlen))

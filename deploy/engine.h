@@ -31,6 +31,7 @@ typedef struct EnginePrefetch {
   char *root, *stack;           /* what to read */
   bool ok;                      /* st holds the state read from the file at [id] */
   struct stat id;               /* the file as it was before and after reading */
+  bool have_key;                /* key was made (not necessarily from the same salt) */
   CryptKey key;
   State st;
 } EnginePrefetch;

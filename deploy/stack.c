@@ -274,8 +274,9 @@ bool stack_remove(const char *root, const char *name, bool force, char *err, siz
   return ok;
 }
 
-bool stack_key(const Stack *s, CryptKey *key, char *err, size_t errlen) {
-  return crypt_key_load(key, getenv("PLAT_PASSPHRASE"), s->salt_path, s->key_path, err, errlen);
+bool stack_key(const Stack *s, const CryptKey *known, CryptKey *key, char *err, size_t errlen) {
+  return crypt_key_load(key, getenv("PLAT_PASSPHRASE"), s->salt_path, s->key_path, known, err,
+                        errlen);
 }
 
 /* ---- config ------------------------------------------------------------------------- */

@@ -47,8 +47,9 @@ bool stack_select(const char *root, const char *name, char *err, size_t errlen);
  * first) unless [force]; refused while it is locked. */
 bool stack_remove(const char *root, const char *name, bool force, char *err, size_t errlen);
 
-/* The stack's key: from PLAT_PASSPHRASE when set, else its key file (made on first use). */
-bool stack_key(const Stack *s, CryptKey *key, char *err, size_t errlen);
+/* The stack's key: from PLAT_PASSPHRASE when set, else its key file (made on first use).
+ * [known]: a key derived earlier in this process, or NULL (see crypt_key_load). */
+bool stack_key(const Stack *s, const CryptKey *known, CryptKey *key, char *err, size_t errlen);
 
 /* Config: an object name -> {"value": JSON text as given, "secret": bool} in
  * config.json (secret values sealed).  [key] opens secret values (NULL: they stay

@@ -40,7 +40,7 @@ static int setup(void **state) {
   char kp[128], sp[128], err[256];
   snprintf(kp, sizeof kp, "%s/key", dir);
   snprintf(sp, sizeof sp, "%s/salt", dir);
-  assert_true(crypt_key_load(&key, NULL, sp, kp, err, sizeof err));
+  assert_true(crypt_key_load(&key, NULL, sp, kp, NULL, err, sizeof err));
   ProvConfig cfg = { 0 };
   cfg.project_root = dir;
   reg = prov_registry_new(&cfg);

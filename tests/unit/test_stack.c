@@ -96,7 +96,7 @@ static void test_config_secret_sealed(void **state) {
   Stack s;
   assert_true(stack_open(&s, root, NULL, false, err, sizeof err));
   CryptKey key;
-  assert_true(stack_key(&s, &key, err, sizeof err));
+  assert_true(stack_key(&s, NULL, &key, err, sizeof err));
   StackConfig c;
   assert_true(config_load(&s, &key, &c, err, sizeof err));
   config_set(&c, "region", "eu-west", false);
@@ -153,7 +153,7 @@ static void save_state_with(const char *addr) {
   Stack s;
   assert_true(stack_open(&s, root, NULL, false, err, sizeof err));
   CryptKey k;
-  assert_true(stack_key(&s, &k, err, sizeof err));
+  assert_true(stack_key(&s, NULL, &k, err, sizeof err));
   State st;
   bool exists;
   assert_true(state_load(&st, s.state_path, "dev", &k, &exists, err, sizeof err));
@@ -213,6 +213,52 @@ static void test_prefetch_taken_only_if_unchanged(void **state) {
   engine_prefetch_end(&pf);
 }
 
+/* With a passphrase, engine_open takes the read-ahead's key instead of running scrypt a
+ * second time, when the salt is the one the read-ahead used.  The read-ahead's key is
+ * marked (one bit changed) so that taking it shows. */
+static void test_prefetch_key_taken_for_the_same_salt(void **state) {
+  (void)state;
+  setenv("PLAT_PASSPHRASE", "correct horse", 1);
+  save_state_with("a");
+  EngineOptions eo = { 0 };
+  eo.root = root;
+  eo.operation = "plan";
+  eo.read_only = true;
+  EnginePrefetch pf;
+  engine_prefetch_start(&pf, root, NULL);
+  engine_prefetch_wait(&pf);
+  assert_true(pf.ok);
+  assert_true(pf.have_key);
+  pf.key.k[0] ^= 1;
+  eo.prefetch = &pf;
+  Engine e;
+  assert_true(engine_open(&e, NULL, &eo, err, sizeof err));
+  assert_memory_equal(e.key.k, pf.key.k, CRYPT_KEY_BYTES);
+  engine_close(&e);
+  engine_prefetch_end(&pf);
+
+  /* the salt replaced after the read-ahead: derived again, from the new salt */
+  engine_prefetch_start(&pf, root, NULL);
+  engine_prefetch_wait(&pf);
+  assert_true(pf.have_key);
+  Stack s;
+  assert_true(stack_open(&s, root, NULL, false, err, sizeof err));
+  FILE *f = fopen(s.salt_path, "wb");
+  assert_non_null(f);
+  assert_int_equal(fwrite("0123456789abcdef", 1, 16, f), 16);
+  fclose(f);
+  CryptKey fresh;
+  assert_true(stack_key(&s, NULL, &fresh, err, sizeof err));
+  assert_memory_not_equal(fresh.k, pf.key.k, CRYPT_KEY_BYTES);
+  assert_true(engine_open(&e, NULL, &eo, err, sizeof err));
+  assert_memory_equal(e.key.k, fresh.k, CRYPT_KEY_BYTES);
+  assert_true(pf.ok);                       /* the state read with the old key: not taken */
+  engine_close(&e);
+  engine_prefetch_end(&pf);
+  stack_free(&s);
+  unsetenv("PLAT_PASSPHRASE");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown(test_default_stack_made_on_first_use, setup, teardown),
@@ -220,6 +266,7 @@ int main(void) {
     cmocka_unit_test_setup_teardown(test_config_secret_sealed, setup, teardown),
     cmocka_unit_test_setup_teardown(test_peek_makes_nothing, setup, teardown),
     cmocka_unit_test_setup_teardown(test_prefetch_taken_only_if_unchanged, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_prefetch_key_taken_for_the_same_salt, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -68,7 +68,7 @@ static void spit(const char *p, const char *text) {
 }
 
 static void key_from_file(CryptKey *k) {
-  assert_true(crypt_key_load(k, NULL, path("salt"), path("key"), err, sizeof err));
+  assert_true(crypt_key_load(k, NULL, path("salt"), path("key"), NULL, err, sizeof err));
 }
 
 /* ---- crypt -------------------------------------------------------------------------- */
@@ -108,20 +108,58 @@ static void test_seal_roundtrip_and_binding(void **state) {
   free(t);
 }
 
+static bool key_with(CryptKey *k, const char *pass, const char *salt, const CryptKey *known) {
+  return crypt_key_load(k, pass, path(salt), path("key"), known, err, sizeof err);
+}
+
 static void test_passphrase_key(void **state) {
   (void)state;
   CryptKey a, b, c;
-  assert_true(crypt_key_load(&a, "correct horse", path("salt"), path("key"), err, sizeof err));
+  assert_true(key_with(&a, "correct horse", "salt", NULL));
   assert_true(a.from_passphrase);
-  assert_true(crypt_key_load(&b, "correct horse", path("salt"), path("key"), err, sizeof err));
+  assert_true(key_with(&b, "correct horse", "salt", NULL));
   assert_memory_equal(a.k, b.k, CRYPT_KEY_BYTES);
-  assert_true(crypt_key_load(&c, "wrong horse", path("salt"), path("key"), err, sizeof err));
+  assert_true(key_with(&c, "wrong horse", "salt", NULL));
   assert_memory_not_equal(a.k, c.k, CRYPT_KEY_BYTES);
   assert_int_equal(access(path("key"), F_OK), -1);   /* no key file in passphrase mode */
   spit(path("badkey"), "short");
   CryptKey d;
-  assert_false(crypt_key_load(&d, NULL, path("salt"), path("badkey"), err, sizeof err));
+  assert_false(crypt_key_load(&d, NULL, path("salt"), path("badkey"), NULL, err, sizeof err));
   assert_non_null(strstr(err, "malformed key file"));
+}
+
+/* A key derived earlier stands for a new derivation only from the same passphrase and
+ * salt.  [marked] is a's key with one bit changed, so a result equal to it was taken, not
+ * derived. */
+static void test_passphrase_key_known(void **state) {
+  (void)state;
+  CryptKey a, marked, got, other;
+  assert_true(key_with(&a, "correct horse", "salt", NULL));
+  marked = a;
+  marked.k[0] ^= 1;
+  assert_true(key_with(&got, "correct horse", "salt", &marked));
+  assert_memory_equal(got.k, marked.k, CRYPT_KEY_BYTES);
+  assert_true(got.from_passphrase);
+  /* another passphrase: derived */
+  assert_true(key_with(&other, "wrong horse", "salt", NULL));
+  assert_true(key_with(&got, "wrong horse", "salt", &marked));
+  assert_memory_equal(got.k, other.k, CRYPT_KEY_BYTES);
+  /* another salt (the stack's salt file replaced): derived */
+  assert_true(key_with(&other, "correct horse", "salt2", NULL));
+  assert_memory_not_equal(other.k, a.k, CRYPT_KEY_BYTES);
+  assert_true(key_with(&got, "correct horse", "salt2", &marked));
+  assert_memory_equal(got.k, other.k, CRYPT_KEY_BYTES);
+  /* a key from a key file is never taken for a passphrase's */
+  CryptKey filekey;
+  key_from_file(&filekey);
+  assert_true(key_with(&got, "correct horse", "salt", &filekey));
+  assert_memory_equal(got.k, a.k, CRYPT_KEY_BYTES);
+  /* and a known passphrase key is not taken without a passphrase */
+  CryptKey again;
+  key_from_file(&again);
+  CryptKey viafile;
+  assert_true(crypt_key_load(&viafile, NULL, path("salt"), path("key"), &marked, err, sizeof err));
+  assert_memory_equal(viafile.k, again.k, CRYPT_KEY_BYTES);
 }
 
 /* ---- state -------------------------------------------------------------------------- */
@@ -257,7 +295,8 @@ static void test_state_wrong_key_refused(void **state) {
   (void)state;
   CryptKey k, other;
   key_from_file(&k);
-  assert_true(crypt_key_load(&other, "not the key", path("salt"), path("k2"), err, sizeof err));
+  assert_true(crypt_key_load(&other, "not the key", path("salt"), path("k2"), NULL, err,
+                             sizeof err));
   State st;
   state_init(&st, "dev");
   add_res(&st, "db", "pw", true);
@@ -709,6 +748,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown(test_seal_roundtrip_and_binding, setup, teardown),
     cmocka_unit_test_setup_teardown(test_passphrase_key, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_passphrase_key_known, setup, teardown),
     cmocka_unit_test_setup_teardown(test_state_roundtrip_secret_sealed, setup, teardown),
     cmocka_unit_test_setup_teardown(test_state_missing_is_empty, setup, teardown),
     cmocka_unit_test_setup_teardown(test_state_corrupt_refused_untouched, setup, teardown),
