@@ -236,6 +236,24 @@ static void test_crash_mid_call_then_restart(void **state) {
   fixture_free(f);
 }
 
+/* A create of a Thing on [provider] started with the config {[key]: [value]}: it must fail
+ * (an error, not a timeout); returns its message (malloc'd). */
+static char *failed_create(const char *provider, const char *key, const char *value) {
+  Fix *f = fixture(20000);
+  char cfg[96];
+  snprintf(cfg, sizeof cfg, "{\"%s\": \"%s\"}", key, value);
+  Provider *p = open_with(f, provider, cfg);
+  assert_non_null(p);
+  json_t *in = json_pack("{s:s}", "name", "x");
+  ProvRes r;
+  assert_int_equal(run_op(p, PROV_CREATE, "Thing", NULL, in, NULL, NULL, &r), PROV_ERROR);
+  char *msg = strdup(r.message);
+  prov_res_free(&r);
+  json_decref(in);
+  fixture_free(f);
+  return msg;
+}
+
 /* Its stdout and stderr closed, the process still exiting: platc waits for the exit and
  * reports the status (it once gave up after 50 polls that returned at once on the closed
  * stderr, and said "killed" on a loaded machine). */
@@ -250,20 +268,11 @@ static void test_slow_exit_after_closing_pipes(void **state) {
                  "without answering 'create'"},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-    Fix *f = fixture(20000);
-    char cfg[64];
-    snprintf(cfg, sizeof cfg, "{\"when\": \"%s\"}", cases[i].when);
-    Provider *p = open_with(f, "crash", cfg);
-    assert_non_null(p);
-    json_t *in = json_pack("{s:s}", "name", "x");
-    ProvRes r;
-    assert_int_equal(run_op(p, PROV_CREATE, "Thing", NULL, in, NULL, NULL, &r), PROV_ERROR);
-    if (!strstr(r.message, cases[i].expect)) fprintf(stderr, "%s: %s\n", cases[i].when, r.message);
-    assert_non_null(strstr(r.message, cases[i].expect));
-    assert_non_null(strstr(r.message, "| crash: closing my pipes"));
-    prov_res_free(&r);
-    json_decref(in);
-    fixture_free(f);
+    char *msg = failed_create("crash", "when", cases[i].when);
+    if (!strstr(msg, cases[i].expect)) fprintf(stderr, "%s: %s\n", cases[i].when, msg);
+    assert_non_null(strstr(msg, cases[i].expect));
+    assert_non_null(strstr(msg, "| crash: closing my pipes"));
+    free(msg);
   }
 }
 
@@ -319,23 +328,14 @@ static void test_garbage(void **state) {
       {"shape", "it sent a malformed result: \"id\" must be a non-empty string"},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-    Fix *f = fixture(20000);
-    char cfg[64];
-    snprintf(cfg, sizeof cfg, "{\"mode\": \"%s\"}", cases[i].mode);
-    Provider *p = open_with(f, "garbage", cfg);
-    assert_non_null(p);
-    json_t *in = json_pack("{s:s}", "name", "x");
-    ProvRes r;
     /* an error, not a timeout: reported as soon as it is seen */
-    assert_int_equal(run_op(p, PROV_CREATE, "Thing", NULL, in, NULL, NULL, &r), PROV_ERROR);
-    if (!strstr(r.message, cases[i].expect)) fprintf(stderr, "mode %s: %s\n", cases[i].mode, r.message);
-    assert_non_null(strstr(r.message, cases[i].expect));
-    assert_non_null(strstr(r.message, "provider 'garbage'"));
+    char *msg = failed_create("garbage", "mode", cases[i].mode);
+    if (!strstr(msg, cases[i].expect)) fprintf(stderr, "mode %s: %s\n", cases[i].mode, msg);
+    assert_non_null(strstr(msg, cases[i].expect));
+    assert_non_null(strstr(msg, "provider 'garbage'"));
     if (strcmp(cases[i].mode, "shape") != 0)   /* the provider is killed: its stderr shows */
-      assert_non_null(strstr(r.message, "| garbage: mode "));
-    prov_res_free(&r);
-    json_decref(in);
-    fixture_free(f);
+      assert_non_null(strstr(msg, "| garbage: mode "));
+    free(msg);
   }
 }
 

@@ -170,17 +170,28 @@ static void save_state_with(const char *addr) {
   stack_free(&s);
 }
 
-/* The state read ahead is taken only when, under the lock, it is still the file on disk. */
-static void test_prefetch_taken_only_if_unchanged(void **state) {
-  (void)state;
+/* Options of a read-only plan on the test project. */
+static EngineOptions plan_options(void) {
   EngineOptions eo = { 0 };
   eo.root = root;
   eo.operation = "plan";
   eo.read_only = true;
+  return eo;
+}
+
+/* Read the selected stack's state ahead and wait for it. */
+static void read_ahead(EnginePrefetch *pf) {
+  engine_prefetch_start(pf, root, NULL);
+  engine_prefetch_wait(pf);
+}
+
+/* The state read ahead is taken only when, under the lock, it is still the file on disk. */
+static void test_prefetch_taken_only_if_unchanged(void **state) {
+  (void)state;
+  EngineOptions eo = plan_options();
   /* No stack yet: nothing is read, and nothing is made. */
   EnginePrefetch pf;
-  engine_prefetch_start(&pf, root, NULL);
-  engine_prefetch_wait(&pf);
+  read_ahead(&pf);
   assert_false(pf.ok);
   char plat[128];
   snprintf(plat, sizeof plat, "%s/.plat", root);
@@ -188,8 +199,7 @@ static void test_prefetch_taken_only_if_unchanged(void **state) {
   engine_prefetch_end(&pf);
 
   save_state_with("a");
-  engine_prefetch_start(&pf, root, NULL);
-  engine_prefetch_wait(&pf);
+  read_ahead(&pf);
   assert_true(pf.ok);
   eo.prefetch = &pf;
   Engine e;
@@ -200,8 +210,7 @@ static void test_prefetch_taken_only_if_unchanged(void **state) {
   engine_prefetch_end(&pf);
 
   /* Read ahead, then the state moves on (another run saved it): read again. */
-  engine_prefetch_start(&pf, root, NULL);
-  engine_prefetch_wait(&pf);
+  read_ahead(&pf);
   assert_true(pf.ok);
   save_state_with("b");
   assert_true(engine_open(&e, NULL, &eo, err, sizeof err));
@@ -220,13 +229,9 @@ static void test_prefetch_key_taken_for_the_same_salt(void **state) {
   (void)state;
   setenv("PLAT_PASSPHRASE", "correct horse", 1);
   save_state_with("a");
-  EngineOptions eo = { 0 };
-  eo.root = root;
-  eo.operation = "plan";
-  eo.read_only = true;
+  EngineOptions eo = plan_options();
   EnginePrefetch pf;
-  engine_prefetch_start(&pf, root, NULL);
-  engine_prefetch_wait(&pf);
+  read_ahead(&pf);
   assert_true(pf.ok);
   assert_true(pf.have_key);
   pf.key.k[0] ^= 1;
@@ -238,8 +243,7 @@ static void test_prefetch_key_taken_for_the_same_salt(void **state) {
   engine_prefetch_end(&pf);
 
   /* the salt replaced after the read-ahead: derived again, from the new salt */
-  engine_prefetch_start(&pf, root, NULL);
-  engine_prefetch_wait(&pf);
+  read_ahead(&pf);
   assert_true(pf.have_key);
   Stack s;
   assert_true(stack_open(&s, root, NULL, false, err, sizeof err));
