@@ -1,5 +1,6 @@
 /* AES-256-GCM sealing of secret values, with keys from a passphrase (scrypt) or a key
  * file.  OpenSSL's EVP does the cryptography; this file only frames it.  See crypt.h. */
+#define _GNU_SOURCE   /* O_TMPFILE, AT_EMPTY_PATH */
 #include "deploy/crypt.h"
 
 #include <errno.h>
@@ -32,8 +33,94 @@ void crypt_wipe(void *p, size_t n) {
     *q++ = 0;
 }
 
+void (*crypt_hook_making)(void);
+bool crypt_no_tmpfile;
+
+/* Give the unnamed file [fd] the name [path]; fails with EEXIST if the name exists. */
+static int name_unnamed(int fd, const char *path) {
+  char proc[64];
+  snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+  if (linkat(AT_FDCWD, proc, AT_FDCWD, path, AT_SYMLINK_FOLLOW) == 0)
+    return 0;
+  int saved = errno;
+  if (saved != ENOENT || access("/proc/self/fd", F_OK) == 0) {
+    errno = saved;
+    return -1;
+  }
+  /* no /proc: name the descriptor itself (allowed with CAP_DAC_READ_SEARCH) */
+  return linkat(fd, "", AT_FDCWD, path, AT_EMPTY_PATH);
+}
+
+static void sync_dir(const char *dir) {
+  int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0) {
+    (void)fsync(dfd);
+    close(dfd);
+  }
+}
+
+/* Make [path] holding the [n] bytes at [data], whole or not at all: they are written and
+ * synced in an unnamed file of its folder (O_TMPFILE), which linkat then names, failing if
+ * the name exists.  A run killed at any instant leaves no file or the whole one; created
+ * with O_EXCL and then written, a first run killed between the two left an empty key file
+ * that every later run refused.  Where the file system has no O_TMPFILE, or the unnamed
+ * file cannot be named (no /proc, no privilege), it falls back to O_EXCL and write.
+ * Returns 1 made, 0 the name exists (a concurrent run made it), -1 failed (errno set). */
+static int make_whole(const char *path, const uint8_t *data, size_t n) {
+  const char *slash = strrchr(path, '/');
+  size_t dlen = slash ? (slash == path ? 1 : (size_t)(slash - path)) : 1;
+  char *dir = plat_xmalloc(dlen + 1);
+  memcpy(dir, slash ? path : ".", dlen);
+  dir[dlen] = '\0';
+  int rc = -1, saved = 0;
+  int fd = crypt_no_tmpfile ? (errno = EOPNOTSUPP, -1)
+                            : open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+  if (fd >= 0) {
+    if (crypt_hook_making)
+      crypt_hook_making();
+    errno = 0;
+    bool ok = write(fd, data, n) == (ssize_t)n && fsync(fd) == 0;
+    int named = ok ? name_unnamed(fd, path) : -1;
+    saved = errno ? errno : EIO;   /* a short write sets none */
+    close(fd);
+    if (named == 0)
+      rc = 1;
+    else if (ok && saved == EEXIST)
+      rc = 0;
+    else if (!ok || (saved != ENOENT && saved != EPERM))
+      goto done;
+  } else if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL) {
+    saved = errno;
+    goto done;
+  }
+  if (rc < 0) {   /* the fallback */
+    fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) {
+      saved = errno;
+      rc = saved == EEXIST ? 0 : -1;
+      goto done;
+    }
+    if (crypt_hook_making)
+      crypt_hook_making();
+    errno = 0;
+    bool ok = write(fd, data, n) == (ssize_t)n && fsync(fd) == 0;
+    saved = errno ? errno : EIO;
+    ok = close(fd) == 0 && ok;
+    if (!ok) {
+      unlink(path);
+      goto done;
+    }
+    rc = 1;
+  }
+  sync_dir(dir);   /* the new name on disk too */
+done:
+  free(dir);
+  errno = saved;
+  return rc;
+}
+
 /* Read exactly [n] bytes from [path] into [out], or make the file with [n] random bytes
- * (mode 0600, O_EXCL so two runs never make two different keys). */
+ * (mode 0600, never two different ones: see make_whole). */
 static bool load_or_make(const char *path, uint8_t *out, size_t n, const char *what,
                          char *err, size_t errlen) {
   for (int attempt = 0; attempt < 2; attempt++) {
@@ -42,6 +129,14 @@ static bool load_or_make(const char *path, uint8_t *out, size_t n, const char *w
       uint8_t buf[CRYPT_KEY_BYTES + 1];
       ssize_t got = read(fd, buf, sizeof buf);
       close(fd);
+      if (got == 0) {
+        /* a first run killed between creating and writing it, where the file system has
+           no O_TMPFILE (make_whole): no secret can have been sealed with it */
+        dp_seterr(err, errlen, "%s: malformed %s file (0 bytes, expected %zu): a run killed "
+                  "while making it leaves it empty, and then nothing was sealed with it: "
+                  "remove it and run again", path, what, n);
+        return false;
+      }
       if (got != (ssize_t)n) {
         dp_seterr(err, errlen, "%s: malformed %s file (%zd bytes, expected %zu)", path, what,
                got, n);
@@ -56,27 +151,18 @@ static bool load_or_make(const char *path, uint8_t *out, size_t n, const char *w
       dp_seterr(err, errlen, "%s: cannot read the %s file: %s", path, what, strerror(errno));
       return false;
     }
-    fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0) {
-      if (errno == EEXIST)
-        continue;          /* made by a concurrent run: read theirs */
-      dp_seterr(err, errlen, "%s: cannot create the %s file: %s", path, what, strerror(errno));
-      return false;
-    }
     if (RAND_bytes(out, (int)n) != 1) {
-      close(fd);
-      unlink(path);
       dp_seterr(err, errlen, "%s: no randomness available for the %s", path, what);
       return false;
     }
-    bool ok = write(fd, out, n) == (ssize_t)n && fsync(fd) == 0;
-    ok = close(fd) == 0 && ok;
-    if (!ok) {
-      unlink(path);
-      dp_seterr(err, errlen, "%s: cannot write the %s file: %s", path, what, strerror(errno));
-      return false;
-    }
-    return true;
+    int made = make_whole(path, out, n);
+    if (made == 1)
+      return true;
+    crypt_wipe(out, n);
+    if (made == 0)
+      continue;          /* made by a concurrent run: read theirs */
+    dp_seterr(err, errlen, "%s: cannot create the %s file: %s", path, what, strerror(errno));
+    return false;
   }
   dp_seterr(err, errlen, "%s: the %s file keeps changing", path, what);
   return false;

@@ -41,6 +41,12 @@ char *crypt_open(const CryptKey *key, const char *aad, const char *text, size_t 
 /* Is [text] a sealed value (by its prefix)? */
 bool crypt_is_sealed(const char *text);
 
+/* For tests: called while a key or salt file is being made, after the file exists in some
+ * form and before its bytes are all written (a test kills the process there). */
+extern void (*crypt_hook_making)(void);
+/* For tests: make them the fallback way, as on a file system without O_TMPFILE. */
+extern bool crypt_no_tmpfile;
+
 /* Wipe [n] bytes at [p] in a way the compiler cannot drop. */
 void crypt_wipe(void *p, size_t n);
 

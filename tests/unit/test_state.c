@@ -1,16 +1,19 @@
 /* deploy/: state files (strict load, atomic deterministic save, secrets sealed), AES-GCM
  * sealing bound to its place, the stack lock (held, stale, other host, forced) and the
  * journal (torn last line, corruption).  Everything against real files in a temp folder. */
+#define _GNU_SOURCE   /* O_TMPFILE, to see whether the test folder has it */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "deploy/crypt.h"
@@ -160,6 +163,73 @@ static void test_passphrase_key_known(void **state) {
   CryptKey viafile;
   assert_true(crypt_key_load(&viafile, NULL, path("salt"), path("key"), &marked, err, sizeof err));
   assert_memory_equal(viafile.k, again.k, CRYPT_KEY_BYTES);
+}
+
+static void die_now(void) {
+  raise(SIGKILL);
+}
+
+/* A first run killed while making the key (or salt) file: with O_TMPFILE it leaves no file,
+ * and the next run makes a whole one.  The fallback (O_EXCL, then write) leaves an empty
+ * file there; it is the way only where the file system has no O_TMPFILE. */
+static void test_key_file_made_whole(void **state) {
+  (void)state;
+  int probe = open(path(""), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+  if (probe >= 0)
+    close(probe);
+  else
+    fprintf(stderr, "note: %s has no O_TMPFILE: only the fallback is tested\n", path(""));
+  for (int mode = 0; mode < 3; mode++) {
+    bool passphrase = mode == 1, fallback = mode == 2;
+    if (!fallback && probe < 0)
+      continue;
+    const char *name = passphrase ? "salt" : "key";
+    size_t size = passphrase ? CRYPT_SALT_BYTES : CRYPT_KEY_BYTES;
+    unlink(path(name));
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+      crypt_hook_making = die_now;
+      crypt_no_tmpfile = fallback;
+      CryptKey k;
+      (void)crypt_key_load(&k, passphrase ? "pw" : NULL, path("salt"), path("key"), NULL, err,
+                           sizeof err);
+      _exit(0);
+    }
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+    struct stat sb;
+    if (fallback) {   /* what the O_TMPFILE way avoids */
+      assert_int_equal(stat(path(name), &sb), 0);
+      assert_int_equal(sb.st_size, 0);
+      continue;
+    }
+    assert_int_equal(access(path(name), F_OK), -1);
+    CryptKey k;
+    assert_true(crypt_key_load(&k, passphrase ? "pw" : NULL, path("salt"), path("key"), NULL,
+                               err, sizeof err));
+    assert_int_equal(stat(path(name), &sb), 0);
+    assert_int_equal(sb.st_size, (off_t)size);
+    assert_int_equal(sb.st_mode & 0777, 0600);
+  }
+  /* the fallback, not killed: a whole file, 0600, read back the same */
+  unlink(path("key"));
+  crypt_no_tmpfile = true;
+  CryptKey a, b;
+  assert_true(crypt_key_load(&a, NULL, path("salt"), path("key"), NULL, err, sizeof err));
+  crypt_no_tmpfile = false;
+  /* and an empty file (a killed first run's, made the fallback way) is refused with a way out */
+  spit(path("key0"), "");
+  assert_false(crypt_key_load(&b, NULL, path("salt"), path("key0"), NULL, err, sizeof err));
+  assert_non_null(strstr(err, "malformed key file (0 bytes, expected 32)"));
+  assert_non_null(strstr(err, "remove it"));
+  assert_true(crypt_key_load(&b, NULL, path("salt"), path("key"), NULL, err, sizeof err));
+  assert_memory_equal(a.k, b.k, CRYPT_KEY_BYTES);
+  struct stat sb;
+  assert_int_equal(stat(path("key"), &sb), 0);
+  assert_int_equal(sb.st_mode & 0777, 0600);
 }
 
 /* ---- state -------------------------------------------------------------------------- */
@@ -749,6 +819,7 @@ int main(void) {
     cmocka_unit_test_setup_teardown(test_seal_roundtrip_and_binding, setup, teardown),
     cmocka_unit_test_setup_teardown(test_passphrase_key, setup, teardown),
     cmocka_unit_test_setup_teardown(test_passphrase_key_known, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_key_file_made_whole, setup, teardown),
     cmocka_unit_test_setup_teardown(test_state_roundtrip_secret_sealed, setup, teardown),
     cmocka_unit_test_setup_teardown(test_state_missing_is_empty, setup, teardown),
     cmocka_unit_test_setup_teardown(test_state_corrupt_refused_untouched, setup, teardown),
