@@ -24,7 +24,7 @@ typedef struct CryptKey {
 
 /* The key for a stack.  With [passphrase] (non-NULL, non-empty): scrypt(passphrase, salt)
  * where the salt is read from [salt_path], made (random, 0600) when absent.  Else the key
- * file at [key_path], made (random, 0600, O_EXCL) when absent.  [known] (may be NULL) is a
+ * file at [key_path], made (random, 0600, whole or not at all) when absent.  [known] (may be NULL) is a
  * key this process derived earlier: when it came from the same passphrase and salt it is
  * taken as is, since scrypt costs a tenth of a second on purpose.  Returns false with a
  * message in [err] ([errlen] bytes) when a file cannot be read or made or is malformed. */
