@@ -211,19 +211,22 @@ uint64_t journal_durable(Journal *j) {
   return d;
 }
 
-bool journal_append_nosync(Journal *j, json_t *entry, char *err, size_t errlen) {
-  uint64_t seq;
-  if (!journal_add(j, &entry, 1, &seq, err, errlen))
+/* One entry, given the seq it was written with. */
+static bool add_one(Journal *j, json_t *entry, uint64_t *seq, char *err, size_t errlen) {
+  if (!journal_add(j, &entry, 1, seq, err, errlen))
     return false;
-  json_object_set_new(entry, "seq", json_integer((json_int_t)seq));
+  json_object_set_new(entry, "seq", json_integer((json_int_t)*seq));
   return true;
 }
 
+bool journal_append_nosync(Journal *j, json_t *entry, char *err, size_t errlen) {
+  uint64_t seq;
+  return add_one(j, entry, &seq, err, errlen);
+}
+
 bool journal_append(Journal *j, json_t *entry, char *err, size_t errlen) {
-  if (!journal_append_nosync(j, entry, err, errlen))
-    return false;
-  return journal_wait(j, (uint64_t)json_integer_value(json_object_get(entry, "seq")), err,
-                      errlen);
+  uint64_t seq;
+  return add_one(j, entry, &seq, err, errlen) && journal_wait(j, seq, err, errlen);
 }
 
 bool journal_sync(Journal *j, char *err, size_t errlen) {
@@ -241,6 +244,7 @@ bool journal_clear(Journal *j, char *err, size_t errlen) {
   pthread_mutex_unlock(&j->mu);
   return ok;
 }
+
 bool journal_read(const char *path, json_t **entries, bool *torn, char *err, size_t errlen) {
   *entries = json_array();
   *torn = false;

@@ -264,12 +264,25 @@ static void sample_state(State *st) {
   add_res(st, "alpha", "s3cr3t-value", true);
 }
 
+/* The key file's key and the sample state. */
+static void keyed_sample(CryptKey *k, State *st) {
+  key_from_file(k);
+  sample_state(st);
+}
+
+/* [r] depends on alpha and zeta. */
+static void alpha_zeta_deps(StateRes *r) {
+  r->deps = calloc(2, sizeof *r->deps);
+  r->deps[0] = strdup("alpha");
+  r->deps[1] = strdup("zeta");
+  r->ndeps = 2;
+}
+
 static void test_state_roundtrip_secret_sealed(void **state) {
   (void)state;
   CryptKey k;
-  key_from_file(&k);
   State st;
-  sample_state(&st);
+  keyed_sample(&k, &st);
   secret_output(&st, "token", "tok-s3cr3t");
   assert_true(state_save(&st, path("state.json"), &k, err, sizeof err));
   assert_int_equal(st.serial, 1);
@@ -581,17 +594,13 @@ static json_t *tricky_value(void) {
 static void test_writer_matches_jansson(void **state) {
   (void)state;
   CryptKey k;
-  key_from_file(&k);
   State st;
-  sample_state(&st);
+  keyed_sample(&k, &st);
   add_res(&st, "m[\"k\\\"ey\"]", "x", false);
   StateRes *m = state_find(&st, "m[\"k\\\"ey\"]");
   json_object_set_new(m->inputs, "tricky", tricky_value());
   json_object_set_new(m->outputs, "list", json_pack("[s,i]", "o", 2));
-  m->deps = calloc(2, sizeof *m->deps);
-  m->deps[0] = strdup("alpha");
-  m->deps[1] = strdup("zeta");
-  m->ndeps = 2;
+  alpha_zeta_deps(m);
   json_object_set_new(st.outputs, "t", tricky_value());
   secret_output(&st, "token", "tok");
   assert_true(state_save(&st, path("state.json"), &k, err, sizeof err));
@@ -740,9 +749,8 @@ static bool load_as(const char *file, bool fast, const CryptKey *k, const char *
 static void test_fast_loader_matches_tree(void **state) {
   (void)state;
   CryptKey k;
-  key_from_file(&k);
   State st;
-  sample_state(&st);
+  keyed_sample(&k, &st);
   secret_output(&st, "token", "tok-s3cr3t");
   StateRes r = { 0 };
   r.address = strdup("mid");
@@ -752,10 +760,7 @@ static void test_fast_loader_matches_tree(void **state) {
   r.inputs = json_pack("{s:s, s:[i, f, b, n], s:{s:s}}", "esc", "q\"\\\u00e9\n", "list", 1,
                        2.5, 1, "nested", "k", "v");
   r.outputs = json_object();
-  r.deps = calloc(2, sizeof *r.deps);
-  r.deps[0] = strdup("alpha");
-  r.deps[1] = strdup("zeta");
-  r.ndeps = 2;
+  alpha_zeta_deps(&r);
   state_put(&st, &r);
   assert_true(state_save(&st, path("base.json"), &k, err, sizeof err));
   state_free(&st);
